@@ -1,0 +1,48 @@
+using EdgeRuntime.Graph;
+
+namespace EdgeRuntime.Runtime;
+
+/// <summary>
+/// An operator after Prepare: shapes checked, quantization parameters computed, weights packed and
+/// the kernel variant chosen. <see cref="Invoke"/> runs it on arena memory and must not allocate.
+/// </summary>
+public abstract class PreparedOperator
+{
+    protected PreparedOperator(OperatorNode node) => Node = node;
+
+    public OperatorNode Node { get; }
+
+    /// <summary>Arena bytes this operator needs as scratch while it runs (planned like a tensor live for one step).</summary>
+    public virtual long ScratchBytes => 0;
+
+    /// <summary>Bytes of weights this operator packed (owned memory outside the arena).</summary>
+    public virtual long PackedWeightBytes => 0;
+
+    /// <summary>
+    /// Index into Node.Inputs of an input whose buffer the output may reuse when that input dies here
+    /// (elementwise ops and reshapes). -1 when the op cannot run in place.
+    /// </summary>
+    public virtual int InPlaceInput => -1;
+
+    /// <summary>Name of the kernel variant that runs (e.g. "reference", "advsimd-dot").</summary>
+    public virtual string KernelName => "reference";
+
+    public abstract void Invoke(TensorMemory memory, Span<byte> scratch);
+}
+
+/// <summary>Builds a <see cref="PreparedOperator"/> for one builtin operator, validating what the node asks for.</summary>
+public interface IOperatorKernel
+{
+    BuiltinOperator Op { get; }
+
+    /// <summary>Validates the node (versions, types, shapes) and prepares it. Throws <see cref="UnsupportedOperatorException"/> or <see cref="ModelFormatException"/>.</summary>
+    PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context);
+}
+
+/// <summary>What Prepare may consult: the kernel variant chosen at start-up and interpreter options.</summary>
+public sealed class KernelContext
+{
+    public KernelContext(Kernels.KernelIsa isa) => Isa = isa;
+
+    public Kernels.KernelIsa Isa { get; }
+}
