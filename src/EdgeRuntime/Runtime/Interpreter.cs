@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels;
+using EdgeRuntime.Planning;
+
+namespace EdgeRuntime.Runtime;
+
+/// <summary>
+/// Runs one model: every operator prepared once, every activation at a planned offset in ONE arena
+/// allocated once. <see cref="Invoke"/> allocates nothing.
+/// </summary>
+public sealed class Interpreter
+{
+    private readonly PreparedOperator[] _operators;
+    private readonly TensorMemory _memory;
+    private readonly long[] _opTicks;
+    private readonly bool _profile;
+
+    private Interpreter(ModelGraph graph, PreparedOperator[] operators, ArenaLayout layout, TensorMemory memory, KernelIsa isa, bool profile)
+    {
+        Graph = graph;
+        _operators = operators;
+        Layout = layout;
+        _memory = memory;
+        Isa = isa;
+        _profile = profile;
+        _opTicks = new long[operators.Length];
+    }
+
+    public ModelGraph Graph { get; }
+    public ArenaLayout Layout { get; }
+    public KernelIsa Isa { get; }
+    public IReadOnlyList<PreparedOperator> Operators => _operators;
+    public TensorMemory Memory => _memory;
+
+    /// <summary>Bytes of weights the kernels repacked (outside the arena).</summary>
+    public long PackedWeightBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var op in _operators) total += op.PackedWeightBytes;
+            return total;
+        }
+    }
+
+    /// <summary>Accumulated Stopwatch ticks per operator when profiling is on.</summary>
+    public ReadOnlySpan<long> OperatorTicks => _opTicks;
+
+    public void ResetProfile() => Array.Clear(_opTicks);
+
+    public static Interpreter Create(ModelGraph graph, InterpreterOptions? options = null)
+    {
+        options ??= new InterpreterOptions();
+        KernelIsa isa = options.Isa ?? KernelDispatcher.Active;
+        var registry = options.Registry ?? OperatorRegistry.CreateDefault();
+        var context = new KernelContext(isa);
+
+        var prepared = new PreparedOperator[graph.Operators.Length];
+        var scratch = new long[prepared.Length];
+        var inPlace = new int[prepared.Length];
+        for (int i = 0; i < prepared.Length; i++)
+        {
+            OperatorNode node = graph.Operators[i];
+            prepared[i] = registry.Resolve(node).Prepare(node, graph, context);
+            scratch[i] = prepared[i].ScratchBytes;
+            inPlace[i] = prepared[i].InPlaceInput;
+        }
+
+        ArenaLayout layout = ArenaPlanner.Plan(graph, scratch, inPlace, options.Planner, options.Alignment, options.PreserveAllTensors);
+        if (layout.ArenaBytes > int.MaxValue - options.Alignment)
+            throw new ModelFormatException($"the model needs an arena of {layout.ArenaBytes} bytes, more than one buffer can hold");
+
+        // Pinned so that addresses never move and SIMD kernels may use pointers; over-allocated to align the base.
+        byte[] arena = GC.AllocateArray<byte>((int)layout.ArenaBytes + options.Alignment, pinned: true);
+        long baseOffset = AlignedBase(arena, options.Alignment);
+        var offsets = new long[graph.Tensors.Length];
+        var constants = new ReadOnlyMemory<byte>[graph.Tensors.Length];
+        for (int t = 0; t < offsets.Length; t++)
+        {
+            offsets[t] = layout.TensorOffsets[t] >= 0 ? layout.TensorOffsets[t] + baseOffset : 0;
+            constants[t] = graph.Tensors[t].ConstantData;
+        }
+        var memory = new TensorMemory(arena, offsets, layout.TensorSizes, constants);
+        for (int i = 0; i < layout.ScratchOffsets.Length; i++) layout.ScratchOffsets[i] += baseOffset;
+        return new Interpreter(graph, prepared, layout, memory, isa, options.ProfileOperators);
+    }
+
+    private static unsafe long AlignedBase(byte[] arena, int alignment)
+    {
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(arena));
+        return (alignment - (long)(address % alignment)) % alignment;
+    }
+
+    /// <summary>The bytes of graph input <paramref name="index"/>, to fill before <see cref="Invoke"/>.</summary>
+    public Span<byte> InputBytes(int index = 0) => _memory.Bytes(Graph.Inputs[index]);
+
+    public Span<T> Input<T>(int index = 0) where T : unmanaged => MemoryMarshal.Cast<byte, T>(InputBytes(index));
+
+    /// <summary>The bytes of graph output <paramref name="index"/> after <see cref="Invoke"/>.</summary>
+    public ReadOnlySpan<byte> OutputBytes(int index = 0) => _memory.ReadOnlyBytes(Graph.Outputs[index]);
+
+    public ReadOnlySpan<T> Output<T>(int index = 0) where T : unmanaged => MemoryMarshal.Cast<byte, T>(OutputBytes(index));
+
+    /// <summary>
+    /// Bytes of any tensor. Only meaningful right after the operator producing it ran, unless the
+    /// interpreter was created with <see cref="InterpreterOptions.PreserveAllTensors"/>.
+    /// </summary>
+    public ReadOnlySpan<byte> TensorBytes(int tensor) => _memory.ReadOnlyBytes(tensor);
+
+    public void Invoke()
+    {
+        PreparedOperator[] ops = _operators;
+        long[] scratchOffsets = Layout.ScratchOffsets;
+        long[] scratchSizes = Layout.ScratchSizes;
+        for (int i = 0; i < ops.Length; i++)
+        {
+            Span<byte> scratch = scratchSizes[i] > 0 ? _memory.Scratch(scratchOffsets[i], scratchSizes[i]) : default;
+            if (_profile)
+            {
+                long start = Stopwatch.GetTimestamp();
+                ops[i].Invoke(_memory, scratch);
+                _opTicks[i] += Stopwatch.GetTimestamp() - start;
+            }
+            else
+            {
+                ops[i].Invoke(_memory, scratch);
+            }
+        }
+    }
+}

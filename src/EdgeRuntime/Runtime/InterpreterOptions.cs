@@ -1,0 +1,27 @@
+using EdgeRuntime.Kernels;
+using EdgeRuntime.Planning;
+
+namespace EdgeRuntime.Runtime;
+
+public sealed class InterpreterOptions
+{
+    /// <summary>Kernel family; null = what the dispatcher chose for this CPU.</summary>
+    public KernelIsa? Isa { get; init; }
+
+    /// <summary>Planner for the arena; default greedy-by-size best-fit.</summary>
+    public IMemoryPlanner Planner { get; init; } = new GreedyBestFitPlanner();
+
+    /// <summary>
+    /// Debugging aid: give every tensor its own arena region so all intermediate values survive Invoke
+    /// (the arena then equals the naive sum of activations).
+    /// </summary>
+    public bool PreserveAllTensors { get; init; }
+
+    /// <summary>Record per-operator time on each Invoke (two timestamp reads per op, no allocation).</summary>
+    public bool ProfileOperators { get; init; }
+
+    /// <summary>Alignment of every buffer in the arena (bytes).</summary>
+    public int Alignment { get; init; } = 64;
+
+    public OperatorRegistry? Registry { get; init; }
+}
