@@ -1,11 +1,48 @@
+using EdgeRuntime.Graph;
+
 namespace EdgeRuntime.Cli;
 
 /// <summary>The `edgert` verbs. Each verb lives in its own file in this folder.</summary>
 public static class CommandLine
 {
+    private const string Usage = """
+        usage: edgert <command> [arguments]
+
+          inspect MODEL                      operators, tensors, quantization and the arena plan
+          infer MODEL IMAGE --out mask.png   segment one image [--overlay overlay.png] [--mode pad|resize|letterbox]
+          eval MODEL DATASET                 mIoU on a VOC-layout folder [--list ids.txt] [--json out.json] [--limit N]
+          run [--key value ...]              the edge daemon (camera -> masks -> MQTT)
+          selftest kernels                   bit-exactness of every kernel variant on this CPU
+        """;
+
     public static int Run(string[] args)
     {
-        Console.Error.WriteLine("usage: edgert <inspect|infer|eval> ...");
-        return 2;
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.Out.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            string[] rest = args[1..];
+            return args[0] switch
+            {
+                "inspect" => InspectCommand.Run(rest),
+                "infer" => InferCommand.Run(rest),
+                "eval" => EvalCommand.Run(rest),
+                _ => throw new CliException($"unknown command '{args[0]}'"),
+            };
+        }
+        catch (CliException e)
+        {
+            Console.Error.WriteLine($"edgert: {e.Message}");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        catch (Exception e) when (e is ModelFormatException or UnsupportedOperatorException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            Console.Error.WriteLine($"edgert: {e.Message}");
+            return 1;
+        }
     }
 }
