@@ -67,11 +67,22 @@ public static class DepthwiseConv2DReference
                             if ((uint)inX >= (uint)inputShape.W) continue;
                             int inBase = inputShape.Offset(b, inY, inX, 0);
                             int filterBase = filterShape.Offset(0, fy, fx, c0);
-                            for (int k = 0; k < count; k++)
+                            if (depthMultiplier == 1)
                             {
-                                int ic = (c0 + k) / depthMultiplier;
-                                a[k] += (int.CreateTruncating(filter[filterBase + k]) + p.FilterOffset)
-                                      * (int.CreateTruncating(input[inBase + ic]) + p.InputOffset);
+                                // Common case, written out so the inner loop has no division: ic == oc.
+                                ReadOnlySpan<T> x = input.Slice(inBase + c0, count);
+                                ReadOnlySpan<T> w = filter.Slice(filterBase, count);
+                                for (int k = 0; k < count; k++)
+                                    a[k] += (int.CreateTruncating(w[k]) + p.FilterOffset) * (int.CreateTruncating(x[k]) + p.InputOffset);
+                            }
+                            else
+                            {
+                                for (int k = 0; k < count; k++)
+                                {
+                                    int ic = (c0 + k) / depthMultiplier;
+                                    a[k] += (int.CreateTruncating(filter[filterBase + k]) + p.FilterOffset)
+                                          * (int.CreateTruncating(input[inBase + ic]) + p.InputOffset);
+                                }
                             }
                         }
                     }
