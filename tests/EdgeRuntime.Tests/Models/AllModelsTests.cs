@@ -1,0 +1,67 @@
+using EdgeRuntime.Graph;
+using EdgeRuntime.Runtime;
+using EdgeRuntime.Tests.Support;
+using EdgeRuntime.Tflite;
+using Xunit.Abstractions;
+
+namespace EdgeRuntime.Tests.Models;
+
+/// <summary>Every model in ../shared/models loads, plans into one tight arena and runs.</summary>
+public class AllModelsTests(ITestOutputHelper output)
+{
+    public static TheoryData<string> Runnable() => new(SharedData.RunnableModels);
+
+    [Theory]
+    [MemberData(nameof(Runnable))]
+    public void LoadsPlansAndRuns(string model)
+    {
+        var interpreter = Interpreter.Create(TfliteModelReader.Load(SharedData.Model(model)));
+        var layout = interpreter.Layout;
+        output.WriteLine($"{model}: arena {layout.ArenaBytes:N0}, naive {layout.NaiveBytes:N0}, lower bound {layout.LowerBoundBytes:N0}, ratio {layout.RatioToLowerBound:F3}");
+        Assert.True(layout.ArenaBytes <= layout.LowerBoundBytes * 1.05, $"arena {layout.ArenaBytes} exceeds 1.05 x lower bound {layout.LowerBoundBytes}");
+        Assert.True(layout.ArenaBytes < layout.NaiveBytes);
+
+        FillDeterministic(interpreter);
+        interpreter.Invoke();
+        Assert.Contains(interpreter.OutputBytes().ToArray(), b => b != 0);
+    }
+
+    [Theory]
+    [InlineData(SharedData.CoralDm05)]
+    [InlineData(SharedData.HubInt8Dm05)]
+    public void InvokeAllocatesNothingAfterWarmUp(string model)
+    {
+        var interpreter = Interpreter.Create(TfliteModelReader.Load(SharedData.Model(model)));
+        FillDeterministic(interpreter);
+        interpreter.Invoke(); // warm-up: JIT, tiering
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        interpreter.Invoke();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void MediapipeFailsWithTheUnsupportedOpNamed()
+    {
+        var graph = TfliteModelReader.Load(SharedData.Model(SharedData.MediapipeSelfie));
+        var e = Assert.Throws<UnsupportedOperatorException>(() => Interpreter.Create(graph));
+        output.WriteLine(e.Message);
+        Assert.Matches(@"node \d+", e.Message);
+        Assert.Contains("version", e.Message);
+    }
+
+    internal static void FillDeterministic(Interpreter interpreter)
+    {
+        Span<byte> input = interpreter.InputBytes();
+        var rng = new Random(7);
+        if (interpreter.Graph.Input().Type == TensorType.Float32)
+        {
+            Span<float> f = interpreter.Input<float>();
+            for (int i = 0; i < f.Length; i++) f[i] = (float)(rng.NextDouble() * 2 - 1);
+        }
+        else
+        {
+            rng.NextBytes(input);
+        }
+    }
+}
