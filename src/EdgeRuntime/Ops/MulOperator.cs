@@ -1,0 +1,42 @@
+using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels.Reference;
+using EdgeRuntime.Runtime;
+
+namespace EdgeRuntime.Ops;
+
+/// <summary>MUL for float32, uint8 and int8 with numpy broadcasting (rank &lt;= 4) and fused Relu/Relu6/ReluN1To1.</summary>
+public sealed class MulOperator : IOperatorKernel
+{
+    public BuiltinOperator Op => BuiltinOperator.Mul;
+
+    public PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context)
+    {
+        var s = BinaryElementwiseSetup.Create(node, graph, BuiltinOperator.Mul, maxVersion: 5);
+        if (s.Type == TensorType.Float32) return new Prepared(node, s, default);
+        var p = MulQuantParams.Create(s.Q1.Scale, s.Q1.ZeroPoint, s.Q2.Scale, s.Q2.ZeroPoint, s.QOut.Scale, s.QOut.ZeroPoint, s.ActivationMin, s.ActivationMax);
+        return new Prepared(node, s, p);
+    }
+
+    private sealed class Prepared(OperatorNode node, BinaryElementwiseSetup s, MulQuantParams p) : PreparedOperator(node)
+    {
+        public MulQuantParams Params { get; } = p;
+
+        public override int InPlaceInput => s.InPlaceInput;
+
+        public override void Invoke(TensorMemory memory, Span<byte> scratch)
+        {
+            switch (s.Type)
+            {
+                case TensorType.Float32:
+                    MulReference.Float(s.FloatActivationMin, s.FloatActivationMax, s.Shape1, memory.ReadOnly<float>(s.Input1), s.Shape2, memory.ReadOnly<float>(s.Input2), s.OutputShape, memory.Span<float>(s.Output));
+                    break;
+                case TensorType.UInt8:
+                    MulReference.Quantized(Params, s.Shape1, memory.ReadOnly<byte>(s.Input1), s.Shape2, memory.ReadOnly<byte>(s.Input2), s.OutputShape, memory.Span<byte>(s.Output));
+                    break;
+                default:
+                    MulReference.Quantized(Params, s.Shape1, memory.ReadOnly<sbyte>(s.Input1), s.Shape2, memory.ReadOnly<sbyte>(s.Input2), s.OutputShape, memory.Span<sbyte>(s.Output));
+                    break;
+            }
+        }
+    }
+}

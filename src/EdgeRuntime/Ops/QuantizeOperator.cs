@@ -1,0 +1,54 @@
+using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels.Reference;
+using EdgeRuntime.Runtime;
+
+namespace EdgeRuntime.Ops;
+
+/// <summary>
+/// QUANTIZE: float32 -> uint8/int8 (AffineQuantize), and uint8/int8 -> uint8/int8 requantization, per-tensor.
+/// </summary>
+public sealed class QuantizeOperator : IOperatorKernel
+{
+    public BuiltinOperator Op => BuiltinOperator.Quantize;
+
+    public PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context)
+    {
+        OpHelpers.CheckOp(node, BuiltinOperator.Quantize, maxVersion: 3);
+        OpHelpers.CheckCounts(node, 1, 1, 1);
+        TensorInfo input = OpHelpers.Input(node, graph, 0), output = OpHelpers.Output(node, graph);
+        OpHelpers.RequireType(node, input, "input", TensorType.Float32, TensorType.UInt8, TensorType.Int8);
+        OpHelpers.RequireType(node, output, "output", TensorType.UInt8, TensorType.Int8);
+        OpHelpers.RequireShape(node, output, input.Shape, "output");
+        var qo = OpHelpers.PerTensor(node, output);
+        if (input.Type == TensorType.Float32)
+            return new Prepared(node, input.Type, output.Type, qo.Scale, qo.ZeroPoint, 0, 0, 0);
+        var qi = OpHelpers.PerTensor(node, input);
+        QuantizeReference.RequantizeMultiplier(qi.Scale, qo.Scale, out int multiplier, out int shift);
+        return new Prepared(node, input.Type, output.Type, qo.Scale, qo.ZeroPoint, qi.ZeroPoint, multiplier, shift);
+    }
+
+    private sealed class Prepared(OperatorNode node, TensorType inType, TensorType outType, float outScale, int outZeroPoint, int inZeroPoint, int multiplier, int shift)
+        : PreparedOperator(node)
+    {
+        private readonly int _input = node.Inputs[0], _output = node.Outputs[0];
+
+        public override void Invoke(TensorMemory memory, Span<byte> scratch)
+        {
+            switch (inType, outType)
+            {
+                case (TensorType.Float32, TensorType.UInt8):
+                    QuantizeReference.AffineQuantize(memory.ReadOnly<float>(_input), memory.Span<byte>(_output), outScale, outZeroPoint); break;
+                case (TensorType.Float32, _):
+                    QuantizeReference.AffineQuantize(memory.ReadOnly<float>(_input), memory.Span<sbyte>(_output), outScale, outZeroPoint); break;
+                case (TensorType.UInt8, TensorType.UInt8):
+                    QuantizeReference.Requantize(memory.ReadOnly<byte>(_input), memory.Span<byte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
+                case (TensorType.UInt8, _):
+                    QuantizeReference.Requantize(memory.ReadOnly<byte>(_input), memory.Span<sbyte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
+                case (_, TensorType.UInt8):
+                    QuantizeReference.Requantize(memory.ReadOnly<sbyte>(_input), memory.Span<byte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
+                default:
+                    QuantizeReference.Requantize(memory.ReadOnly<sbyte>(_input), memory.Span<sbyte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
+            }
+        }
+    }
+}
