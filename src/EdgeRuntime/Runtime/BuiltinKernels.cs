@@ -1,7 +1,24 @@
+using EdgeRuntime.Ops;
+
 namespace EdgeRuntime.Runtime;
 
 /// <summary>The list of builtin kernels, one line per operator (each lives in Ops/).</summary>
 internal static class BuiltinKernels
 {
-    public static OperatorRegistry Register(OperatorRegistry registry) => registry;
+    public static OperatorRegistry Register(OperatorRegistry registry) => registry
+        .Add(new Conv2DOperator())
+        .Add(new DepthwiseConv2DOperator())
+        .Add(new AveragePool2DOperator())
+        .Add(new AddOperator())
+        .Add(new MulOperator())
+        .Add(new ResizeBilinearOperator())
+        .Add(new ConcatenationOperator())
+        .Add(new ArgMaxOperator())
+        .Add(new QuantizeOperator())
+        .Add(new DequantizeOperator())
+        .Add(new SpaceToBatchNdOperator())
+        .Add(new BatchToSpaceNdOperator())
+        .Add(new TileOperator())
+        .Add(new ReshapeOperator())
+        .Add(new SqueezeOperator());
 }
