@@ -40,6 +40,12 @@ internal readonly struct FbTable
 
     public bool Has(int id) => FieldPos(id, 1, "?") >= 0;
 
+    /// <summary>Absolute position of the table (its soffset) in the file; for tools and tests that patch files.</summary>
+    public int Position => _pos;
+
+    /// <summary>Absolute position of a present field's inline value, or -1 (for tools and tests that patch files).</summary>
+    public int FieldPosition(int id) => FieldPos(id, 1, "?");
+
     public byte U8(int id, string name, byte dflt = 0) { int p = FieldPos(id, 1, name); return p < 0 ? dflt : _r.ReadU8(p); }
     public sbyte I8(int id, string name, sbyte dflt = 0) { int p = FieldPos(id, 1, name); return p < 0 ? dflt : (sbyte)_r.ReadU8(p); }
     public bool Bool(int id, string name, bool dflt = false) { int p = FieldPos(id, 1, name); return p < 0 ? dflt : _r.ReadU8(p) != 0; }
@@ -94,6 +100,9 @@ internal readonly struct FbVector
 
     public int Count { get; }
     public bool IsPresent { get; }
+
+    /// <summary>Absolute position of element 0; the 4-byte length sits just before it.</summary>
+    public int Start => _start;
     public string Path => FlatBufferReader.Join(_parentPath, _name);
 
     public string ElementPath(int i) => $"{Path}[{i}]";
