@@ -32,6 +32,23 @@ public sealed record ResizeBilinearOptions(bool AlignCorners, bool HalfPixelCent
 
 public sealed record ArgMaxOptions(TensorType OutputType) : OperatorOptions;
 
-public sealed record ReshapeOptions(int[] NewShape) : OperatorOptions;
+public sealed record ReshapeOptions(int[] NewShape) : OperatorOptions
+{
+    // Records compare arrays by reference; two reshapes to the same shape are the same options.
+    public bool Equals(ReshapeOptions? other) => other is not null && NewShape.AsSpan().SequenceEqual(other.NewShape);
+
+    public override int GetHashCode() => NewShape.Length;
+}
 
 public sealed record SoftmaxOptions(float Beta) : OperatorOptions;
+
+/// <summary>
+/// The opaque custom_options bytes of a CUSTOM operator (a slice of the model file), kept so a model
+/// read and written again still carries them. Equality compares the bytes, not the memory they live in.
+/// </summary>
+public sealed record CustomOptions(ReadOnlyMemory<byte> Data) : OperatorOptions
+{
+    public bool Equals(CustomOptions? other) => other is not null && Data.Span.SequenceEqual(other.Data.Span);
+
+    public override int GetHashCode() => Data.Length;
+}
