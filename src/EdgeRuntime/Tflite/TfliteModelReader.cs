@@ -14,6 +14,7 @@ public static class TfliteModelReader
 {
     public const int MaxRank = 6;
 
+    /// <summary>Reads the whole file (so files up to 2 GB). I/O errors surface as the usual IOExceptions.</summary>
     public static ModelGraph Load(string path) => Read(File.ReadAllBytes(path));
 
     public static ModelGraph Read(ReadOnlyMemory<byte> bytes)
