@@ -41,9 +41,8 @@ public sealed class InputPreprocessor
 
         if (spec.ElementType != InputElementType.Float32)
         {
-            double step = ((double)spec.RangeMax - spec.RangeMin) / 255.0;
             for (int p = 0; p < 256; p++)
-                _quantLut[p] = Quantize(spec.RangeMin + p * step, spec);
+                _quantLut[p] = Quantize(_floatLut[p], spec);
             _quantPad = Quantize(spec.PadValue, spec);
         }
     }
@@ -57,12 +56,16 @@ public sealed class InputPreprocessor
     /// <summary>The float value written for each pixel value (float inputs).</summary>
     public ReadOnlySpan<float> FloatTable => _floatLut;
 
-    private static byte Quantize(double real, InputSpec spec)
+    /// <summary>
+    /// TFLite's QUANTIZE arithmetic: float32 <c>round_half_away(v / scale) + zero_point</c>, clamped. The table therefore
+    /// equals feeding the float-normalised image through a QUANTIZE op.
+    /// </summary>
+    private static byte Quantize(float real, InputSpec spec)
     {
-        double q = Math.Round(real / spec.Scale, MidpointRounding.AwayFromZero) + spec.ZeroPoint;
-        double lo = spec.ElementType == InputElementType.UInt8 ? 0 : -128, hi = lo + 255;
-        int v = (int)Math.Clamp(q, lo, hi);
-        return unchecked((byte)v);
+        float scaled = real / spec.Scale;
+        int q = (int)MathF.Round(scaled, MidpointRounding.AwayFromZero) + spec.ZeroPoint;
+        int lo = spec.ElementType == InputElementType.UInt8 ? 0 : -128;
+        return unchecked((byte)Math.Clamp(q, lo, lo + 255));
     }
 
     /// <summary>Where an image of the given size lands on the canvas for this spec and mode.</summary>

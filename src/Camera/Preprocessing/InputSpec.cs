@@ -28,7 +28,8 @@ public enum FitMode
 /// </summary>
 /// <remarks>
 /// A pixel p becomes the real value <c>v = RangeMin + p * (RangeMax - RangeMin) / 255</c>; for the usual [-1, 1] range
-/// that is exactly <c>p / 127.5f - 1f</c> in float32. Quantized inputs store <c>clamp(round_half_away(v / Scale) + ZeroPoint)</c>.
+/// that is exactly <c>p / 127.5f - 1f</c> in float32. Quantized inputs store <c>clamp(round_half_away(v / Scale) + ZeroPoint)</c>
+/// computed in float32 as TFLite's QUANTIZE op does.
 /// The padding holds the real value <see cref="PadValue"/> (default 0.0, the normalised mean pixel; for uint8 inputs
 /// with zero point 128 that is byte 128).
 /// </remarks>
