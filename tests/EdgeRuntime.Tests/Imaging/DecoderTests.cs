@@ -61,7 +61,9 @@ public class DecoderTests
         ImageDecoder.Decode(jpeg, image);
         Assert.Equal((500, 366), (image.Width, image.Height));
         byte[] first = image.Pixels.ToArray();
+        long before = GC.GetAllocatedBytesForCurrentThread();
         ImageDecoder.Decode(jpeg, image);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.True(first.AsSpan().SequenceEqual(image.Pixels));
         Assert.Equal(ImageFormat.Jpeg, ImageDecoder.DetectFormat(jpeg));
     }
