@@ -1,0 +1,114 @@
+using System.Runtime.InteropServices;
+
+namespace EdgeRuntime.Camera.Imaging;
+
+/// <summary>Thrown when libturbojpeg (libjpeg-turbo's TurboJPEG API) cannot be loaded.</summary>
+public sealed class TurboJpegNotFoundException : DllNotFoundException
+{
+    public TurboJpegNotFoundException(Exception inner)
+        : base("JPEG decoding needs libjpeg-turbo's TurboJPEG library (" + TurboJpeg.LibraryName + "), which could not be loaded. " +
+               "Install it with `apt-get install libturbojpeg0`. There is deliberately no fallback decoder: " +
+               "pixel-exact preprocessing depends on libjpeg-turbo's islow DCT and fancy upsampling.", inner)
+    {
+    }
+}
+
+/// <summary>
+/// Source-generated P/Invoke into libturbojpeg (TurboJPEG 2.x API). AOT-safe: blittable signatures only.
+/// One decompressor handle per thread, freed by a finalizer when the thread's holder dies.
+/// </summary>
+internal static unsafe partial class TurboJpeg
+{
+    public const string LibraryName = "libturbojpeg.so.0";
+
+    private const int TJPF_RGB = 0;
+    private const int TJERR_WARNING = 0;
+    /// <summary>0 = libjpeg defaults, exactly like djpeg: islow (accurate integer) DCT, fancy upsampling.</summary>
+    private const int DecodeFlags = 0;
+
+    [LibraryImport(LibraryName)]
+    private static partial nint tjInitDecompress();
+
+    [LibraryImport(LibraryName)]
+    private static partial int tjDecompressHeader3(nint handle, byte* jpegBuf, CULong jpegSize,
+        int* width, int* height, int* jpegSubsamp, int* jpegColorspace);
+
+    [LibraryImport(LibraryName)]
+    private static partial int tjDecompress2(nint handle, byte* jpegBuf, CULong jpegSize,
+        byte* dstBuf, int width, int pitch, int height, int pixelFormat, int flags);
+
+    [LibraryImport(LibraryName)]
+    private static partial byte* tjGetErrorStr2(nint handle);
+
+    [LibraryImport(LibraryName)]
+    private static partial int tjGetErrorCode(nint handle);
+
+    [LibraryImport(LibraryName)]
+    private static partial int tjDestroy(nint handle);
+
+    private sealed class HandleHolder
+    {
+        public readonly nint Handle;
+        public HandleHolder(nint handle) => Handle = handle;
+        ~HandleHolder()
+        {
+            if (Handle != 0) tjDestroy(Handle);
+        }
+    }
+
+    [ThreadStatic] private static HandleHolder? t_holder;
+
+    private static nint GetHandle()
+    {
+        HandleHolder? holder = t_holder;
+        if (holder != null) return holder.Handle;
+        nint handle;
+        try
+        {
+            handle = tjInitDecompress();
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new TurboJpegNotFoundException(e);
+        }
+        catch (EntryPointNotFoundException e)
+        {
+            throw new TurboJpegNotFoundException(e);
+        }
+        if (handle == 0)
+            throw new InvalidOperationException("tjInitDecompress failed: " + ErrorString(0));
+        t_holder = new HandleHolder(handle);
+        return handle;
+    }
+
+    private static string ErrorString(nint handle)
+    {
+        byte* s = tjGetErrorStr2(handle);
+        return s == null ? "unknown TurboJPEG error" : Marshal.PtrToStringUTF8((nint)s) ?? "unknown TurboJPEG error";
+    }
+
+    /// <summary>Decodes a JPEG into interleaved RGB. Any libjpeg warning (e.g. corrupt or truncated data) is an error.</summary>
+    public static void Decode(ReadOnlySpan<byte> jpeg, RgbImage into)
+    {
+        nint handle = GetHandle();
+        fixed (byte* src = jpeg)
+        {
+            int width, height, subsamp, colorspace;
+            if (tjDecompressHeader3(handle, src, new CULong((nuint)jpeg.Length), &width, &height, &subsamp, &colorspace) != 0)
+                throw new InvalidDataException("invalid JPEG header: " + ErrorString(handle));
+            if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
+                throw new InvalidDataException($"JPEG size {width}x{height} is out of range (1..16384)");
+            into.Reset(width, height);
+            Span<byte> pixels = into.Pixels;
+            fixed (byte* dst = pixels)
+            {
+                int rc = tjDecompress2(handle, src, new CULong((nuint)jpeg.Length), dst, width, width * 3, height, TJPF_RGB, DecodeFlags);
+                if (rc != 0)
+                {
+                    string kind = tjGetErrorCode(handle) == TJERR_WARNING ? "corrupt JPEG data (libjpeg warning)" : "JPEG decode failed";
+                    throw new InvalidDataException($"{kind}: {ErrorString(handle)}");
+                }
+            }
+        }
+    }
+}

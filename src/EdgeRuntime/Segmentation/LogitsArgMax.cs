@@ -1,0 +1,235 @@
+using System.Numerics;
+using EdgeRuntime.Camera.Preprocessing;
+
+namespace EdgeRuntime.Segmentation;
+
+/// <summary>
+/// Fused bilinear upsample (align_corners=True, coordinates and interpolation in double) + argmax (first maximum wins)
+/// from low-resolution logits [h, w, C] (row-major, channels last) straight to a byte class map, without
+/// materialising full-size logits. Per-axis sampling tables are built once per geometry and reused; two row buffers
+/// (output width x C doubles) hold horizontally interpolated source rows. After the first call with a given geometry
+/// nothing is allocated. Not thread-safe: one instance per thread.
+/// </summary>
+/// <remarks>
+/// Quantized logits (uint8/int8) are interpolated as their raw integer values: with a positive scale the affine
+/// dequantization preserves the argmax of the interpolated values, so no scale/zero point is needed.
+/// </remarks>
+public sealed class LogitsArgMax
+{
+    private readonly Axis _xAxis = new(), _yAxis = new();
+    private double[] _row0 = [], _row1 = [];
+
+    /// <summary>
+    /// Use (i): logits of a whole <paramref name="canvasHeight"/> x <paramref name="canvasWidth"/> model canvas
+    /// (e.g. 65x65 for 513x513) upsampled to canvas coordinates, computing only <paramref name="crop"/>
+    /// (e.g. the top-left HxW that holds the image). <paramref name="classMap"/> gets crop.Width * crop.Height bytes.
+    /// </summary>
+    public void UpsampleCrop(ReadOnlySpan<float> logits, int height, int width, int classes,
+        int canvasHeight, int canvasWidth, ImageRegion crop, Span<byte> classMap) =>
+        Run(logits, height, width, classes, canvasHeight, canvasWidth, crop, crop.Height, crop.Width, classMap);
+
+    /// <inheritdoc cref="UpsampleCrop(ReadOnlySpan{float}, int, int, int, int, int, ImageRegion, Span{byte})"/>
+    public void UpsampleCrop(ReadOnlySpan<byte> logits, int height, int width, int classes,
+        int canvasHeight, int canvasWidth, ImageRegion crop, Span<byte> classMap) =>
+        Run(logits, height, width, classes, canvasHeight, canvasWidth, crop, crop.Height, crop.Width, classMap);
+
+    /// <inheritdoc cref="UpsampleCrop(ReadOnlySpan{float}, int, int, int, int, int, ImageRegion, Span{byte})"/>
+    public void UpsampleCrop(ReadOnlySpan<sbyte> logits, int height, int width, int classes,
+        int canvasHeight, int canvasWidth, ImageRegion crop, Span<byte> classMap) =>
+        Run(logits, height, width, classes, canvasHeight, canvasWidth, crop, crop.Height, crop.Width, classMap);
+
+    /// <summary>
+    /// Use (ii): logits of a whole image resized to the model input (e.g. 257x257) resized straight back to
+    /// <paramref name="outHeight"/> x <paramref name="outWidth"/> (align_corners=True) and arg-maxed.
+    /// </summary>
+    public void Resize(ReadOnlySpan<float> logits, int height, int width, int classes, int outHeight, int outWidth, Span<byte> classMap) =>
+        Run(logits, height, width, classes, outHeight, outWidth, new ImageRegion(0, 0, outWidth, outHeight), outHeight, outWidth, classMap);
+
+    /// <inheritdoc cref="Resize(ReadOnlySpan{float}, int, int, int, int, int, Span{byte})"/>
+    public void Resize(ReadOnlySpan<byte> logits, int height, int width, int classes, int outHeight, int outWidth, Span<byte> classMap) =>
+        Run(logits, height, width, classes, outHeight, outWidth, new ImageRegion(0, 0, outWidth, outHeight), outHeight, outWidth, classMap);
+
+    /// <inheritdoc cref="Resize(ReadOnlySpan{float}, int, int, int, int, int, Span{byte})"/>
+    public void Resize(ReadOnlySpan<sbyte> logits, int height, int width, int classes, int outHeight, int outWidth, Span<byte> classMap) =>
+        Run(logits, height, width, classes, outHeight, outWidth, new ImageRegion(0, 0, outWidth, outHeight), outHeight, outWidth, classMap);
+
+    /// <summary>
+    /// General form, for letterboxed or downscaled inputs: the logits cover a canvas; <paramref name="region"/> of that
+    /// canvas holds the image, which is mapped back (align_corners=True) to <paramref name="outHeight"/> x
+    /// <paramref name="outWidth"/> (the original image size). With outHeight/outWidth equal to the region size this is
+    /// <see cref="UpsampleCrop(ReadOnlySpan{float}, int, int, int, int, int, ImageRegion, Span{byte})"/>.
+    /// </summary>
+    public void UpsampleRegion(ReadOnlySpan<float> logits, int height, int width, int classes,
+        int canvasHeight, int canvasWidth, ImageRegion region, int outHeight, int outWidth, Span<byte> classMap) =>
+        Run(logits, height, width, classes, canvasHeight, canvasWidth, region, outHeight, outWidth, classMap);
+
+    /// <inheritdoc cref="UpsampleRegion(ReadOnlySpan{float}, int, int, int, int, int, ImageRegion, int, int, Span{byte})"/>
+    public void UpsampleRegion(ReadOnlySpan<byte> logits, int height, int width, int classes,
+        int canvasHeight, int canvasWidth, ImageRegion region, int outHeight, int outWidth, Span<byte> classMap) =>
+        Run(logits, height, width, classes, canvasHeight, canvasWidth, region, outHeight, outWidth, classMap);
+
+    /// <inheritdoc cref="UpsampleRegion(ReadOnlySpan{float}, int, int, int, int, int, ImageRegion, int, int, Span{byte})"/>
+    public void UpsampleRegion(ReadOnlySpan<sbyte> logits, int height, int width, int classes,
+        int canvasHeight, int canvasWidth, ImageRegion region, int outHeight, int outWidth, Span<byte> classMap) =>
+        Run(logits, height, width, classes, canvasHeight, canvasWidth, region, outHeight, outWidth, classMap);
+
+    /// <summary>
+    /// For models whose output is already class ids (ARG_MAX, [height, width] int64): copies <paramref name="crop"/>
+    /// into the class map. Ids outside 0..255 are rejected.
+    /// </summary>
+    public static void CropClassIds(ReadOnlySpan<long> ids, int height, int width, ImageRegion crop, Span<byte> classMap) =>
+        CropIds(ids, height, width, crop, classMap);
+
+    /// <inheritdoc cref="CropClassIds(ReadOnlySpan{long}, int, int, ImageRegion, Span{byte})"/>
+    public static void CropClassIds(ReadOnlySpan<int> ids, int height, int width, ImageRegion crop, Span<byte> classMap) =>
+        CropIds(ids, height, width, crop, classMap);
+
+    private static void CropIds<T>(ReadOnlySpan<T> ids, int height, int width, ImageRegion crop, Span<byte> classMap)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        CheckRegion(crop, height, width);
+        if (ids.Length < (long)height * width) throw new ArgumentException($"id tensor holds {ids.Length} values, {height * width} needed", nameof(ids));
+        if (classMap.Length < crop.Width * crop.Height) throw new ArgumentException("class map is smaller than the crop", nameof(classMap));
+        for (int y = 0; y < crop.Height; y++)
+        {
+            ReadOnlySpan<T> src = ids.Slice((crop.Y + y) * width + crop.X, crop.Width);
+            Span<byte> dst = classMap.Slice(y * crop.Width, crop.Width);
+            for (int x = 0; x < src.Length; x++)
+            {
+                T v = src[x];
+                if (v < T.Zero || v > T.CreateTruncating(255)) throw new InvalidDataException($"class id {v} at ({crop.X + x}, {crop.Y + y}) is outside 0..255");
+                dst[x] = byte.CreateTruncating(v);
+            }
+        }
+    }
+
+    private static void CheckRegion(ImageRegion r, int height, int width)
+    {
+        if (r.X < 0 || r.Y < 0 || r.Width <= 0 || r.Height <= 0 || r.X + r.Width > width || r.Y + r.Height > height)
+            throw new ArgumentOutOfRangeException(nameof(r), $"region {r} is outside the {width}x{height} canvas");
+    }
+
+    private void Run<T>(ReadOnlySpan<T> logits, int height, int width, int classes,
+        int canvasHeight, int canvasWidth, ImageRegion region, int outHeight, int outWidth, Span<byte> classMap)
+        where T : unmanaged, INumberBase<T>
+    {
+        if (height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(height), "logit size must be positive");
+        if (classes <= 0 || classes > 256) throw new ArgumentOutOfRangeException(nameof(classes), "class count must be 1..256");
+        if (outHeight <= 0 || outWidth <= 0) throw new ArgumentOutOfRangeException(nameof(outHeight), "output size must be positive");
+        CheckRegion(region, canvasHeight, canvasWidth);
+        if (logits.Length < (long)height * width * classes)
+            throw new ArgumentException($"logit tensor holds {logits.Length} values, {(long)height * width * classes} needed", nameof(logits));
+        if (classMap.Length < (long)outHeight * outWidth)
+            throw new ArgumentException($"class map holds {classMap.Length} bytes, {(long)outHeight * outWidth} needed", nameof(classMap));
+
+        _xAxis.Prepare(width, canvasWidth, region.X, region.Width, outWidth);
+        _yAxis.Prepare(height, canvasHeight, region.Y, region.Height, outHeight);
+        int rowLen = outWidth * classes;
+        if (_row0.Length < rowLen) { _row0 = new double[rowLen]; _row1 = new double[rowLen]; }
+        double[] r0 = _row0, r1 = _row1;
+        int r0Src = -1, r1Src = -1;
+
+        for (int y = 0; y < outHeight; y++)
+        {
+            int sy0 = _yAxis.I0[y], sy1 = _yAxis.I1[y];
+            double fy = _yAxis.F[y];
+            // Bring source rows sy0/sy1 into the two buffers, reusing what is already there.
+            if (r0Src != sy0)
+            {
+                if (r1Src == sy0) { (r0, r1) = (r1, r0); (r0Src, r1Src) = (r1Src, r0Src); }
+                else { InterpolateRow(logits, width, classes, sy0, outWidth, r0); r0Src = sy0; }
+            }
+            if (r1Src != sy1 && fy != 0)
+            {
+                InterpolateRow(logits, width, classes, sy1, outWidth, r1);
+                r1Src = sy1;
+            }
+
+            Span<byte> dst = classMap.Slice(y * outWidth, outWidth);
+            if (fy == 0)
+            {
+                for (int x = 0; x < outWidth; x++)
+                {
+                    ReadOnlySpan<double> a = r0.AsSpan(x * classes, classes);
+                    int best = 0;
+                    double bestV = a[0];
+                    for (int c = 1; c < a.Length; c++)
+                        if (a[c] > bestV) { bestV = a[c]; best = c; }
+                    dst[x] = (byte)best;
+                }
+            }
+            else
+            {
+                double gy = 1.0 - fy;
+                for (int x = 0; x < outWidth; x++)
+                {
+                    ReadOnlySpan<double> a = r0.AsSpan(x * classes, classes), b = r1.AsSpan(x * classes, classes);
+                    int best = 0;
+                    double bestV = gy * a[0] + fy * b[0];
+                    for (int c = 1; c < a.Length; c++)
+                    {
+                        double v = gy * a[c] + fy * b[c];
+                        if (v > bestV) { bestV = v; best = c; }
+                    }
+                    dst[x] = (byte)best;
+                }
+            }
+        }
+        // The buffers may have been swapped; keep the swapped arrays so sizes stay consistent.
+        (_row0, _row1) = (r0, r1);
+    }
+
+    private void InterpolateRow<T>(ReadOnlySpan<T> logits, int width, int classes, int sy, int outWidth, double[] row)
+        where T : unmanaged, INumberBase<T>
+    {
+        ReadOnlySpan<T> src = logits.Slice(sy * width * classes, width * classes);
+        int[] i0 = _xAxis.I0, i1 = _xAxis.I1;
+        double[] f = _xAxis.F;
+        for (int x = 0; x < outWidth; x++)
+        {
+            ReadOnlySpan<T> a = src.Slice(i0[x] * classes, classes);
+            Span<double> o = row.AsSpan(x * classes, classes);
+            double fx = f[x];
+            if (fx == 0)
+            {
+                for (int c = 0; c < classes; c++) o[c] = double.CreateTruncating(a[c]);
+            }
+            else
+            {
+                ReadOnlySpan<T> b = src.Slice(i1[x] * classes, classes);
+                double gx = 1.0 - fx;
+                for (int c = 0; c < classes; c++)
+                    o[c] = gx * double.CreateTruncating(a[c]) + fx * double.CreateTruncating(b[c]);
+            }
+        }
+    }
+
+    /// <summary>Sampling table for one axis: output index -> two source indices and the weight of the second.</summary>
+    private sealed class Axis
+    {
+        private int _src = -1, _canvas, _offset, _regionLen, _outLen;
+        public int[] I0 = [], I1 = [];
+        public double[] F = [];
+
+        public void Prepare(int src, int canvas, int offset, int regionLen, int outLen)
+        {
+            if (src == _src && canvas == _canvas && offset == _offset && regionLen == _regionLen && outLen == _outLen) return;
+            if (I0.Length < outLen) { I0 = new int[outLen]; I1 = new int[outLen]; F = new double[outLen]; }
+            // canvas coordinate -> logit coordinate (align_corners=True)
+            double scale = canvas > 1 ? (src - 1) / (double)(canvas - 1) : 0.0;
+            // output index -> canvas coordinate: identity (+offset) when the region is not resized,
+            // else align_corners mapping of outLen onto the region.
+            double regionScale = regionLen == outLen ? 1.0 : outLen > 1 ? (regionLen - 1) / (double)(outLen - 1) : 0.0;
+            for (int i = 0; i < outLen; i++)
+            {
+                double canvasPos = regionLen == outLen ? offset + i : offset + i * regionScale;
+                double pos = canvasPos * scale;
+                int lo = Math.Min((int)Math.Floor(pos), src - 1);
+                I0[i] = lo;
+                I1[i] = Math.Min(lo + 1, src - 1);
+                F[i] = pos - lo;
+            }
+            (_src, _canvas, _offset, _regionLen, _outLen) = (src, canvas, offset, regionLen, outLen);
+        }
+    }
+}
