@@ -70,6 +70,13 @@ public sealed class MjpegStreamReader : IAsyncDisposable, IDisposable
             {
                 case Step.Complete:
                     int length = _frameEnd - _frameStart;
+                    if (length > MaxFrameBytes)
+                    {
+                        CorruptFrames++;
+                        _pos = _frameEnd;
+                        _state = State.Seek;
+                        continue;
+                    }
                     _buffer.AsSpan(_frameStart, length).CopyTo(frame.Prepare(length));
                     frame.Format = FrameFormat.Encoded;
                     frame.Width = 0;

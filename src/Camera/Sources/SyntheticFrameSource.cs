@@ -38,12 +38,28 @@ public sealed class SyntheticFrameSource : IFrameSource
 
     public string Description => $"synthetic:{Width}x{Height}{(Fps > 0 ? $"@{Fps:0.##}" : "")}";
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> ReadFrameAsync(FrameBuffer frame, CancellationToken cancellationToken)
+    public ValueTask<bool> ReadFrameAsync(FrameBuffer frame, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        if (_frameCount > 0 && _next >= _frameCount) return false;
-        await _pacer.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_frameCount > 0 && _next >= _frameCount) return new ValueTask<bool>(false);
+        ValueTask<bool> due = _pacer.WaitAsync(cancellationToken);
+        if (!due.IsCompletedSuccessfully) return WaitThenProduce(due, frame);
+        // Unpaced, or the tick is already due: no async machinery (nothing is allocated, even in Debug builds).
+        _ = due.Result;
+        Produce(frame);
+        return new ValueTask<bool>(true);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> WaitThenProduce(ValueTask<bool> due, FrameBuffer frame)
+    {
+        await due.ConfigureAwait(false);
+        Produce(frame);
+        return true;
+    }
+
+    private void Produce(FrameBuffer frame)
+    {
         long index = _next++;
         Render(index, frame.Prepare(Width * Height * 3));
         frame.Format = FrameFormat.Rgb24;
@@ -51,7 +67,6 @@ public sealed class SyntheticFrameSource : IFrameSource
         frame.Height = Height;
         frame.FrameId = index;
         frame.Timestamp = DateTimeOffset.UtcNow;
-        return true;
     }
 
     /// <summary>Draws frame <paramref name="index"/> into <paramref name="rgb"/> (Width * Height * 3 bytes).</summary>
