@@ -32,6 +32,8 @@ public sealed unsafe class V4l2FrameSource : IFrameSource
     private int _fd = -1;
     private readonly nint[] _maps;
     private readonly nuint[] _mapLengths;
+    private readonly object _io = new();   // held by a read; Release waits for it, so buffers are never unmapped mid-copy
+    private volatile bool _closing;
     private bool _streaming;
     private long _frameId;
 
@@ -197,10 +199,13 @@ public sealed unsafe class V4l2FrameSource : IFrameSource
     public ValueTask<bool> ReadFrameAsync(FrameBuffer frame, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        ObjectDisposedException.ThrowIf(_fd < 0, this);
         try
         {
-            ReadFrame(frame, cancellationToken);
+            lock (_io)
+            {
+                ObjectDisposedException.ThrowIf(_fd < 0 || _closing, this);
+                ReadFrame(frame, cancellationToken);
+            }
             return new ValueTask<bool>(true);
         }
         catch (Exception e)
@@ -223,6 +228,7 @@ public sealed unsafe class V4l2FrameSource : IFrameSource
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            ObjectDisposedException.ThrowIf(_closing, this);
             V4l2Buffer buffer = default;
             buffer.Type = BufTypeVideoCapture;
             buffer.Memory = MemoryMmap;
@@ -301,6 +307,12 @@ public sealed unsafe class V4l2FrameSource : IFrameSource
     }
 
     private void Release()
+    {
+        _closing = true;
+        lock (_io) ReleaseLocked();
+    }
+
+    private void ReleaseLocked()
     {
         if (_fd < 0) return;
         if (_streaming)
