@@ -1,0 +1,219 @@
+using EdgeRuntime.Kernels.Depthwise;
+using EdgeRuntime.Kernels.Gemm;
+using EdgeRuntime.Kernels.Requantize;
+
+namespace EdgeRuntime.Kernels.Conformance;
+
+/// <summary>A random GEMM problem: activations, weights, bias and quantization, plus the row strides to use.</summary>
+public sealed record GemmCase(QuantParams Quant, int M, int N, int K, byte[] A, int AStride, byte[] W, int[] Bias, int CStride)
+{
+    public override string ToString() =>
+        $"gemm {Quant.Type} m={M} n={N} k={K} aStride={AStride} cStride={CStride} zp(in={Quant.InputZeroPoint},w={Quant.FilterZeroPoint},out={Quant.OutputZeroPoint}) clamp=[{Quant.OutputMin},{Quant.OutputMax}] perChannel={Quant.Multiplier.Length > 1} shift0={Quant.Shift[0]}";
+}
+
+/// <summary>A random 3x3 depthwise problem over one image.</summary>
+public sealed record DepthwiseCase(QuantParams Quant, DepthwiseGeometry Geometry, byte[] Input, byte[] W, int[] Bias)
+{
+    public override string ToString() => $"depthwise {Quant.Type} {Geometry} zp(in={Quant.InputZeroPoint},w={Quant.FilterZeroPoint},out={Quant.OutputZeroPoint})";
+}
+
+/// <summary>One kernel variant's tally.</summary>
+public sealed record VariantResult(KernelIsa Isa, int Passed, int Failed, IReadOnlyList<string> Failures);
+
+/// <summary>
+/// The random bit-exactness suite shared by the xunit tests and <c>edgert selftest kernels</c>: every variant
+/// against <see cref="KernelIsa.Reference"/> on random shapes (odd tails), zero points, multipliers/shifts and clamps.
+/// </summary>
+public static class KernelConformance
+{
+    public static QuantParams RandomQuant(Random rng, QuantType type, int channels)
+    {
+        int lo = type == QuantType.UInt8 ? 0 : -128, hi = type == QuantType.UInt8 ? 255 : 127;
+        bool perChannel = rng.Next(2) == 0;
+        int count = perChannel ? channels : 1;
+        var mult = new int[count];
+        var shift = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            mult[i] = rng.Next(8) switch
+            {
+                0 => 0,
+                1 => rng.Next(1, 1 << 20),
+                2 => int.MaxValue,
+                3 => -rng.Next(1 << 30, int.MaxValue), // negative multipliers are legal for the arithmetic
+                _ => rng.Next(1 << 30, int.MaxValue),
+            };
+            shift[i] = rng.Next(6) switch
+            {
+                0 => -31,
+                1 => rng.Next(1, 9), // left shifts (multiplier > 1)
+                2 => 0,
+                _ => -rng.Next(1, 24),
+            };
+        }
+        int a = rng.Next(lo, hi + 1), b = rng.Next(lo, hi + 1);
+        bool fullRange = rng.Next(3) == 0;
+        return new QuantParams
+        {
+            Type = type,
+            InputZeroPoint = rng.Next(lo, hi + 1),
+            FilterZeroPoint = type == QuantType.Int8 && rng.Next(4) != 0 ? 0 : rng.Next(lo, hi + 1),
+            OutputZeroPoint = rng.Next(lo, hi + 1),
+            OutputMin = fullRange ? lo : Math.Min(a, b),
+            OutputMax = fullRange ? hi : Math.Max(a, b),
+            Multiplier = mult,
+            Shift = shift,
+        };
+    }
+
+    private static byte[] RandomBytes(Random rng, int n)
+    {
+        var b = new byte[n];
+        rng.NextBytes(b);
+        return b;
+    }
+
+    private static int[] RandomBias(Random rng, int n)
+    {
+        if (rng.Next(5) == 0) return [];
+        int range = rng.Next(3) == 0 ? 1 << 28 : 1 << 16;
+        var b = new int[n];
+        for (int i = 0; i < n; i++) b[i] = rng.Next(-range, range);
+        return b;
+    }
+
+    public static GemmCase RandomGemmCase(Random rng)
+    {
+        var type = rng.Next(2) == 0 ? QuantType.UInt8 : QuantType.Int8;
+        int m = rng.Next(1, 12), n = rng.Next(1, 40), k = rng.Next(1, 70);
+        switch (rng.Next(10))
+        {
+            case 0: n = rng.Next(500, 700); m = rng.Next(1, 4); k = rng.Next(1, 24); break; // several accumulator column blocks
+            case 1: k = rng.Next(100, 400); m = rng.Next(1, 6); break;                    // long reductions
+            case 2: k = 16 * rng.Next(1, 5); break;                                         // no K tail
+        }
+        int aStride = k + (rng.Next(3) == 0 ? rng.Next(1, 9) : 0);
+        int cStride = n + (rng.Next(3) == 0 ? rng.Next(1, 9) : 0);
+        var q = RandomQuant(rng, type, n);
+        return new GemmCase(q, m, n, k, RandomBytes(rng, (m - 1) * aStride + k), aStride, RandomBytes(rng, n * k), RandomBias(rng, n), cStride);
+    }
+
+    public static DepthwiseCase RandomDepthwiseCase(Random rng)
+    {
+        var type = rng.Next(2) == 0 ? QuantType.UInt8 : QuantType.Int8;
+        int h = rng.Next(1, 10), w = rng.Next(1, 10), c = rng.Next(1, 50);
+        if (rng.Next(8) == 0) c = rng.Next(250, 300); // crosses the 256-channel accumulator block
+        int stride = rng.Next(1, 3), dilation = rng.Next(1, 3);
+        DepthwiseGeometry g;
+        if (rng.Next(2) == 0)
+        {
+            g = DepthwiseGeometry.Create(h, w, c, stride, dilation, samePadding: true);
+        }
+        else
+        {
+            int padT = rng.Next(0, 3), padL = rng.Next(0, 3);
+            int outH = Math.Max(1, (h + 2 * padT - (2 * dilation + 1)) / stride + 1);
+            int outW = Math.Max(1, (w + 2 * padL - (2 * dilation + 1)) / stride + 1);
+            g = new DepthwiseGeometry(h, w, c, outH, outW, stride, stride, dilation, dilation, padT, padL);
+        }
+        var q = RandomQuant(rng, type, c);
+        return new DepthwiseCase(q, g, RandomBytes(rng, h * w * c), RandomBytes(rng, 9 * c), RandomBias(rng, c));
+    }
+
+    /// <summary>Runs the case on <paramref name="isa"/> and on Reference; null when bit-exact, else what differed.</summary>
+    public static string? CheckGemm(KernelIsa isa, GemmCase t)
+    {
+        byte[] Run(KernelIsa v)
+        {
+            var kernel = QuantizedGemm.For(v);
+            var packed = kernel.Pack(t.Quant, t.N, t.K, t.W, t.Bias);
+            var c = new byte[(t.M - 1) * t.CStride + t.N];
+            kernel.Run(packed, t.M, t.A, t.AStride, c, t.CStride);
+            return c;
+        }
+        return Compare(Run(KernelIsa.Reference), Run(isa), t.CStride, t.N, t.ToString());
+    }
+
+    public static string? CheckDepthwise(KernelIsa isa, DepthwiseCase t)
+    {
+        var g = t.Geometry;
+        byte[] Run(KernelIsa v)
+        {
+            var kernel = DepthwiseConv3x3.For(v);
+            var packed = kernel.Pack(t.Quant, g.Channels, t.W, t.Bias);
+            var o = new byte[g.OutputHeight * g.OutputWidth * g.Channels];
+            // Two calls over disjoint row ranges, as a parallel operator would make them.
+            int half = g.OutputHeight / 2;
+            kernel.Run(packed, g, t.Input, o, 0, half);
+            kernel.Run(packed, g, t.Input, o, half, g.OutputHeight - half);
+            return o;
+        }
+        return Compare(Run(KernelIsa.Reference), Run(isa), g.Channels, g.Channels, t.ToString());
+    }
+
+    /// <summary>Requantization alone on arbitrary int32 accumulators (the full range, not only what a GEMM reaches).</summary>
+    public static unsafe string? CheckRequantize(KernelIsa isa, Random rng)
+    {
+        var type = rng.Next(2) == 0 ? QuantType.UInt8 : QuantType.Int8;
+        int n = rng.Next(1, 70);
+        var q = RandomQuant(rng, type, n);
+        var bias = new int[n];
+        for (int i = 0; i < n; i++) bias[i] = rng.Next(4) == 0 ? rng.Next(int.MinValue, int.MaxValue) : rng.Next(-1000, 1000);
+        var table = new RequantTable(q, n, bias);
+        int padded = (n + 15) / 16 * 16;
+        var acc = new int[padded];
+        for (int i = 0; i < n; i++)
+            acc[i] = rng.Next(6) switch { 0 => int.MinValue, 1 => int.MaxValue, 2 => rng.Next(-70000, 70000), _ => rng.Next(int.MinValue, int.MaxValue) };
+        int corr = rng.Next(2) == 0 ? 0 : rng.Next(-100000, 100000);
+        var expected = new byte[n];
+        var actual = new byte[n];
+        fixed (int* pa = acc)
+        fixed (byte* pe = expected, pv = actual)
+        {
+            Requantizer.RowScalar(pa, n, 0, corr, table, pe);
+            Requantizer.Row(isa, pa, n, 0, corr, table, pv);
+        }
+        return Compare(expected, actual, n, n, $"requantize {type} n={n} corr={corr}");
+    }
+
+    private static string? Compare(byte[] expected, byte[] actual, int stride, int width, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (i % stride >= width) continue; // bytes between rows are not written
+            if (expected[i] != actual[i])
+                return $"{what}: first difference at row {i / stride} col {i % stride}: reference {expected[i]}, got {actual[i]}";
+        }
+        return null;
+    }
+
+    /// <summary>Runs <paramref name="cases"/> random cases of each kernel family on each variant (same cases for every variant).</summary>
+    public static IReadOnlyList<VariantResult> Run(IEnumerable<KernelIsa> variants, int seed, int cases)
+    {
+        var results = new List<VariantResult>();
+        foreach (var isa in variants)
+        {
+            var rng = new Random(seed);
+            int passed = 0, failed = 0;
+            var failures = new List<string>();
+            for (int i = 0; i < cases; i++)
+            {
+                foreach (var check in new Func<string?>[]
+                {
+                    () => CheckGemm(isa, RandomGemmCase(rng)),
+                    () => CheckDepthwise(isa, RandomDepthwiseCase(rng)),
+                    () => CheckRequantize(isa, rng),
+                })
+                {
+                    string? f;
+                    try { f = check(); }
+                    catch (Exception e) { f = $"{e.GetType().Name}: {e.Message}"; }
+                    if (f is null) passed++;
+                    else { failed++; if (failures.Count < 5) failures.Add(f); }
+                }
+            }
+            results.Add(new VariantResult(isa, passed, failed, failures));
+        }
+        return results;
+    }
+}

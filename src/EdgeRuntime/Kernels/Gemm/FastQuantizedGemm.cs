@@ -1,0 +1,425 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+using EdgeRuntime.Kernels.Requantize;
+
+namespace EdgeRuntime.Kernels.Gemm;
+
+/// <summary>
+/// A register-blocked micro-kernel: MR rows of A times one packed block of NR weight columns, all of K, writing the
+/// raw int32 dot products sum_k A[m,k]*W[n,k] (no zero points) to acc[i * stride + j].
+/// Weights come in chunks of 16 k: NR*16 bytes per chunk, interleaved [NR][16] (c16) or [4][NR][4] (c4, for SDOT).
+/// Rows are read 16 bytes at a time for <c>mainChunks</c> chunks; the last partial chunk comes zero-padded from <c>tail</c> (MR x 16).
+/// </summary>
+internal unsafe interface IGemmTile
+{
+    static abstract int MR { get; }
+    static abstract int NR { get; }
+    static abstract bool C4Layout { get; }
+    static abstract void Tile(byte** rows, byte* tail, int mainChunks, int chunks, byte* w, int* acc, int stride);
+}
+
+/// <summary>Packing and the row/column loops shared by the fast variants (zero points folded into the bias at pack time).</summary>
+public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
+{
+    /// <summary>Output columns per block of the accumulator buffer (bounds the stack use).</summary>
+    private const int NC = 512;
+
+    private protected abstract int NR { get; }
+    private protected abstract bool C4Layout { get; }
+
+    /// <summary>
+    /// Packs W[N,K] into NR-column blocks, K zero-padded to a multiple of 16, and folds the zero points:
+    /// bias'[n] = bias[n] - in_zp * sum_k W[n,k] + K * in_zp * w_zp. The remaining term -w_zp * sum_k A[m,k]
+    /// depends on the activations and is added per row at run time (only when w_zp != 0).
+    /// </summary>
+    public override PackedGemmWeights Pack(QuantParams q, int n, int k, ReadOnlySpan<byte> weights, ReadOnlySpan<int> bias)
+    {
+        CheckShape(q, n, k, weights);
+        int[] raw = BiasOrZeros(bias, n);
+        bool s8 = q.Type == QuantType.Int8;
+        int nr = NR, kp = (k + 15) / 16 * 16, chunks = kp / 16, blocks = (n + nr - 1) / nr;
+        var folded = new int[n];
+        for (int col = 0; col < n; col++)
+        {
+            int sum = 0;
+            for (int i = 0; i < k; i++) sum += s8 ? (sbyte)weights[col * k + i] : weights[col * k + i];
+            folded[col] = unchecked(raw[col] - q.InputZeroPoint * sum + k * q.InputZeroPoint * q.FilterZeroPoint);
+        }
+        var data = new byte[(long)blocks * chunks * nr * 16];
+        for (int col = 0; col < n; col++)
+        {
+            int nb = col / nr, j = col % nr;
+            for (int i = 0; i < k; i++)
+            {
+                int ch = i / 16, kk = i % 16;
+                long block = ((long)nb * chunks + ch) * nr * 16;
+                long at = C4Layout ? block + (kk / 4) * nr * 4 + j * 4 + (kk % 4) : block + j * 16 + kk;
+                data[at] = weights[col * k + i];
+            }
+        }
+        return new PackedGemmWeights(Isa, q, n, k, nr, kp, data, new RequantTable(q, n, folded), raw);
+    }
+
+    protected override void RunCore(PackedGemmWeights w, int m, ReadOnlySpan<byte> a, int aStride, Span<byte> c, int cStride)
+    {
+        fixed (byte* pa = a, pc = c, pw = w.Data)
+        {
+            RunTiles(w, m, pa, aStride, pc, cStride, pw);
+        }
+    }
+
+    private protected abstract void RunTiles(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw);
+
+    private protected static void Drive<T>(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw, KernelIsa isa)
+        where T : struct, IGemmTile
+    {
+        int mr = T.MR, nr = T.NR, k = w.K, n = w.N;
+        int mainChunks = k / 16, chunks = w.Kp / 16, blockBytes = chunks * nr * 16, tailLen = k - mainChunks * 16;
+        bool s8 = w.Type == QuantType.Int8;
+        int wzp = w.Quant.FilterZeroPoint;
+        int* acc = stackalloc int[mr * NC];
+        byte** rows = stackalloc byte*[mr];
+        byte* tail = stackalloc byte[mr * 16];
+        int* corr = stackalloc int[mr];
+        new Span<byte>(tail, mr * 16).Clear();
+        for (int m0 = 0; m0 < m; m0 += mr)
+        {
+            for (int i = 0; i < mr; i++)
+            {
+                byte* row = a + (long)Math.Min(m0 + i, m - 1) * aStride;
+                rows[i] = row;
+                for (int t = 0; t < tailLen; t++) tail[i * 16 + t] = row[mainChunks * 16 + t];
+                corr[i] = wzp == 0 ? 0 : unchecked(-wzp * RowSum(row, k, s8));
+            }
+            int rowsHere = Math.Min(mr, m - m0);
+            for (int n0 = 0; n0 < n; n0 += NC)
+            {
+                int nc = Math.Min(NC, n - n0);
+                for (int nb = 0; nb < nc; nb += nr)
+                    T.Tile(rows, tail, mainChunks, chunks, pw + (long)((n0 + nb) / nr) * blockBytes, acc + nb, NC);
+                for (int i = 0; i < rowsHere; i++)
+                    Requantizer.Row(isa, acc + i * NC, nc, n0, corr[i], w.Requant, c + (long)(m0 + i) * cStride + n0);
+            }
+        }
+    }
+
+    private static int RowSum(byte* row, int k, bool s8)
+    {
+        int sum = 0;
+        if (s8) for (int i = 0; i < k; i++) sum += (sbyte)row[i];
+        else for (int i = 0; i < k; i++) sum += row[i];
+        return sum;
+    }
+}
+
+// ==================================================================== Portable: Vector128 only, 2x4 tile, c16
+
+internal interface IPortableGemmOps
+{
+    /// <summary>Widens bytes 0..7 / 8..15 to 16 bits (zero- or sign-extending).</summary>
+    static abstract Vector128<short> Lo(Vector128<byte> v);
+    static abstract Vector128<short> Hi(Vector128<byte> v);
+    /// <summary>Widens 16-bit products (exact as uint16 for u8*u8, as int16 for s8*s8) to 32 bits.</summary>
+    static abstract Vector128<int> PLo(Vector128<short> p);
+    static abstract Vector128<int> PHi(Vector128<short> p);
+}
+
+internal struct PortableU8 : IPortableGemmOps
+{
+    public static Vector128<short> Lo(Vector128<byte> v) => Vector128.WidenLower(v).AsInt16();
+    public static Vector128<short> Hi(Vector128<byte> v) => Vector128.WidenUpper(v).AsInt16();
+    public static Vector128<int> PLo(Vector128<short> p) => Vector128.WidenLower(p.AsUInt16()).AsInt32();
+    public static Vector128<int> PHi(Vector128<short> p) => Vector128.WidenUpper(p.AsUInt16()).AsInt32();
+}
+
+internal struct PortableS8 : IPortableGemmOps
+{
+    public static Vector128<short> Lo(Vector128<byte> v) => Vector128.WidenLower(v.AsSByte());
+    public static Vector128<short> Hi(Vector128<byte> v) => Vector128.WidenUpper(v.AsSByte());
+    public static Vector128<int> PLo(Vector128<short> p) => Vector128.WidenLower(p);
+    public static Vector128<int> PHi(Vector128<short> p) => Vector128.WidenUpper(p);
+}
+
+internal unsafe struct PortableTile<TOps> : IGemmTile where TOps : struct, IPortableGemmOps
+{
+    public static int MR => 2;
+    public static int NR => 4;
+    public static bool C4Layout => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Mac(Vector128<int> acc, Vector128<short> al, Vector128<short> ah, Vector128<byte> w)
+    {
+        var pl = al * TOps.Lo(w);
+        var ph = ah * TOps.Hi(w);
+        return acc + TOps.PLo(pl) + TOps.PHi(pl) + TOps.PLo(ph) + TOps.PHi(ph);
+    }
+
+    public static void Tile(byte** rows, byte* tail, int mainChunks, int chunks, byte* w, int* acc, int stride)
+    {
+        byte* p0 = rows[0], p1 = rows[1];
+        Vector128<int> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+        for (int ch = 0; ch < chunks; ch++)
+        {
+            if (ch == mainChunks) { p0 = tail; p1 = tail + 16; }
+            var a0 = Vector128.Load(p0);
+            var a1 = Vector128.Load(p1);
+            var a0l = TOps.Lo(a0); var a0h = TOps.Hi(a0);
+            var a1l = TOps.Lo(a1); var a1h = TOps.Hi(a1);
+            var w0 = Vector128.Load(w); var w1 = Vector128.Load(w + 16); var w2 = Vector128.Load(w + 32); var w3 = Vector128.Load(w + 48);
+            c00 = Mac(c00, a0l, a0h, w0); c01 = Mac(c01, a0l, a0h, w1); c02 = Mac(c02, a0l, a0h, w2); c03 = Mac(c03, a0l, a0h, w3);
+            c10 = Mac(c10, a1l, a1h, w0); c11 = Mac(c11, a1l, a1h, w1); c12 = Mac(c12, a1l, a1h, w2); c13 = Mac(c13, a1l, a1h, w3);
+            p0 += 16; p1 += 16; w += 64;
+        }
+        acc[0] = Vector128.Sum(c00); acc[1] = Vector128.Sum(c01); acc[2] = Vector128.Sum(c02); acc[3] = Vector128.Sum(c03);
+        acc[stride] = Vector128.Sum(c10); acc[stride + 1] = Vector128.Sum(c11); acc[stride + 2] = Vector128.Sum(c12); acc[stride + 3] = Vector128.Sum(c13);
+    }
+}
+
+/// <summary>Vector128 on any CPU with 128-bit SIMD: 16-bit products widened to 32 bits (generic over u8/s8 via operator structs).</summary>
+public sealed unsafe class PortableQuantizedGemm : FoldedQuantizedGemm
+{
+    public override KernelIsa Isa => KernelIsa.Portable;
+    private protected override int NR => 4;
+    private protected override bool C4Layout => false;
+
+    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
+    {
+        if (w.Type == QuantType.UInt8) Drive<PortableTile<PortableU8>>(w, m, a, aStride, c, cStride, pw, Isa);
+        else Drive<PortableTile<PortableS8>>(w, m, a, aStride, c, cStride, pw, Isa);
+    }
+}
+
+// ==================================================================== AVX2: 2x4 tile, c16, vpmovzx/sxbw + vpmaddwd
+
+internal unsafe interface IAvx2GemmOps
+{
+    static abstract Vector256<short> Widen(byte* p);
+}
+
+internal unsafe struct Avx2U8 : IAvx2GemmOps
+{
+    public static Vector256<short> Widen(byte* p) => Avx2.ConvertToVector256Int16(p);
+}
+
+internal unsafe struct Avx2S8 : IAvx2GemmOps
+{
+    public static Vector256<short> Widen(byte* p) => Avx2.ConvertToVector256Int16((sbyte*)p);
+}
+
+internal unsafe struct Avx2Tile<TOps> : IGemmTile where TOps : struct, IAvx2GemmOps
+{
+    public static int MR => 2;
+    public static int NR => 4;
+    public static bool C4Layout => false;
+
+    public static void Tile(byte** rows, byte* tail, int mainChunks, int chunks, byte* w, int* acc, int stride)
+    {
+        byte* p0 = rows[0], p1 = rows[1];
+        Vector256<int> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+        for (int ch = 0; ch < chunks; ch++)
+        {
+            if (ch == mainChunks) { p0 = tail; p1 = tail + 16; }
+            // 16-bit operands: u8*u8 and s8*s8 pairs sum exactly in vpmaddwd's int32 lanes.
+            var a0 = TOps.Widen(p0);
+            var a1 = TOps.Widen(p1);
+            var w0 = TOps.Widen(w);
+            c00 = Avx2.Add(c00, Avx2.MultiplyAddAdjacent(a0, w0)); c10 = Avx2.Add(c10, Avx2.MultiplyAddAdjacent(a1, w0));
+            var w1 = TOps.Widen(w + 16);
+            c01 = Avx2.Add(c01, Avx2.MultiplyAddAdjacent(a0, w1)); c11 = Avx2.Add(c11, Avx2.MultiplyAddAdjacent(a1, w1));
+            var w2 = TOps.Widen(w + 32);
+            c02 = Avx2.Add(c02, Avx2.MultiplyAddAdjacent(a0, w2)); c12 = Avx2.Add(c12, Avx2.MultiplyAddAdjacent(a1, w2));
+            var w3 = TOps.Widen(w + 48);
+            c03 = Avx2.Add(c03, Avx2.MultiplyAddAdjacent(a0, w3)); c13 = Avx2.Add(c13, Avx2.MultiplyAddAdjacent(a1, w3));
+            p0 += 16; p1 += 16; w += 64;
+        }
+        Reduce(c00, c01, c02, c03).Store(acc);
+        Reduce(c10, c11, c12, c13).Store(acc + stride);
+    }
+
+    /// <summary>Horizontal sums of four accumulators -> [sum a, sum b, sum c, sum d].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<int> Reduce(Vector256<int> a, Vector256<int> b, Vector256<int> c, Vector256<int> d)
+    {
+        var h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(a, b), Avx2.HorizontalAdd(c, d));
+        return Sse2.Add(h.GetLower(), h.GetUpper());
+    }
+}
+
+/// <summary>x86 AVX2: bytes widened to 16 bits, multiply-accumulated with vpmaddwd.</summary>
+public sealed unsafe class Avx2QuantizedGemm : FoldedQuantizedGemm
+{
+    public override KernelIsa Isa => KernelIsa.Avx2;
+    private protected override int NR => 4;
+    private protected override bool C4Layout => false;
+
+    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
+    {
+        if (w.Type == QuantType.UInt8) Drive<Avx2Tile<Avx2U8>>(w, m, a, aStride, c, cStride, pw, Isa);
+        else Drive<Avx2Tile<Avx2S8>>(w, m, a, aStride, c, cStride, pw, Isa);
+    }
+}
+
+// ==================================================================== ARM64 AdvSimd: 4x4 tile, c16, SMULL/SMULL2 + SADALP
+
+internal interface IAdvSimdGemmOps
+{
+    /// <summary>acc[i] += sum of a[4i..4i+3] * w[4i..4i+3] via widening multiplies and pairwise widening adds (exact).</summary>
+    static abstract Vector128<int> Mac(Vector128<int> acc, Vector128<byte> a, Vector128<byte> w);
+}
+
+internal struct AdvSimdU8 : IAdvSimdGemmOps
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Mac(Vector128<int> acc, Vector128<byte> a, Vector128<byte> w)
+    {
+        var r = AdvSimd.AddPairwiseWideningAndAdd(acc.AsUInt32(), AdvSimd.MultiplyWideningLower(a.GetLower(), w.GetLower()));
+        return AdvSimd.AddPairwiseWideningAndAdd(r, AdvSimd.MultiplyWideningUpper(a, w)).AsInt32();
+    }
+}
+
+internal struct AdvSimdS8 : IAdvSimdGemmOps
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Mac(Vector128<int> acc, Vector128<byte> a, Vector128<byte> w)
+    {
+        var r = AdvSimd.AddPairwiseWideningAndAdd(acc, AdvSimd.MultiplyWideningLower(a.AsSByte().GetLower(), w.AsSByte().GetLower()));
+        return AdvSimd.AddPairwiseWideningAndAdd(r, AdvSimd.MultiplyWideningUpper(a.AsSByte(), w.AsSByte()));
+    }
+}
+
+internal unsafe struct AdvSimdTile<TOps> : IGemmTile where TOps : struct, IAdvSimdGemmOps
+{
+    public static int MR => 4;
+    public static int NR => 4;
+    public static bool C4Layout => false;
+
+    public static void Tile(byte** rows, byte* tail, int mainChunks, int chunks, byte* w, int* acc, int stride)
+    {
+        byte* p0 = rows[0], p1 = rows[1], p2 = rows[2], p3 = rows[3];
+        Vector128<int> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default, c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+        for (int ch = 0; ch < chunks; ch++)
+        {
+            if (ch == mainChunks) { p0 = tail; p1 = tail + 16; p2 = tail + 32; p3 = tail + 48; }
+            var a0 = AdvSimd.LoadVector128(p0); var a1 = AdvSimd.LoadVector128(p1); var a2 = AdvSimd.LoadVector128(p2); var a3 = AdvSimd.LoadVector128(p3);
+            var w0 = AdvSimd.LoadVector128(w); var w1 = AdvSimd.LoadVector128(w + 16); var w2 = AdvSimd.LoadVector128(w + 32); var w3 = AdvSimd.LoadVector128(w + 48);
+                c00 = TOps.Mac(c00, a0, w0);
+                c01 = TOps.Mac(c01, a0, w1);
+                c02 = TOps.Mac(c02, a0, w2);
+                c03 = TOps.Mac(c03, a0, w3);
+                c10 = TOps.Mac(c10, a1, w0);
+                c11 = TOps.Mac(c11, a1, w1);
+                c12 = TOps.Mac(c12, a1, w2);
+                c13 = TOps.Mac(c13, a1, w3);
+                c20 = TOps.Mac(c20, a2, w0);
+                c21 = TOps.Mac(c21, a2, w1);
+                c22 = TOps.Mac(c22, a2, w2);
+                c23 = TOps.Mac(c23, a2, w3);
+                c30 = TOps.Mac(c30, a3, w0);
+                c31 = TOps.Mac(c31, a3, w1);
+                c32 = TOps.Mac(c32, a3, w2);
+                c33 = TOps.Mac(c33, a3, w3);
+            p0 += 16; p1 += 16; p2 += 16; p3 += 16; w += 64;
+        }
+            AdvSimd.Store(acc + 0 * stride, AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(c00, c01), AdvSimd.Arm64.AddPairwise(c02, c03)));
+            AdvSimd.Store(acc + 1 * stride, AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(c10, c11), AdvSimd.Arm64.AddPairwise(c12, c13)));
+            AdvSimd.Store(acc + 2 * stride, AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(c20, c21), AdvSimd.Arm64.AddPairwise(c22, c23)));
+            AdvSimd.Store(acc + 3 * stride, AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(c30, c31), AdvSimd.Arm64.AddPairwise(c32, c33)));
+    }
+}
+
+/// <summary>ARM64 AdvSimd without dot product (Cortex-A72, Pi 4): SMULL/UMULL + SADALP/UADALP, exact for all int8 inputs.</summary>
+public sealed unsafe class AdvSimdQuantizedGemm : FoldedQuantizedGemm
+{
+    public override KernelIsa Isa => KernelIsa.AdvSimd;
+    private protected override int NR => 4;
+    private protected override bool C4Layout => false;
+
+    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
+    {
+        if (w.Type == QuantType.UInt8) Drive<AdvSimdTile<AdvSimdU8>>(w, m, a, aStride, c, cStride, pw, Isa);
+        else Drive<AdvSimdTile<AdvSimdS8>>(w, m, a, aStride, c, cStride, pw, Isa);
+    }
+}
+
+// ==================================================================== ARM64 dot product: 4x8 tile, c4, SDOT/UDOT by element
+
+internal interface IDotGemmOps
+{
+    /// <summary>acc[j] += dot(w[4j..4j+3], a[4q..4q+3]) (SDOT/UDOT, by element).</summary>
+    static abstract Vector128<int> Dot(Vector128<int> acc, Vector128<byte> w, Vector128<byte> a, [ConstantExpected(Max = (byte)3)] byte q);
+}
+
+internal struct DotU8 : IDotGemmOps
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Dot(Vector128<int> acc, Vector128<byte> w, Vector128<byte> a, [ConstantExpected(Max = (byte)3)] byte q)
+        => Dp.DotProductBySelectedQuadruplet(acc.AsUInt32(), w, a, q).AsInt32();
+}
+
+internal struct DotS8 : IDotGemmOps
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Dot(Vector128<int> acc, Vector128<byte> w, Vector128<byte> a, [ConstantExpected(Max = (byte)3)] byte q)
+        => Dp.DotProductBySelectedQuadruplet(acc, w.AsSByte(), a.AsSByte(), q);
+}
+
+internal unsafe struct DotTile<TOps> : IGemmTile where TOps : struct, IDotGemmOps
+{
+    public static int MR => 4;
+    public static int NR => 8;
+    public static bool C4Layout => true;
+
+    public static void Tile(byte** rows, byte* tail, int mainChunks, int chunks, byte* w, int* acc, int stride)
+    {
+        byte* p0 = rows[0], p1 = rows[1], p2 = rows[2], p3 = rows[3];
+        Vector128<int> c0A = default, c0B = default, c1A = default, c1B = default, c2A = default, c2B = default, c3A = default, c3B = default;
+        for (int ch = 0; ch < chunks; ch++)
+        {
+            if (ch == mainChunks) { p0 = tail; p1 = tail + 16; p2 = tail + 32; p3 = tail + 48; }
+            var a0 = AdvSimd.LoadVector128(p0); var a1 = AdvSimd.LoadVector128(p1); var a2 = AdvSimd.LoadVector128(p2); var a3 = AdvSimd.LoadVector128(p3);
+            Vector128<byte> wA, wB;
+                wA = AdvSimd.LoadVector128(w + 0); wB = AdvSimd.LoadVector128(w + 16);
+                c0A = TOps.Dot(c0A, wA, a0, 0); c0B = TOps.Dot(c0B, wB, a0, 0);
+                c1A = TOps.Dot(c1A, wA, a1, 0); c1B = TOps.Dot(c1B, wB, a1, 0);
+                c2A = TOps.Dot(c2A, wA, a2, 0); c2B = TOps.Dot(c2B, wB, a2, 0);
+                c3A = TOps.Dot(c3A, wA, a3, 0); c3B = TOps.Dot(c3B, wB, a3, 0);
+                wA = AdvSimd.LoadVector128(w + 32); wB = AdvSimd.LoadVector128(w + 48);
+                c0A = TOps.Dot(c0A, wA, a0, 1); c0B = TOps.Dot(c0B, wB, a0, 1);
+                c1A = TOps.Dot(c1A, wA, a1, 1); c1B = TOps.Dot(c1B, wB, a1, 1);
+                c2A = TOps.Dot(c2A, wA, a2, 1); c2B = TOps.Dot(c2B, wB, a2, 1);
+                c3A = TOps.Dot(c3A, wA, a3, 1); c3B = TOps.Dot(c3B, wB, a3, 1);
+                wA = AdvSimd.LoadVector128(w + 64); wB = AdvSimd.LoadVector128(w + 80);
+                c0A = TOps.Dot(c0A, wA, a0, 2); c0B = TOps.Dot(c0B, wB, a0, 2);
+                c1A = TOps.Dot(c1A, wA, a1, 2); c1B = TOps.Dot(c1B, wB, a1, 2);
+                c2A = TOps.Dot(c2A, wA, a2, 2); c2B = TOps.Dot(c2B, wB, a2, 2);
+                c3A = TOps.Dot(c3A, wA, a3, 2); c3B = TOps.Dot(c3B, wB, a3, 2);
+                wA = AdvSimd.LoadVector128(w + 96); wB = AdvSimd.LoadVector128(w + 112);
+                c0A = TOps.Dot(c0A, wA, a0, 3); c0B = TOps.Dot(c0B, wB, a0, 3);
+                c1A = TOps.Dot(c1A, wA, a1, 3); c1B = TOps.Dot(c1B, wB, a1, 3);
+                c2A = TOps.Dot(c2A, wA, a2, 3); c2B = TOps.Dot(c2B, wB, a2, 3);
+                c3A = TOps.Dot(c3A, wA, a3, 3); c3B = TOps.Dot(c3B, wB, a3, 3);
+            p0 += 16; p1 += 16; p2 += 16; p3 += 16; w += 128;
+        }
+            AdvSimd.Store(acc + 0 * stride, c0A); AdvSimd.Store(acc + 0 * stride + 4, c0B);
+            AdvSimd.Store(acc + 1 * stride, c1A); AdvSimd.Store(acc + 1 * stride + 4, c1B);
+            AdvSimd.Store(acc + 2 * stride, c2A); AdvSimd.Store(acc + 2 * stride + 4, c2B);
+            AdvSimd.Store(acc + 3 * stride, c3A); AdvSimd.Store(acc + 3 * stride + 4, c3B);
+    }
+}
+
+/// <summary>ARM64 with FEAT_DotProd (Cortex-A76, Pi 5): SDOT/UDOT by element on 4-byte interleaved weights.</summary>
+public sealed unsafe class AdvSimdDotQuantizedGemm : FoldedQuantizedGemm
+{
+    public override KernelIsa Isa => KernelIsa.AdvSimdDot;
+    private protected override int NR => 8;
+    private protected override bool C4Layout => true;
+
+    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
+    {
+        if (w.Type == QuantType.UInt8) Drive<DotTile<DotU8>>(w, m, a, aStride, c, cStride, pw, Isa);
+        else Drive<DotTile<DotS8>>(w, m, a, aStride, c, cStride, pw, Isa);
+    }
+}

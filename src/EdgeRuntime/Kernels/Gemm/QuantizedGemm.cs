@@ -1,0 +1,135 @@
+using EdgeRuntime.Kernels.Requantize;
+
+namespace EdgeRuntime.Kernels.Gemm;
+
+/// <summary>
+/// Weights of one quantized GEMM (1x1 convolution / fully connected) prepared at plan time for one kernel variant.
+/// Immutable and thread-safe to share between runs.
+/// </summary>
+public sealed class PackedGemmWeights
+{
+    internal PackedGemmWeights(KernelIsa isa, QuantParams q, int n, int k, int nr, int kp, byte[] data, RequantTable requant, int[] rawBias)
+    {
+        Isa = isa;
+        Quant = q;
+        N = n;
+        K = k;
+        Nr = nr;
+        Kp = kp;
+        Data = data;
+        Requant = requant;
+        RawBias = rawBias;
+    }
+
+    public KernelIsa Isa { get; }
+    public QuantParams Quant { get; }
+    public QuantType Type => Quant.Type;
+    /// <summary>Output channels.</summary>
+    public int N { get; }
+    /// <summary>Reduction depth (input channels).</summary>
+    public int K { get; }
+    /// <summary>Bytes this packing holds (weights, folded bias and requantization tables).</summary>
+    public long Bytes => Data.Length + Requant.Bytes + RawBias.Length * 4L;
+
+    internal int Nr { get; }
+    internal int Kp { get; }
+    internal byte[] Data { get; }
+    internal RequantTable Requant { get; }
+    internal int[] RawBias { get; }
+}
+
+/// <summary>
+/// Quantized GEMM: C[m, n] = clamp(out_zp + MultiplyByQuantizedMultiplier(bias[n] + sum_k (A[m,k] - in_zp) * (W[n,k] - w_zp), mult[n], shift[n])),
+/// A = activations [M, K] (row stride aStride), W = weights [N, K] (the TFLite 1x1 filter [N,1,1,K]), C = [M, N] (row stride cStride).
+/// Bytes are uint8 or int8 (reinterpreted) according to <see cref="QuantParams.Type"/>. One instance per variant; see <see cref="For"/>.
+/// </summary>
+public abstract class QuantizedGemm
+{
+    public abstract KernelIsa Isa { get; }
+
+    /// <summary>Packs weights [N, K] and bias [N] (empty span: no bias) for this variant. Call once at plan time.</summary>
+    public abstract PackedGemmWeights Pack(QuantParams q, int n, int k, ReadOnlySpan<byte> weights, ReadOnlySpan<int> bias);
+
+    /// <summary>Computes m rows of C. Does not allocate. Safe to call concurrently on disjoint row ranges.</summary>
+    public void Run(PackedGemmWeights w, int m, ReadOnlySpan<byte> a, int aStride, Span<byte> c, int cStride)
+    {
+        if (w.Isa != Isa) throw new ArgumentException($"weights were packed for {KernelDispatcher.Name(w.Isa)}, not {KernelDispatcher.Name(Isa)}");
+        if (m <= 0) return;
+        if (aStride < w.K || cStride < w.N) throw new ArgumentException("row stride shorter than a row");
+        if (a.Length < (long)(m - 1) * aStride + w.K) throw new ArgumentException($"A holds {a.Length} bytes, needs {m} rows of {w.K}");
+        if (c.Length < (long)(m - 1) * cStride + w.N) throw new ArgumentException($"C holds {c.Length} bytes, needs {m} rows of {w.N}");
+        RunCore(w, m, a, aStride, c, cStride);
+    }
+
+    public void Run(PackedGemmWeights w, int m, ReadOnlySpan<byte> a, Span<byte> c) => Run(w, m, a, w.K, c, w.N);
+
+    protected abstract void RunCore(PackedGemmWeights w, int m, ReadOnlySpan<byte> a, int aStride, Span<byte> c, int cStride);
+
+    private static readonly QuantizedGemm s_reference = new ReferenceQuantizedGemm();
+    private static readonly QuantizedGemm s_portable = new PortableQuantizedGemm();
+    private static readonly QuantizedGemm s_avx2 = new Avx2QuantizedGemm();
+    private static readonly QuantizedGemm s_advSimd = new AdvSimdQuantizedGemm();
+    private static readonly QuantizedGemm s_dot = new AdvSimdDotQuantizedGemm();
+
+    /// <summary>The implementation for <paramref name="isa"/>; throws <see cref="PlatformNotSupportedException"/> if the CPU cannot run it.</summary>
+    public static QuantizedGemm For(KernelIsa isa) => KernelDispatcher.Require(isa) switch
+    {
+        KernelIsa.Reference => s_reference,
+        KernelIsa.Portable => s_portable,
+        KernelIsa.Avx2 => s_avx2,
+        KernelIsa.AdvSimd => s_advSimd,
+        KernelIsa.AdvSimdDot => s_dot,
+        _ => throw new ArgumentOutOfRangeException(nameof(isa)),
+    };
+
+    internal static int[] BiasOrZeros(ReadOnlySpan<int> bias, int n)
+    {
+        if (bias.Length == 0) return new int[n];
+        if (bias.Length != n) throw new ArgumentException($"{bias.Length} biases for {n} output channels");
+        return bias.ToArray();
+    }
+
+    internal static void CheckShape(QuantParams q, int n, int k, ReadOnlySpan<byte> weights)
+    {
+        if (n <= 0 || k <= 0) throw new ArgumentException($"GEMM shape n={n} k={k} must be positive");
+        if (weights.Length != (long)n * k) throw new ArgumentException($"{weights.Length} weight bytes for n={n} k={k}");
+        q.Validate(n);
+    }
+}
+
+/// <summary>The specification in plain scalar C#: zero points subtracted per product, no folding, no packing.</summary>
+public sealed class ReferenceQuantizedGemm : QuantizedGemm
+{
+    public override KernelIsa Isa => KernelIsa.Reference;
+
+    public override PackedGemmWeights Pack(QuantParams q, int n, int k, ReadOnlySpan<byte> weights, ReadOnlySpan<int> bias)
+    {
+        CheckShape(q, n, k, weights);
+        int[] b = BiasOrZeros(bias, n);
+        return new PackedGemmWeights(Isa, q, n, k, 1, k, weights.ToArray(), new RequantTable(q, n, b), b);
+    }
+
+    protected override void RunCore(PackedGemmWeights w, int m, ReadOnlySpan<byte> a, int aStride, Span<byte> c, int cStride)
+    {
+        QuantParams q = w.Quant;
+        bool s8 = q.Type == QuantType.Int8;
+        int k = w.K, izp = q.InputZeroPoint, wzp = q.FilterZeroPoint;
+        byte[] wt = w.Data;
+        for (int row = 0; row < m; row++)
+        {
+            ReadOnlySpan<byte> ar = a.Slice(row * aStride, k);
+            for (int n = 0; n < w.N; n++)
+            {
+                int acc = w.RawBias[n];
+                for (int i = 0; i < k; i++)
+                {
+                    int av = s8 ? (sbyte)ar[i] : ar[i];
+                    int wv = s8 ? (sbyte)wt[n * k + i] : wt[n * k + i];
+                    acc += (av - izp) * (wv - wzp);
+                }
+                int v = FixedPoint.MultiplyByQuantizedMultiplier(acc, q.MultiplierAt(n), q.ShiftAt(n)) + q.OutputZeroPoint;
+                c[row * cStride + n] = (byte)Math.Clamp(v, q.OutputMin, q.OutputMax);
+            }
+        }
+    }
+}

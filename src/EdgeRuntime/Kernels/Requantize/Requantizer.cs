@@ -1,0 +1,189 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace EdgeRuntime.Kernels.Requantize;
+
+/// <summary>
+/// Requantizes a row of int32 accumulators to 8-bit outputs:
+/// dst[i] = clamp(zp + MultiplyByQuantizedMultiplier(acc[i] + bias[c0+i] + corr, mult[c0+i], shift[c0+i])),
+/// bit-exact with <see cref="FixedPoint"/> in every variant. <c>acc</c> must be readable up to count rounded
+/// up to 16 and <c>c0</c> must be a multiple of 16 (the table is padded to 16 channels).
+/// </summary>
+public static unsafe class Requantizer
+{
+    public static void Row(KernelIsa isa, int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
+    {
+        switch (isa)
+        {
+            case KernelIsa.Portable: RowPortable(acc, count, c0, corr, t, dst); break;
+            case KernelIsa.Avx2: RowAvx2(acc, count, c0, corr, t, dst); break;
+            case KernelIsa.AdvSimd or KernelIsa.AdvSimdDot: RowAdvSimd(acc, count, c0, corr, t, dst); break;
+            default: RowScalar(acc, count, c0, corr, t, dst); break;
+        }
+    }
+
+    /// <summary>The definition: <see cref="FixedPoint.MultiplyByQuantizedMultiplier"/> per element.</summary>
+    public static void RowScalar(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            int c = c0 + i;
+            int v = FixedPoint.MultiplyByQuantizedMultiplier(acc[i] + t.Bias[c] + corr, t.Multiplier[c], t.LeftShift[c] - t.RightShift[c]);
+            v = Math.Clamp(v + t.OutputZeroPoint, t.Min, t.Max);
+            dst[i] = (byte)v;
+        }
+    }
+
+    // ---------------------------------------------------------------- Portable (Vector128, any ISA)
+
+    public static void RowPortable(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
+    {
+        fixed (int* b = t.Bias, m = t.Multiplier, l = t.LeftMul, r = t.RightShift, k = t.Mask, h = t.HalfMask)
+        {
+            var zp = Vector128.Create(t.OutputZeroPoint);
+            var min = Vector128.Create(t.Min);
+            var max = Vector128.Create(t.Max);
+            var vc = Vector128.Create(corr);
+            for (int i = 0; i < count; i += 16)
+            {
+                Vector128<int> r0 = default, r1 = default, r2 = default, r3 = default;
+                for (int j = 0; j < 4; j++)
+                {
+                    int o = c0 + i + 4 * j;
+                    var x = Vector128.Load(acc + i + 4 * j) + Vector128.Load(b + o) + vc;
+                    x = MbqmPortable(x, Vector128.Load(m + o), Vector128.Load(l + o), Vector128.Load(r + o), Vector128.Load(k + o), Vector128.Load(h + o));
+                    x = Vector128.Min(Vector128.Max(x + zp, min), max);
+                    if (j == 0) r0 = x; else if (j == 1) r1 = x; else if (j == 2) r2 = x; else r3 = x;
+                }
+                StoreBytes(Vector128.Narrow(Vector128.Narrow(r0, r1), Vector128.Narrow(r2, r3)).AsByte(), dst + i, count - i);
+            }
+        }
+    }
+
+    /// <summary>MultiplyByQuantizedMultiplier on 4 lanes with per-lane shifts, using only Vector128 operators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> MbqmPortable(Vector128<int> x, Vector128<int> mult, Vector128<int> leftMul, Vector128<int> right, Vector128<int> mask, Vector128<int> halfMask)
+    {
+        x *= leftMul; // x << left, wrapping like the scalar x * (1 << left)
+        // SaturatingRoundingDoublingHighMul: floor((x*m + 2^30) / 2^31) equals gemmlowp's nudge-and-truncate (m != int.MinValue).
+        var nudge = Vector128.Create(1L << 30);
+        var lo = (Vector128.WidenLower(x) * Vector128.WidenLower(mult) + nudge) >> 31;
+        var hi = (Vector128.WidenUpper(x) * Vector128.WidenUpper(mult) + nudge) >> 31;
+        x = Vector128.Narrow(lo, hi);
+        // RoundingDivideByPOT, ties away from zero.
+        var remainder = x & mask;
+        var threshold = halfMask - Vector128.LessThan(x, Vector128<int>.Zero); // + 1 when x < 0
+        return ShiftRightArithmeticPerLane(x, right) - Vector128.GreaterThan(remainder, threshold);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> ShiftRightArithmeticPerLane(Vector128<int> x, Vector128<int> count)
+    {
+        // Vector128 has no per-lane variable shift: apply the five binary digits of the count.
+        var b = Vector128.Create(1);
+        x = Vector128.ConditionalSelect(Vector128.Equals(count & b, b), x >> 1, x);
+        b = Vector128.Create(2);
+        x = Vector128.ConditionalSelect(Vector128.Equals(count & b, b), x >> 2, x);
+        b = Vector128.Create(4);
+        x = Vector128.ConditionalSelect(Vector128.Equals(count & b, b), x >> 4, x);
+        b = Vector128.Create(8);
+        x = Vector128.ConditionalSelect(Vector128.Equals(count & b, b), x >> 8, x);
+        b = Vector128.Create(16);
+        return Vector128.ConditionalSelect(Vector128.Equals(count & b, b), x >> 16, x);
+    }
+
+    // ---------------------------------------------------------------- AVX2
+
+    public static void RowAvx2(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
+    {
+        fixed (int* b = t.Bias, m = t.Multiplier, l = t.LeftShift, r = t.RightShift, k = t.Mask, h = t.HalfMask)
+        {
+            var zp = Vector256.Create(t.OutputZeroPoint);
+            var min = Vector256.Create(t.Min);
+            var max = Vector256.Create(t.Max);
+            var vc = Vector256.Create(corr);
+            for (int i = 0; i < count; i += 16)
+            {
+                int o = c0 + i;
+                var x0 = Avx2.Add(Avx2.Add(Vector256.Load(acc + i), Vector256.Load(b + o)), vc);
+                var x1 = Avx2.Add(Avx2.Add(Vector256.Load(acc + i + 8), Vector256.Load(b + o + 8)), vc);
+                x0 = MbqmAvx2(x0, Vector256.Load(m + o), Vector256.Load(l + o), Vector256.Load(r + o), Vector256.Load(k + o), Vector256.Load(h + o));
+                x1 = MbqmAvx2(x1, Vector256.Load(m + o + 8), Vector256.Load(l + o + 8), Vector256.Load(r + o + 8), Vector256.Load(k + o + 8), Vector256.Load(h + o + 8));
+                x0 = Avx2.Min(Avx2.Max(Avx2.Add(x0, zp), min), max);
+                x1 = Avx2.Min(Avx2.Max(Avx2.Add(x1, zp), min), max);
+                var s = Vector256.Narrow(x0, x1);
+                StoreBytes(Vector128.Narrow(s.GetLower(), s.GetUpper()).AsByte(), dst + i, count - i);
+            }
+        }
+    }
+
+    /// <summary>MultiplyByQuantizedMultiplier on 8 lanes: vpsllvd, two vpmuldq for the Q31 high product, vpsravd plus the away-from-zero fix-up.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MbqmAvx2(Vector256<int> x, Vector256<int> mult, Vector256<int> left, Vector256<int> right, Vector256<int> mask, Vector256<int> halfMask)
+    {
+        x = Avx2.ShiftLeftLogicalVariable(x, left.AsUInt32());
+        var nudge = Vector256.Create(1L << 30);
+        var even = Avx2.Add(Avx2.Multiply(x, mult), nudge);
+        var odd = Avx2.Add(Avx2.Multiply(Avx2.Shuffle(x, 0xF5), Avx2.Shuffle(mult, 0xF5)), nudge);
+        // even lanes: bits 31..62 of the 64-bit sum moved to the low half; odd lanes: to the high half.
+        x = Avx2.Blend(Avx2.ShiftRightLogical(even, 31).AsInt32(), Avx2.ShiftLeftLogical(odd, 1).AsInt32(), 0b1010_1010);
+        var remainder = Avx2.And(x, mask);
+        var threshold = Avx2.Subtract(halfMask, Avx2.CompareGreaterThan(Vector256<int>.Zero, x));
+        return Avx2.Subtract(Avx2.ShiftRightArithmeticVariable(x, right.AsUInt32()), Avx2.CompareGreaterThan(remainder, threshold));
+    }
+
+    // ---------------------------------------------------------------- ARM64 AdvSimd
+
+    public static void RowAdvSimd(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
+    {
+        fixed (int* b = t.Bias, m = t.Multiplier, l = t.LeftShift, n = t.NegRightShift)
+        {
+            var zp = Vector128.Create(t.OutputZeroPoint);
+            var min = Vector128.Create(t.Min);
+            var max = Vector128.Create(t.Max);
+            var vc = Vector128.Create(corr);
+            for (int i = 0; i < count; i += 16)
+            {
+                int o = c0 + i;
+                var x0 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i), AdvSimd.LoadVector128(b + o)), vc), AdvSimd.LoadVector128(m + o), AdvSimd.LoadVector128(l + o), AdvSimd.LoadVector128(n + o));
+                var x1 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 4), AdvSimd.LoadVector128(b + o + 4)), vc), AdvSimd.LoadVector128(m + o + 4), AdvSimd.LoadVector128(l + o + 4), AdvSimd.LoadVector128(n + o + 4));
+                var x2 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 8), AdvSimd.LoadVector128(b + o + 8)), vc), AdvSimd.LoadVector128(m + o + 8), AdvSimd.LoadVector128(l + o + 8), AdvSimd.LoadVector128(n + o + 8));
+                var x3 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 12), AdvSimd.LoadVector128(b + o + 12)), vc), AdvSimd.LoadVector128(m + o + 12), AdvSimd.LoadVector128(l + o + 12), AdvSimd.LoadVector128(n + o + 12));
+                x0 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x0, zp), min), max);
+                x1 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x1, zp), min), max);
+                x2 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x2, zp), min), max);
+                x3 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x3, zp), min), max);
+                var s01 = AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(x0), x1);
+                var s23 = AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(x2), x3);
+                StoreBytes(AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(s01), s23).AsByte(), dst + i, count - i);
+            }
+        }
+    }
+
+    /// <summary>gemmlowp's NEON sequence: SSHL, SQRDMULH (== SaturatingRoundingDoublingHighMul), sign fix-up, SRSHL.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> MbqmAdvSimd(Vector128<int> x, Vector128<int> mult, Vector128<int> left, Vector128<int> negRight)
+    {
+        x = AdvSimd.ShiftArithmetic(x, left);
+        x = AdvSimd.MultiplyRoundedDoublingSaturateHigh(x, mult);
+        // SRSHL rounds ties up; subtracting 1 from negative x first (only when shifting) makes ties go away from zero.
+        var fixup = AdvSimd.ShiftRightArithmetic(AdvSimd.And(x, negRight), 31);
+        x = AdvSimd.AddSaturate(x, fixup);
+        return AdvSimd.ShiftArithmeticRounded(x, negRight);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreBytes(Vector128<byte> v, byte* dst, int remaining)
+    {
+        if (remaining >= 16)
+        {
+            v.Store(dst);
+            return;
+        }
+        byte* tmp = stackalloc byte[16];
+        v.Store(tmp);
+        for (int i = 0; i < remaining; i++) dst[i] = tmp[i];
+    }
+}

@@ -1,0 +1,135 @@
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+using EdgeRuntime.Kernels;
+using EdgeRuntime.Kernels.Conformance;
+using EdgeRuntime.Kernels.Depthwise;
+using EdgeRuntime.Kernels.Gemm;
+using EdgeRuntime.Kernels.Requantize;
+
+namespace EdgeRuntime.Tests.Simd;
+
+public class SimdKernelTests
+{
+    private const int Cases = 150;
+
+    public static TheoryData<string> SupportedFastVariants()
+    {
+        var data = new TheoryData<string>();
+        foreach (var isa in KernelDispatcher.Supported())
+            if (isa != KernelIsa.Reference) data.Add(KernelDispatcher.Name(isa));
+        return data;
+    }
+
+    private static void AssertNoFailure(Func<Random, string?> check, int seed)
+    {
+        var rng = new Random(seed);
+        for (int i = 0; i < Cases; i++)
+        {
+            string? failure = check(rng);
+            Assert.True(failure is null, failure);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SupportedFastVariants))]
+    public void GemmIsBitExactWithReference(string variant)
+    {
+        var isa = KernelDispatcher.Parse(variant);
+        AssertNoFailure(rng => KernelConformance.CheckGemm(isa, KernelConformance.RandomGemmCase(rng)), 11);
+    }
+
+    [Theory]
+    [MemberData(nameof(SupportedFastVariants))]
+    public void DepthwiseIsBitExactWithReference(string variant)
+    {
+        var isa = KernelDispatcher.Parse(variant);
+        AssertNoFailure(rng => KernelConformance.CheckDepthwise(isa, KernelConformance.RandomDepthwiseCase(rng)), 12);
+    }
+
+    [Theory]
+    [MemberData(nameof(SupportedFastVariants))]
+    public void RequantizationIsBitExactWithFixedPoint(string variant)
+    {
+        var isa = KernelDispatcher.Parse(variant);
+        AssertNoFailure(rng => KernelConformance.CheckRequantize(isa, rng), 13);
+    }
+
+    [Fact]
+    public void ReferenceGemmFollowsTheFormula()
+    {
+        // uint8: A = [10, 20], in_zp = 5, W = [[3, 7]], w_zp = 2, bias = 100:
+        // acc = 100 + (10-5)*(3-2) + (20-5)*(7-2) = 180; multiplier 0.5 (2^30, shift 0) -> 90; + out_zp 3 = 93.
+        var q = new QuantParams
+        {
+            Type = QuantType.UInt8, InputZeroPoint = 5, FilterZeroPoint = 2, OutputZeroPoint = 3,
+            OutputMin = 0, OutputMax = 255, Multiplier = [1 << 30], Shift = [0],
+        };
+        foreach (var isa in KernelDispatcher.Supported())
+        {
+            var gemm = QuantizedGemm.For(isa);
+            var packed = gemm.Pack(q, 1, 2, [3, 7], [100]);
+            var c = new byte[1];
+            gemm.Run(packed, 1, [10, 20], c);
+            Assert.Equal(93, c[0]);
+        }
+    }
+
+    [Fact]
+    public void ReferenceDepthwiseSkipsPaddingTaps()
+    {
+        // 1x1 image, 1 channel, SAME padding: only the centre tap is inside. (9-1)*(4-0) = 32, multiplier 0.5 -> 16.
+        var q = new QuantParams
+        {
+            Type = QuantType.Int8, InputZeroPoint = 1, OutputZeroPoint = 0,
+            OutputMin = -128, OutputMax = 127, Multiplier = [1 << 30], Shift = [0],
+        };
+        var g = DepthwiseGeometry.Create(1, 1, 1, stride: 1, dilation: 1, samePadding: true);
+        byte[] w = [100, 100, 100, 100, 4, 100, 100, 100, 100];
+        foreach (var isa in KernelDispatcher.Supported())
+        {
+            var dw = DepthwiseConv3x3.For(isa);
+            var o = new byte[1];
+            dw.Run(dw.Pack(q, 1, w, []), g, [9], o, 0, 1);
+            Assert.Equal(16, (sbyte)o[0]);
+        }
+    }
+
+    [Fact]
+    public void DispatcherPicksTheBestVariantOfThisCpu()
+    {
+        KernelIsa expected = Dp.IsSupported && AdvSimd.Arm64.IsSupported ? KernelIsa.AdvSimdDot
+            : AdvSimd.Arm64.IsSupported ? KernelIsa.AdvSimd
+            : Avx2.IsSupported ? KernelIsa.Avx2
+            : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? KernelIsa.Portable
+            : KernelIsa.Reference;
+        Assert.Equal(expected, KernelDispatcher.Detect());
+        Assert.Equal(expected, KernelDispatcher.Choose(null));
+        if (Environment.GetEnvironmentVariable(KernelDispatcher.EnvironmentVariable) is null)
+            Assert.Equal(expected, KernelDispatcher.Active);
+        Assert.Contains(KernelIsa.Reference, KernelDispatcher.Supported());
+    }
+
+    [Fact]
+    public void ForcingAnUnsupportedVariantThrowsNamingTheFeature()
+    {
+        // On x64 the ARM variants are missing; on ARM64 AVX2 is.
+        KernelIsa missing = Avx2.IsSupported ? KernelIsa.AdvSimd : KernelIsa.Avx2;
+        var e = Assert.Throws<PlatformNotSupportedException>(() => KernelDispatcher.Choose(KernelDispatcher.Name(missing)));
+        Assert.Contains(missing == KernelIsa.AdvSimd ? "AdvSimd" : "AVX2", e.Message);
+        Assert.Throws<PlatformNotSupportedException>(() => QuantizedGemm.For(missing));
+        Assert.Throws<PlatformNotSupportedException>(() => DepthwiseConv3x3.For(missing));
+        if (AdvSimd.Arm64.IsSupported && !Dp.IsSupported)
+            Assert.Contains("dot product", Assert.Throws<PlatformNotSupportedException>(() => KernelDispatcher.Require(KernelIsa.AdvSimdDot)).Message);
+        Assert.Throws<ArgumentException>(() => KernelDispatcher.Choose("sse9"));
+        Assert.Equal(KernelIsa.Reference, KernelDispatcher.Choose("reference"));
+    }
+
+    [Fact]
+    public void SelfTestPassesAndFailsOnAWrongExpectation()
+    {
+        var active = KernelDispatcher.Name(KernelDispatcher.Active);
+        Assert.Equal(0, EdgeRuntime.Cli.SelfTestCommand.Run(["kernels", "--cases", "5", "--expect", active]));
+        string wrong = active == "reference" ? "portable" : "reference";
+        Assert.Equal(1, EdgeRuntime.Cli.SelfTestCommand.Run(["kernels", "--cases", "5", "--expect", wrong]));
+    }
+}
