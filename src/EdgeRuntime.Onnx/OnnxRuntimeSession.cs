@@ -15,6 +15,11 @@ public sealed record OnnxRuntimeSessionSettings
     public string? ProfilePrefix { get; init; }
     /// <summary>Let idle pool threads spin (ORT's default). Off by default here: on a shared board spinning burns cores.</summary>
     public bool AllowSpinning { get; init; }
+    /// <summary>
+    /// ORT fuses int8-activation QDQ Conv/MatMul into QLinearConv only on ARM by default (x86 without VNNI can
+    /// saturate in u8s8 dot products). null keeps ORT's platform default; true/false sets "session.qdqisint8allowed".
+    /// </summary>
+    public bool? QdqInt8Allowed { get; init; }
 }
 
 /// <summary>
@@ -47,6 +52,7 @@ public sealed class OnnxRuntimeSession : IDisposable
             InterOpNumThreads = 1,
         };
         _options.AddSessionConfigEntry("session.intra_op.allow_spinning", settings.AllowSpinning ? "1" : "0");
+        if (settings.QdqInt8Allowed is bool int8) _options.AddSessionConfigEntry("session.qdqisint8allowed", int8 ? "1" : "0");
         if (settings.OptimizedModelPath is not null) _options.OptimizedModelFilePath = settings.OptimizedModelPath;
         if (settings.ProfilePrefix is not null)
         {

@@ -337,13 +337,25 @@ public static class OnnxExporter
                 throw Unsupported("resize size must be constant");
             string mode = opts.AlignCorners ? "align_corners" : opts.HalfPixelCenters ? "half_pixel" : "asymmetric";
             string sizes = ConstInt64(oi.Name + "_sizes", [xi.Shape[0], xi.Shape[3], newH, newW]);
-            string xv = Dequantize(x, Nchw(x));
-            string y = Unique(oi.Name + "_float");
-            Emit("Resize", [xv, "", "", sizes], [y],
+            OnnxAttribute[] attrs =
             [
                 OnnxAttribute.Of("coordinate_transformation_mode", mode),
                 OnnxAttribute.Of("mode", "linear"),
-            ]);
+            ];
+            QuantizationInfo? qx = Quant(xi), qo = Quant(oi);
+            if (qx is not null && qo is not null && xi.Type == oi.Type && !qx.IsPerChannel &&
+                qx.Scale == qo.Scale && qx.ZeroPoint == qo.ZeroPoint)
+            {
+                // Same parameters in and out (TFLite's usual case): resize the integers directly. ORT 1.31 only drops
+                // the DQ/Q pair around a nearest Resize, so a QDQ linear Resize would run in float with two extra passes.
+                string yq = Unique(oi.Name);
+                Emit("Resize", [Nchw(x), "", "", sizes], [yq], attrs);
+                _nchw[o] = yq;
+                return;
+            }
+            string xv = Dequantize(x, Nchw(x));
+            string y = Unique(oi.Name + "_float");
+            Emit("Resize", [xv, "", "", sizes], [y], attrs);
             SetOutput(o, y, nchw: true, FusedActivation.None);
         }
 

@@ -33,13 +33,13 @@ public class OnnxExportTests
     }
 
     /// <summary>Exports, runs in ORT (single thread, all optimizations) and returns the output bytes and the fused node summary.</summary>
-    private static (byte[] Output, string Fused) Run(ModelGraph graph, ReadOnlySpan<byte> input)
+    private static (byte[] Output, string Fused) Run(ModelGraph graph, ReadOnlySpan<byte> input, bool? int8Allowed = null)
     {
         byte[] model = OnnxExporter.Export(graph);
         string optimized = Path.Combine(Path.GetTempPath(), $"edgert-onnx-{Guid.NewGuid():N}.onnx");
         try
         {
-            using var session = new OnnxRuntimeSession(model, new OnnxRuntimeSessionSettings { OptimizedModelPath = optimized });
+            using var session = new OnnxRuntimeSession(model, new OnnxRuntimeSessionSettings { OptimizedModelPath = optimized, QdqInt8Allowed = int8Allowed });
             session.Run(input);
             byte[] output = session.OutputBytes.ToArray();
             return (output, OnnxGraphSummary.Describe(File.ReadAllBytes(optimized)));
@@ -106,7 +106,8 @@ public class OnnxExportTests
         g.Op(BuiltinOperator.Conv2D, [x, w, b], [y], new Conv2DOptions(Padding.Same, 1, 1, FusedActivation.Relu, 1, 1));
         sbyte[] input = RandomSBytes(5 * 5 * 2, 4);
 
-        var (output, _) = Run(g.Build([x], [y]), MemoryMarshal.AsBytes(input.AsSpan()));
+        var (output, fused) = Run(g.Build([x], [y]), MemoryMarshal.AsBytes(input.AsSpan()), int8Allowed: true);
+        Assert.Contains("QLinearConv", fused);
 
         float[] xf = Reference.Dequantize(input, xs, xz);
         float[] bias = new float[4];
@@ -160,7 +161,8 @@ public class OnnxExportTests
     public void DepthwiseConvWithDilationAndMultiplier_MatchesReference()
     {
         var (graph, input, expected) = DilatedDepthwise(viaSpaceToBatch: false);
-        var (output, _) = Run(graph, MemoryMarshal.AsBytes(input.AsSpan()));
+        var (output, fused) = Run(graph, MemoryMarshal.AsBytes(input.AsSpan()), int8Allowed: true);
+        Assert.Contains("QLinearConv", fused);
         AssertWithinOneStep(expected, ToInts(MemoryMarshal.Cast<byte, sbyte>(output)));
     }
 
@@ -178,6 +180,9 @@ public class OnnxExportTests
 
         var (output, _) = Run(graph, MemoryMarshal.AsBytes(input.AsSpan()));
         AssertWithinOneStep(expected, ToInts(MemoryMarshal.Cast<byte, sbyte>(output)));
+        var (fusedOutput, fused) = Run(graph, MemoryMarshal.AsBytes(input.AsSpan()), int8Allowed: true);
+        Assert.Contains("QLinearConv", fused);
+        AssertWithinOneStep(expected, ToInts(MemoryMarshal.Cast<byte, sbyte>(fusedOutput)));
     }
 
     [Fact]
@@ -275,22 +280,27 @@ public class OnnxExportTests
     }
 
     [Theory]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(false, false)]
-    public void ResizeBilinear_MatchesTfliteCoordinateModes(bool alignCorners, bool halfPixel)
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(false, false, false)]
+    [InlineData(true, false, true)]
+    [InlineData(false, true, true)]
+    public void ResizeBilinear_MatchesTfliteCoordinateModes(bool alignCorners, bool halfPixel, bool requantize)
     {
         const float s = 0.1f;
         const int z = 10;
+        float os = requantize ? 0.07f : s;
+        int oz = requantize ? 30 : z;
         int inH = 3, inW = 4, outH = 5, outW = 7, c = 2;
         var g = new TestGraph();
         int x = g.U8("input", [1, inH, inW, c], s, z);
         int size = g.I32Const("size", [2], [outH, outW]);
-        int y = g.U8("output", [1, outH, outW, c], s, z);
+        int y = g.U8("output", [1, outH, outW, c], os, oz);
         g.Op(BuiltinOperator.ResizeBilinear, [x, size], [y], new ResizeBilinearOptions(alignCorners, halfPixel));
         byte[] input = RandomBytes(inH * inW * c, 14);
 
-        var (output, _) = Run(g.Build([x], [y]), input);
+        var (output, fused) = Run(g.Build([x], [y]), input);
+        Assert.Equal(!requantize, !fused.Contains("DequantizeLinear"));
 
         float[] xf = Reference.Dequantize(input, s, z);
         int[] expected = new int[outH * outW * c];
@@ -314,7 +324,7 @@ public class OnnxExportTests
                     float At(int yy, int xx) => xf[(yy * inW + xx) * c + ch];
                     float top = At(y0, x0) + (At(y0, x1) - At(y0, x0)) * fx;
                     float bottom = At(y1, x0) + (At(y1, x1) - At(y1, x0)) * fx;
-                    expected[(oy * outW + ox) * c + ch] = Reference.Quantize(top + (bottom - top) * fy, s, z, 0, 255);
+                    expected[(oy * outW + ox) * c + ch] = Reference.Quantize(top + (bottom - top) * fy, os, oz, 0, 255);
                 }
             }
         AssertWithinOneStep(expected, ToInts(output));
