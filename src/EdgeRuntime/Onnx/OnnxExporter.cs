@@ -46,6 +46,8 @@ public static class OnnxExporter
         private static readonly int[] ToNhwc = [0, 2, 3, 1];
 
         private readonly ModelGraph _g;
+        /// <summary>The graph's tensors, with DEQUANTIZE outputs of float16 constants replaced by float32 constants.</summary>
+        private readonly TensorInfo[] _t;
         private readonly OnnxGraph _out = new();
         private readonly HashSet<string> _names = new(StringComparer.Ordinal);
         private readonly Dictionary<int, string> _nchw = [];
@@ -60,12 +62,27 @@ public static class OnnxExporter
         public Exporter(ModelGraph g)
         {
             _g = g;
+            _t = (TensorInfo[])g.Tensors.Clone();
             _uses = new int[g.Tensors.Length];
             foreach (OperatorNode op in g.Operators)
                 foreach (int i in op.Inputs)
                     if (i >= 0) _uses[i]++;
             foreach (int o in g.Outputs) _uses[o]++;
             _skip = new bool[g.Operators.Length];
+            // Float16 weights (DEQUANTIZE of a float16 constant into a float32 filter) are folded to float32 constants.
+            for (int i = 0; i < g.Operators.Length; i++)
+            {
+                OperatorNode op = g.Operators[i];
+                if (op.Op != BuiltinOperator.Dequantize || op.Inputs.Length != 1 || op.Inputs[0] < 0) continue;
+                TensorInfo src = _t[op.Inputs[0]], dst = _t[op.Outputs[0]];
+                if (!src.IsConstant || src.Type != TensorType.Float16 || dst.Type != TensorType.Float32) continue;
+                ReadOnlySpan<byte> half = src.ConstantData.Span;
+                float[] values = new float[half.Length / 2];
+                for (int k = 0; k < values.Length; k++)
+                    values[k] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(half[(k * 2)..]));
+                _t[dst.Index] = new TensorInfo(dst.Index, dst.Name, TensorType.Float32, dst.Shape, null, FloatBytes(values));
+                _skip[i] = true;
+            }
             // Graph input/output names are reserved so no internal value takes them.
             foreach (int t in g.Inputs) Reserve(g.Tensors[t].Name);
             foreach (int t in g.Outputs) Reserve(g.Tensors[t].Name);
@@ -77,7 +94,7 @@ public static class OnnxExporter
             _out.DocString = _g.Description;
             foreach (int t in _g.Inputs)
             {
-                TensorInfo ti = _g.Tensors[t];
+                TensorInfo ti = _t[t];
                 _out.Inputs.Add(new OnnxValueInfo(ti.Name, MapType(ti.Type, ti), Dims(ti.Shape)));
                 _native[t] = ti.Name;
             }
@@ -91,7 +108,7 @@ public static class OnnxExporter
 
             foreach (int t in _g.Outputs)
             {
-                TensorInfo ti = _g.Tensors[t];
+                TensorInfo ti = _t[t];
                 string v = Native(t);
                 if (v != ti.Name)
                 {
@@ -190,9 +207,9 @@ public static class OnnxExporter
         private void ExportConv(OperatorNode node, int input, int output, AtrousFold? fold)
         {
             bool depthwise = node.Op == BuiltinOperator.DepthwiseConv2D;
-            TensorInfo x = _g.Tensors[input];
-            TensorInfo w = _g.Tensors[node.Inputs[1]];
-            TensorInfo y = _g.Tensors[output];
+            TensorInfo x = _t[input];
+            TensorInfo w = _t[node.Inputs[1]];
+            TensorInfo y = _t[output];
             if (x.Rank != 4 || w.Rank != 4) throw Unsupported($"conv needs 4-D input and filter, got {x} and {w}");
             if (!w.IsConstant) throw Unsupported("conv filter must be a constant tensor");
 
@@ -245,7 +262,7 @@ public static class OnnxExporter
             int biasIndex = node.Inputs.Length > 2 ? node.Inputs[2] : -1;
             if (biasIndex >= 0)
             {
-                TensorInfo b = _g.Tensors[biasIndex];
+                TensorInfo b = _t[biasIndex];
                 if (!b.IsConstant) throw Unsupported("conv bias must be a constant tensor");
                 string bName = Unique(b.Name);
                 AddInitializer(bName, MapType(b.Type, b), [outC], b.ConstantData.ToArray());
@@ -294,10 +311,10 @@ public static class OnnxExporter
         {
             int a = _node.Inputs[0], b = _node.Inputs[1], o = _node.Outputs[0];
             FusedActivation act = (_node.Options as ElementwiseOptions)?.Activation ?? FusedActivation.None;
-            bool nchw = _g.Tensors[o].Rank == 4;
+            bool nchw = _t[o].Rank == 4;
             string av = Dequantize(a, nchw ? Nchw4(a) : Native(a));
             string bv = Dequantize(b, nchw ? Nchw4(b) : Native(b));
-            string y = Unique(_g.Tensors[o].Name + "_float");
+            string y = Unique(_t[o].Name + "_float");
             Emit(opType, [av, bv], [y]);
             SetOutput(o, y, nchw, act);
         }
@@ -306,12 +323,12 @@ public static class OnnxExporter
         {
             if (_node.Options is not Pool2DOptions p) throw Unsupported("missing pool options");
             int x = _node.Inputs[0], o = _node.Outputs[0];
-            TensorInfo xi = _g.Tensors[x];
+            TensorInfo xi = _t[x];
             if (xi.Rank != 4) throw Unsupported("pool needs a 4-D input");
             var (pt, pb, _) = ComputePadding(p.Padding, xi.Shape[1], p.FilterHeight, p.StrideH, 1);
             var (pl, pr, _) = ComputePadding(p.Padding, xi.Shape[2], p.FilterWidth, p.StrideW, 1);
             string xv = Dequantize(x, Nchw(x));
-            string y = Unique(_g.Tensors[o].Name + "_float");
+            string y = Unique(_t[o].Name + "_float");
             Emit("AveragePool", [xv], [y],
             [
                 OnnxAttribute.Of("count_include_pad", 0L),
@@ -326,7 +343,7 @@ public static class OnnxExporter
         {
             var opts = _node.Options as ResizeBilinearOptions ?? new ResizeBilinearOptions(false, false);
             int x = _node.Inputs[0], o = _node.Outputs[0];
-            TensorInfo xi = _g.Tensors[x], oi = _g.Tensors[o];
+            TensorInfo xi = _t[x], oi = _t[o];
             if (xi.Rank != 4) throw Unsupported("resize needs a 4-D input");
             int newH, newW;
             if (_node.Inputs.Length > 1 && TryConstInts(_node.Inputs[1], out long[] size) && size.Length == 2)
@@ -363,14 +380,14 @@ public static class OnnxExporter
         {
             if (_node.Options is not ConcatenationOptions c) throw Unsupported("missing concatenation options");
             int o = _node.Outputs[0];
-            int rank = _g.Tensors[o].Rank;
+            int rank = _t[o].Rank;
             int axis = c.Axis < 0 ? c.Axis + rank : c.Axis;
             bool nchw = rank == 4;
             int onnxAxis = nchw ? Array.IndexOf(ToNchw, axis) : axis;
             var inputs = new string[_node.Inputs.Length];
             for (int i = 0; i < inputs.Length; i++)
                 inputs[i] = Dequantize(_node.Inputs[i], nchw ? Nchw(_node.Inputs[i]) : Native(_node.Inputs[i]));
-            string y = Unique(_g.Tensors[o].Name + "_float");
+            string y = Unique(_t[o].Name + "_float");
             Emit("Concat", inputs, [y], [OnnxAttribute.Of("axis", (long)onnxAxis)]);
             SetOutput(o, y, nchw, c.Activation);
         }
@@ -378,7 +395,7 @@ public static class OnnxExporter
         private void ExportArgMax()
         {
             int x = _node.Inputs[0], o = _node.Outputs[0];
-            TensorInfo xi = _g.Tensors[x], oi = _g.Tensors[o];
+            TensorInfo xi = _t[x], oi = _t[o];
             if (!TryConstInts(_node.Inputs[1], out long[] axisValues) || axisValues.Length != 1)
                 throw Unsupported("arg max axis must be a constant scalar");
             int axis = (int)(axisValues[0] < 0 ? axisValues[0] + xi.Rank : axisValues[0]);
@@ -418,10 +435,10 @@ public static class OnnxExporter
         private void ExportDequantize()
         {
             int x = _node.Inputs[0], o = _node.Outputs[0];
-            if (Quant(_g.Tensors[x]) is null) throw Unsupported($"dequantize of {_g.Tensors[x].Type} without quantization");
+            if (Quant(_t[x]) is null) throw Unsupported($"dequantize of {_t[x].Type} without quantization");
             bool nchw = _nchw.ContainsKey(x) && !_native.ContainsKey(x);
             string y = Dequantize(x, nchw ? _nchw[x] : Native(x));
-            if (Quant(_g.Tensors[o]) is not null) throw Unsupported("dequantize output is quantized");
+            if (Quant(_t[o]) is not null) throw Unsupported("dequantize output is quantized");
             (nchw ? _nchw : _native)[o] = y;
         }
 
@@ -430,7 +447,7 @@ public static class OnnxExporter
         private void ExportReshape()
         {
             int x = _node.Inputs[0], o = _node.Outputs[0];
-            TensorInfo oi = _g.Tensors[o];
+            TensorInfo oi = _t[o];
             string shape = ConstInt64(oi.Name + "_shape", Array.ConvertAll(oi.Shape, d => (long)d));
             string y = Unique(oi.Name);
             Emit("Reshape", [Native(x), shape], [y]);
@@ -440,13 +457,13 @@ public static class OnnxExporter
         private void ExportTile()
         {
             int x = _node.Inputs[0], o = _node.Outputs[0];
-            TensorInfo xi = _g.Tensors[x];
+            TensorInfo xi = _t[x];
             if (!TryConstInts(_node.Inputs[1], out long[] multiples) || multiples.Length != xi.Rank)
                 throw Unsupported("tile multiples must be a constant of the input's rank");
             bool nchw = xi.Rank == 4 && _nchw.ContainsKey(x);
             if (nchw) multiples = [multiples[0], multiples[3], multiples[1], multiples[2]];
-            string m = ConstInt64(_g.Tensors[o].Name + "_multiples", multiples);
-            string y = Unique(_g.Tensors[o].Name);
+            string m = ConstInt64(_t[o].Name + "_multiples", multiples);
+            string y = Unique(_t[o].Name);
             Emit("Tile", [nchw ? _nchw[x] : Native(x), m], [y]);
             (nchw ? _nchw : _native)[o] = Requantize(x, o, y);
         }
@@ -454,7 +471,7 @@ public static class OnnxExporter
         private void ExportSpaceToBatch()
         {
             int x = _node.Inputs[0], o = _node.Outputs[0];
-            TensorInfo xi = _g.Tensors[x];
+            TensorInfo xi = _t[x];
             if (xi.Rank != 4) throw Unsupported("space to batch needs a 4-D input");
             if (!TryConstInts(_node.Inputs[1], out long[] block) || block.Length != 2 ||
                 !TryConstInts(_node.Inputs[2], out long[] p) || p.Length != 4)
@@ -462,10 +479,10 @@ public static class OnnxExporter
             long n = xi.Shape[0], c = xi.Shape[3];
             long hp = xi.Shape[1] + p[0] + p[1], wp = xi.Shape[2] + p[2] + p[3];
             if (hp % block[0] != 0 || wp % block[1] != 0) throw Unsupported("padded size not a multiple of the block");
-            string name = _g.Tensors[o].Name;
+            string name = _t[o].Name;
             string padded = Unique(name + "_pad");
             string pads = ConstInt64(name + "_pads", [0, 0, p[0], p[2], 0, 0, p[1], p[3]]);
-            TensorInfo oi = _g.Tensors[o];
+            TensorInfo oi = _t[o];
             QuantizationInfo? q = Quant(oi);
             string padValue = ConstScalar(name + "_pad_value", oi.Type, q?.ZeroPoint ?? 0);
             Emit("Pad", [Nchw(x), pads, padValue], [padded]);
@@ -479,14 +496,14 @@ public static class OnnxExporter
         private void ExportBatchToSpace()
         {
             int x = _node.Inputs[0], o = _node.Outputs[0];
-            TensorInfo xi = _g.Tensors[x];
+            TensorInfo xi = _t[x];
             if (xi.Rank != 4) throw Unsupported("batch to space needs a 4-D input");
             if (!TryConstInts(_node.Inputs[1], out long[] block) || block.Length != 2 ||
                 !TryConstInts(_node.Inputs[2], out long[] crops) || crops.Length != 4)
                 throw Unsupported("block shape and crops must be constants");
             long b = xi.Shape[0], h = xi.Shape[1], w = xi.Shape[2], c = xi.Shape[3];
             long n = b / (block[0] * block[1]);
-            string name = _g.Tensors[o].Name;
+            string name = _t[o].Name;
             string r1 = Unique(name + "_r1"), tr = Unique(name + "_t"), r2 = Unique(name + "_r2"), y = Unique(name);
             Emit("Reshape", [Nchw(x), ConstInt64(name + "_s1", [block[0], block[1], n, c, h, w])], [r1]);
             Emit("Transpose", [r1], [tr], [OnnxAttribute.Of("perm", new long[] { 2, 3, 4, 0, 5, 1 })]);
@@ -501,15 +518,15 @@ public static class OnnxExporter
         /// <summary>Data movement keeps the integers; if TFLite gave the output other parameters, requantize.</summary>
         private string Requantize(int input, int output, string value)
         {
-            QuantizationInfo? qi = Quant(_g.Tensors[input]), qo = Quant(_g.Tensors[output]);
+            QuantizationInfo? qi = Quant(_t[input]), qo = Quant(_t[output]);
             if (qi is null && qo is null) return value;
             if (qi is not null && qo is not null && qi.Scale == qo.Scale && qi.ZeroPoint == qo.ZeroPoint &&
-                _g.Tensors[input].Type == _g.Tensors[output].Type)
+                _t[input].Type == _t[output].Type)
                 return value;
             if (qi is null || qo is null) throw Unsupported("data movement between quantized and float tensors");
-            string f = DequantizeWith(value, _g.Tensors[input], qi, -1);
+            string f = DequantizeWith(value, _t[input], qi, -1);
             var (scale, zp) = QParams(output);
-            string y = Unique(_g.Tensors[output].Name + "_rq");
+            string y = Unique(_t[output].Name + "_rq");
             Emit("QuantizeLinear", [f, scale, zp], [y]);
             return y;
         }
@@ -519,7 +536,7 @@ public static class OnnxExporter
         /// <summary>Registers the float result of an op as tensor <paramref name="output"/>: activation, then QuantizeLinear if quantized.</summary>
         private void SetOutput(int output, string floatValue, bool nchw, FusedActivation act)
         {
-            TensorInfo oi = _g.Tensors[output];
+            TensorInfo oi = _t[output];
             QuantizationInfo? q = Quant(oi);
             (float lo, float hi)? bounds = act switch
             {
@@ -578,7 +595,7 @@ public static class OnnxExporter
         private string Native(int t)
         {
             if (_native.TryGetValue(t, out string? v)) return v;
-            TensorInfo ti = _g.Tensors[t];
+            TensorInfo ti = _t[t];
             if (ti.IsConstant)
             {
                 string name = Unique(ti.Name);
@@ -598,7 +615,7 @@ public static class OnnxExporter
         private string Nchw(int t)
         {
             if (_nchw.TryGetValue(t, out string? v)) return v;
-            TensorInfo ti = _g.Tensors[t];
+            TensorInfo ti = _t[t];
             if (ti.Rank != 4) throw Unsupported($"tensor {ti} is not 4-D");
             if (ti.IsConstant)
             {
@@ -618,7 +635,7 @@ public static class OnnxExporter
         /// </summary>
         private string Nchw4(int t)
         {
-            TensorInfo ti = _g.Tensors[t];
+            TensorInfo ti = _t[t];
             if (ti.Rank == 4) return Nchw(t);
             if (ti.Rank > 4) throw Unsupported($"operand {ti} has rank above 4");
             int[] shape4 = new int[4];
@@ -641,7 +658,7 @@ public static class OnnxExporter
         /// <summary>A fresh DequantizeLinear of a quantized tensor's value (one per use, as ORT's QDQ fusion wants); float values pass through.</summary>
         private string Dequantize(int t, string value)
         {
-            TensorInfo ti = _g.Tensors[t];
+            TensorInfo ti = _t[t];
             QuantizationInfo? q = Quant(ti);
             if (q is null)
             {
@@ -676,7 +693,7 @@ public static class OnnxExporter
         private (string Scale, string ZeroPoint) QParams(int t)
         {
             if (_qparams.TryGetValue(t, out var p)) return p;
-            TensorInfo ti = _g.Tensors[t];
+            TensorInfo ti = _t[t];
             QuantizationInfo q = Quant(ti) ?? throw Unsupported($"tensor {ti} has no quantization");
             string scale = Unique(ti.Name + "_scale");
             AddInitializer(scale, OnnxDataType.Float, [], FloatBytes([q.Scale]));
@@ -694,7 +711,7 @@ public static class OnnxExporter
         {
             values = [];
             if (t < 0) return false;
-            TensorInfo ti = _g.Tensors[t];
+            TensorInfo ti = _t[t];
             if (!ti.IsConstant) return false;
             ReadOnlySpan<byte> d = ti.ConstantData.Span;
             int n = (int)ti.ElementCount;

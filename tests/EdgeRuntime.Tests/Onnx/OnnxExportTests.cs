@@ -430,6 +430,22 @@ public class OnnxExportTests
             }
     }
 
+    [Fact]
+    public void Float16WeightsBehindDequantize_AreFoldedToFloatConstants()
+    {
+        var g = new TestGraph();
+        int x = g.F32("input", [1, 2, 2, 1]);
+        ushort[] half = [BitConverter.HalfToUInt16Bits((Half)2.5f), BitConverter.HalfToUInt16Bits((Half)(-1f))];
+        int w16 = g.Tensor("w16", TensorType.Float16, [2, 1, 1, 1], null, MemoryMarshal.AsBytes(half.AsSpan()).ToArray());
+        int w = g.F32("w", [2, 1, 1, 1]);
+        int y = g.F32("output", [1, 2, 2, 2]);
+        g.Op(BuiltinOperator.Dequantize, [w16], [w]);
+        g.Op(BuiltinOperator.Conv2D, [x, w, -1], [y], new Conv2DOptions(Padding.Valid, 1, 1, FusedActivation.None, 1, 1));
+        float[] input = [1f, 2f, -3f, 4f];
+        var (output, _) = Run(g.Build([x], [y]), MemoryMarshal.AsBytes(input.AsSpan()));
+        Assert.Equal([2.5f, -1f, 5f, -2f, -7.5f, 3f, 10f, -4f], MemoryMarshal.Cast<byte, float>(output).ToArray());
+    }
+
     // ------------------------------------------------------------------ errors, determinism, benchmark
 
     [Fact]
