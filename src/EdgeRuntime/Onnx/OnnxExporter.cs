@@ -46,7 +46,7 @@ public static class OnnxExporter
         private static readonly int[] ToNhwc = [0, 2, 3, 1];
 
         private readonly ModelGraph _g;
-        /// <summary>The graph's tensors, with DEQUANTIZE outputs of float16 constants replaced by float32 constants.</summary>
+        /// <summary>The graph's tensors; DEQUANTIZE outputs of constants become constants (float16 -> float32, int8 -> the quantized constant).</summary>
         private readonly TensorInfo[] _t;
         private readonly OnnxGraph _out = new();
         private readonly HashSet<string> _names = new(StringComparer.Ordinal);
@@ -69,13 +69,22 @@ public static class OnnxExporter
                     if (i >= 0) _uses[i]++;
             foreach (int o in g.Outputs) _uses[o]++;
             _skip = new bool[g.Operators.Length];
-            // Float16 weights (DEQUANTIZE of a float16 constant into a float32 filter) are folded to float32 constants.
+            // DEQUANTIZE of a constant (float16 or int8 weights of float/dynamic-range models) is folded into the constant.
             for (int i = 0; i < g.Operators.Length; i++)
             {
                 OperatorNode op = g.Operators[i];
                 if (op.Op != BuiltinOperator.Dequantize || op.Inputs.Length != 1 || op.Inputs[0] < 0) continue;
                 TensorInfo src = _t[op.Inputs[0]], dst = _t[op.Outputs[0]];
-                if (!src.IsConstant || src.Type != TensorType.Float16 || dst.Type != TensorType.Float32) continue;
+                if (!src.IsConstant || dst.Type != TensorType.Float32) continue;
+                if (src.Type.IsQuantized8() && src.Quantization is not null)
+                {
+                    // Dynamic-range models dequantize int8 weights once: the consumer reads the quantized constant
+                    // through its own DequantizeLinear instead.
+                    _t[dst.Index] = new TensorInfo(dst.Index, dst.Name, src.Type, dst.Shape, src.Quantization, src.ConstantData);
+                    _skip[i] = true;
+                    continue;
+                }
+                if (src.Type != TensorType.Float16) continue;
                 ReadOnlySpan<byte> half = src.ConstantData.Span;
                 float[] values = new float[half.Length / 2];
                 for (int k = 0; k < values.Length; k++)
