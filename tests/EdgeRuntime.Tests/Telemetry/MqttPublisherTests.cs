@@ -117,7 +117,7 @@ public sealed class MqttPublisherTests
         Assert.True(publisher.TryPublishTelemetry(TelemetryTestData.Snapshot("restart-dev", 2000)));
         Assert.True(publisher.TryReserveMaskSlot());
         Assert.True(publisher.TryPublishMask(new MaskMessage(7, DateTimeOffset.UtcNow, 2, 2, "v1", MaskEncodings.RunLength, RunLengthMaskCodec.Encode([0, 0, 1, 1], 2, 2))));
-        var resumed = await sub.WaitForAsync(m => m.Topic.EndsWith("/telemetry"), Timeout, "telemetry after reconnect");
+        var resumed = await sub.WaitForAsync(m => m.Topic.EndsWith("/telemetry") && FramesOf(m) == 2000, Timeout, "telemetry after reconnect");
         Assert.Equal(2000, FramesOf(resumed));
         var mask = await sub.WaitForAsync(m => m.Topic.EndsWith("/mask"), Timeout, "mask after reconnect");
         Assert.Equal("7", MqttTestSubscriber.UserProperty(mask, "frame-id"));

@@ -40,7 +40,7 @@ public sealed class MqttTestSubscriber : IAsyncDisposable
         return sub;
     }
 
-    /// <summary>Waits for the next message matching <paramref name="predicate"/> (earlier non-matching ones are skipped).</summary>
+    /// <summary>Returns the first message received so far that matches, or waits for one to arrive.</summary>
     public async Task<MqttApplicationMessage> WaitForAsync(Func<MqttApplicationMessage, bool> predicate, TimeSpan timeout, string what)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -48,16 +48,20 @@ public sealed class MqttTestSubscriber : IAsyncDisposable
         {
             while (true)
             {
-                var m = await _messages.Reader.ReadAsync(cts.Token);
-                if (predicate(m)) return m;
+                var match = All.FirstOrDefault(predicate);
+                if (match is not null) return match;
+                await _messages.Reader.ReadAsync(cts.Token); // wake up on the next arrival
             }
         }
         catch (OperationCanceledException)
         {
-            var seen = string.Join("\n", All.Select(m => $"  {m.Topic} retain={m.Retain} '{Text(m)}'"));
-            throw new TimeoutException($"no message '{what}' within {timeout.TotalSeconds:F0} s; received:\n{seen}");
+            var all = All;
+            var seen = string.Join("\n", all.TakeLast(5).Select(m => $"  {m.Topic} retain={m.Retain} '{Shorten(Text(m))}'"));
+            throw new TimeoutException($"no message '{what}' within {timeout.TotalSeconds:F0} s; received {all.Count}, the last:\n{seen}");
         }
     }
+
+    private static string Shorten(string s) => s.Length > 300 ? s[..300] + "..." : s;
 
     public static string Text(MqttApplicationMessage m) => Encoding.UTF8.GetString(m.Payload);
 
