@@ -370,7 +370,7 @@ public sealed class MqttPublisher : ITelemetryPublisher, IAsyncDisposable
         var client = _factory.CreateMqttClient();
         client.DisconnectedAsync += e =>
         {
-            if (e.ClientWasConnected)
+            if (e.ClientWasConnected && Volatile.Read(ref _disposed) == 0)
                 _logger.LogWarning("MQTT: disconnected from {Host}:{Port} ({Reason})", _options.Host, _options.Port, e.Reason);
             _disconnectSignal.Release();
             return Task.CompletedTask;

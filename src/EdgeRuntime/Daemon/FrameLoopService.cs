@@ -83,7 +83,9 @@ public sealed class FrameLoopService : BackgroundService
             await watchdogStop.CancelAsync().ConfigureAwait(false);
             await watchdogTask.ConfigureAwait(false);
             _status.LatencyTable = _latency.FormatTable();
-            _logger.LogInformation("Latency (last {Window} frames per stage):\n{Table}", _options.LatencyWindow, _status.LatencyTable);
+            _logger.LogInformation("Latency over the last {Window} frames per stage, {Processed} frames processed:", _options.LatencyWindow, _status.FramesProcessed);
+            foreach (var line in _status.LatencyTable.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                _logger.LogInformation("  {Row}", line);
         }
         if (stopHost) _lifetime.StopApplication();
     }

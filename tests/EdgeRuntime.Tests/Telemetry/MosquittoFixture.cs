@@ -32,7 +32,7 @@ public sealed class MosquittoFixture : IAsyncDisposable
             log_type warning
             log_type notice
             listener {port} 127.0.0.1
-            {(string.IsNullOrEmpty(extraConfig) ? "allow_anonymous true" : extraConfig)}
+            {(string.IsNullOrEmpty(extraConfig) ? "allow_anonymous true" : extraConfig.Replace("{dir}", dir, StringComparison.Ordinal))}
 
             """);
     }
@@ -42,13 +42,23 @@ public sealed class MosquittoFixture : IAsyncDisposable
     public string Directory => _dir;
     public string Log { get { lock (_log) return _log.ToString(); } }
 
-    /// <summary>Starts a broker; <paramref name="extraConfig"/> replaces "allow_anonymous true" (e.g. TLS, password file).</summary>
+    /// <summary>
+    /// Starts a broker; <paramref name="extraConfig"/> replaces "allow_anonymous true" (e.g. TLS, password file;
+    /// "{dir}" stands for the broker's temp folder). Files that mosquitto reads after dropping root to its
+    /// own user must be world-readable: <paramref name="prepareDirectory"/> writes them, the folder is made 0755.
+    /// </summary>
     public static async Task<MosquittoFixture> StartNewAsync(string extraConfig = "", Action<string>? prepareDirectory = null)
     {
         if (!File.Exists(MosquittoPath))
             throw new InvalidOperationException($"mosquitto is not installed ({MosquittoPath} not found): apt-get install mosquitto");
         string dir = System.IO.Directory.CreateTempSubdirectory("edgert-mosquitto-").FullName;
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         prepareDirectory?.Invoke(dir);
+        if (!OperatingSystem.IsWindows())
+            foreach (var f in System.IO.Directory.GetFiles(dir))
+                File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         var fixture = new MosquittoFixture(dir, FreeLoopbackPort(), extraConfig);
         await fixture.StartAsync();
         return fixture;
