@@ -46,7 +46,7 @@ public sealed class FrameLoopServiceTests
             OpenSource = uri => uri == "synthetic:test" ? new SyntheticTestFrameSource(frameCount: 8, corruptIndex: 3, delayMs: 25) : throw new ArgumentException(uri),
             Watchdog = watchdog,
         };
-        var builder = Builder(hooks, Args("loop-dev", broker, "--publish-masks", "true", "--Mqtt:MaxMaskRatePerSecond=1000"));
+        var builder = Builder(hooks, Args("loop-dev", broker, "--publish-masks", "true", "--Mqtt:MaxMaskRatePerSecond=1000", "--Mqtt:PublishClassCounts=true"));
         using var host = builder.Build();
 
         int exitCode = await DaemonHost.RunHostAsync(host).WaitAsync(TimeSpan.FromSeconds(60));
@@ -95,6 +95,15 @@ public sealed class FrameLoopServiceTests
         var decoded = RunLengthMaskCodec.Decode(System.Buffers.BuffersExtensions.ToArray(mask.Payload), out int w, out int h);
         Assert.Equal((16, 12), (w, h));
         Assert.Equal(ThresholdTestSegmenter.Expected(SyntheticTestFrameSource.Pixels(frameId)), decoded);
+
+        // Per-class pixel counts ride along with telemetry.
+        var classes = await sub.WaitForAsync(m => m.Topic == "edgert/v1/loop-dev/classes", Timeout, "class counts");
+        var cj = JsonDocument.Parse(MqttTestSubscriber.Text(classes)).RootElement;
+        var counts = cj.GetProperty("counts").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        Assert.Equal(21, counts.Length);
+        Assert.Equal(16 * 12, counts.Sum());
+        int countsFrame = cj.GetProperty("frame_id").GetInt32();
+        Assert.Equal(ThresholdTestSegmenter.Expected(SyntheticTestFrameSource.Pixels(countsFrame)).Count(c => c == 15), counts[15]);
 
         // Clean stop: the retained status says "stopped", not the Last Will.
         await using var late = await MqttTestSubscriber.ConnectAsync(broker.Host, broker.Port, "edgert/v1/loop-dev/status");
@@ -231,6 +240,8 @@ public sealed class FrameLoopServiceTests
             Assert.Equal(1885, m.Port);
             Assert.True(m.PublishMasks);
             Assert.Equal(0.5, m.MaxMaskRatePerSecond);
+            // SIGTERM/Ctrl+C handling outside systemd (under systemd AddSystemd swaps in SystemdLifetime).
+            Assert.Equal("ConsoleLifetime", host.Services.GetRequiredService<IHostLifetime>().GetType().Name);
         }
 
         using var noSource = Builder(hooks, "run").Build();
