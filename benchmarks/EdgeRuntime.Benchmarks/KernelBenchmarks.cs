@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Depthwise;
 using EdgeRuntime.Kernels.Gemm;
-using EdgeRuntime.Kernels.Requantize;
+using EdgeRuntime.Kernels.Requantization;
 
 namespace EdgeRuntime.Benchmarks;
 

@@ -78,8 +78,14 @@ public sealed record QuantizedRoundingPolicy(
         RequantizeRounding.DoubleAwayFromZero, RequantizeRounding.DoubleAwayFromZero,
         RequantizeRounding.DoubleAwayFromZero, RequantizeRounding.DoubleAwayFromZero);
 
-    /// <summary>TFLite builtin (optimized) kernels on x86 without TFLITE_WITH_RUY: uint8 GEMM on gemmlowp, int8 GEMM on ruy.</summary>
-    public static QuantizedRoundingPolicy TfliteX86 { get; } = new(
+    /// <summary>
+    /// What TFLite's builtin kernels compute on builds without NEON and without TFLITE_WITH_RUY (x86, WebAssembly):
+    /// uint8 GEMM on gemmlowp (double rounding), int8 GEMM on ruy (one rounding of the 64-bit product, ties up),
+    /// depthwise on the portable kernels (double rounding). EdgeRuntime's default: with it, the Coral uint8 logits and
+    /// the TF Hub int8 output equal TFLite's golden tensors byte for byte (tests/EdgeRuntime.Tests/Models/GoldenRawTests).
+    /// The same numbers come out on every CPU EdgeRuntime runs on.
+    /// </summary>
+    public static QuantizedRoundingPolicy TfliteBuiltin { get; } = new(
         RequantizeRounding.DoubleAwayFromZero, RequantizeRounding.Single,
         RequantizeRounding.DoubleAwayFromZero, RequantizeRounding.DoubleAwayFromZero);
 

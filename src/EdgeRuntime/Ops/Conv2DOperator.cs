@@ -14,7 +14,7 @@ public sealed class Conv2DOperator : IOperatorKernel
 {
     private readonly QuantizedRoundingPolicy _rounding;
 
-    public Conv2DOperator() : this(QuantizedRoundingPolicy.TfliteReference) { }
+    public Conv2DOperator() : this(QuantizedRoundingPolicy.TfliteBuiltin) { }
 
     public Conv2DOperator(QuantizedRoundingPolicy rounding) => _rounding = rounding;
 

@@ -14,7 +14,7 @@ public sealed class DepthwiseConv2DOperator : IOperatorKernel
 {
     private readonly QuantizedRoundingPolicy _rounding;
 
-    public DepthwiseConv2DOperator() : this(QuantizedRoundingPolicy.TfliteReference) { }
+    public DepthwiseConv2DOperator() : this(QuantizedRoundingPolicy.TfliteBuiltin) { }
 
     public DepthwiseConv2DOperator(QuantizedRoundingPolicy rounding) => _rounding = rounding;
 

@@ -4,7 +4,7 @@ using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Conformance;
 using EdgeRuntime.Kernels.Depthwise;
 using EdgeRuntime.Kernels.Gemm;
-using EdgeRuntime.Kernels.Requantize;
+using EdgeRuntime.Kernels.Requantization;
 
 namespace EdgeRuntime.Tests.Simd;
 

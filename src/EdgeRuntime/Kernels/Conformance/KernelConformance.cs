@@ -1,6 +1,6 @@
 using EdgeRuntime.Kernels.Depthwise;
 using EdgeRuntime.Kernels.Gemm;
-using EdgeRuntime.Kernels.Requantize;
+using EdgeRuntime.Kernels.Requantization;
 
 namespace EdgeRuntime.Kernels.Conformance;
 

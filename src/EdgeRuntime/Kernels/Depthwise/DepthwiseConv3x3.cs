@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
-using EdgeRuntime.Kernels.Requantize;
+using EdgeRuntime.Kernels.Requantization;
 
 namespace EdgeRuntime.Kernels.Depthwise;
 

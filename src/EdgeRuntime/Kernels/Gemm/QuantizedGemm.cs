@@ -1,4 +1,4 @@
-using EdgeRuntime.Kernels.Requantize;
+using EdgeRuntime.Kernels.Requantization;
 
 namespace EdgeRuntime.Kernels.Gemm;
 

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
-namespace EdgeRuntime.Kernels.Requantize;
+namespace EdgeRuntime.Kernels.Requantization;
 
 /// <summary>
 /// Requantizes a row of int32 accumulators to 8-bit outputs:

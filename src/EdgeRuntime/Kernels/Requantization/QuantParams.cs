@@ -1,4 +1,4 @@
-namespace EdgeRuntime.Kernels.Requantize;
+namespace EdgeRuntime.Kernels.Requantization;
 
 /// <summary>The element type of a quantized kernel's activations and weights.</summary>
 public enum QuantType : byte
