@@ -72,7 +72,7 @@ public class ConvPropertyTests
             byte[] x = [.. Enumerable.Range(0, k.In.FlatSize).Select(_ => (byte)rng.Next(256))];
             byte[] f = [.. Enumerable.Range(0, k.Filter.FlatSize).Select(_ => (byte)rng.Next(256))];
             int[] bias = [.. Enumerable.Range(0, k.Out.C).Select(_ => rng.Next(-5000, 5000))];
-            (int m, int s) = Ops.ConvOpSupport.LegacyMultiplier(inS, fS, outS);
+            (int m, int s) = global::EdgeRuntime.Ops.ConvOpSupport.LegacyMultiplier(inS, fS, outS);
             var p = new QuantizedConvParams(-inZp, -fZp, outZp, [m], [s], 0, 255, rounding);
             var got = new byte[k.Out.FlatSize];
             if (depthwise) DepthwiseConv2DReference.Quantized(p, k.G, k.DepthMultiplier, k.In, x, k.Filter, f, bias, k.Out, got);
@@ -105,7 +105,7 @@ public class ConvPropertyTests
             sbyte[] x = [.. Enumerable.Range(0, k.In.FlatSize).Select(_ => (sbyte)rng.Next(-128, 128))];
             sbyte[] f = [.. Enumerable.Range(0, k.Filter.FlatSize).Select(_ => (sbyte)rng.Next(-127, 128))];
             int[] bias = [.. Enumerable.Range(0, k.Out.C).Select(_ => rng.Next(-5000, 5000))];
-            (int[] m, int[] s) = Ops.ConvOpSupport.PerChannelMultipliers(inS, fS, outS, k.Out.C);
+            (int[] m, int[] s) = global::EdgeRuntime.Ops.ConvOpSupport.PerChannelMultipliers(inS, fS, outS, k.Out.C);
             var p = new QuantizedConvParams(-inZp, 0, outZp, m, s, -128, 127, rounding);
             var got = new sbyte[k.Out.FlatSize];
             if (depthwise) DepthwiseConv2DReference.Quantized(p, k.G, k.DepthMultiplier, k.In, x, k.Filter, f, bias, k.Out, got);
