@@ -145,7 +145,7 @@ public static class AveragePool2DKernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private Vector128<int> FloorDivide(Vector128<int> n)
         {
-            Vector128<int> q = Vector128.ConvertToInt32(Vector128.ConvertToSingle(n) * _reciprocal);
+            Vector128<int> q = Vector128.ConvertToInt32Native(Vector128.ConvertToSingle(n) * _reciprocal); // in range, never NaN
             Vector128<int> r = n - q * _count;
             q -= Vector128.GreaterThanOrEqual(r, _count); // mask -1 where r >= count: q + 1
             q += Vector128.LessThan(r, Vector128<int>.Zero); // mask -1 where r < 0: q - 1

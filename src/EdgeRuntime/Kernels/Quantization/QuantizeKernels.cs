@@ -86,7 +86,8 @@ public static class QuantizeKernels
         Vector128<float> r = t + step;
         // Ordered lanes only: NaN would otherwise depend on Max/Min's NaN rule; the reference's (int)NaN is 0.
         Vector128<float> ordered = Vector128.Equals(y, y);
-        Vector128<int> q = Vector128.ConvertToInt32(Vector128.Min(Vector128.Max(r, lo), hi)) + zp;
+        // r is never NaN here (masked below) nor -0 (t + (+0)), so the native min/max/convert give the IEEE results.
+        Vector128<int> q = Vector128.ConvertToInt32Native(Vector128.MinNative(Vector128.MaxNative(r, lo), hi)) + zp;
         return q & ordered.AsInt32();
     }
 

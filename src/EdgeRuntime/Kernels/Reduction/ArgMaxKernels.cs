@@ -104,14 +104,14 @@ public static class ArgMaxKernels
         {
             Vector128<float> v = Chunk(ref r, n, i);
             ordered &= Vector128.Equals(v, v);
-            max = Vector128.Max(max, v);
+            max = Vector128.MaxNative(max, v); // NaN rows are redone in scalar; +0/-0 compare equal below
         }
         if (ordered.ExtractMostSignificantBits() != 0xF) return ScalarFloat(row);
         if (advSimd) max = Vector128.Create(AdvSimd.Arm64.MaxAcross(max).ToScalar());
         else
         {
-            max = Vector128.Max(max, Vector128.Shuffle(max, Vector128.Create(2, 3, 0, 1)));
-            max = Vector128.Max(max, Vector128.Shuffle(max, Vector128.Create(1, 0, 3, 2)));
+            max = Vector128.MaxNative(max, Vector128.Shuffle(max, Vector128.Create(2, 3, 0, 1)));
+            max = Vector128.MaxNative(max, Vector128.Shuffle(max, Vector128.Create(1, 0, 3, 2)));
         }
         for (int i = 0; ; i += 4)
         {

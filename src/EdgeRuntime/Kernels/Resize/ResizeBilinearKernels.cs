@@ -171,7 +171,7 @@ public static class ResizeBilinearKernels
         Vector128<float> v0 = a0 * w00 + b0 * w01 + c0 * w10 + d0 * w11 + half;
         Vector128<float> v1 = a1 * w00 + b1 * w01 + c1 * w10 + d1 * w11 + half;
         // v is in [0.5, 255.5]: truncation, then a truncating narrow as (byte)(int)v.
-        Vector128<ushort> s = Vector128.Narrow(Vector128.ConvertToInt32(v0).AsUInt32(), Vector128.ConvertToInt32(v1).AsUInt32());
+        Vector128<ushort> s = Vector128.Narrow(Vector128.ConvertToInt32Native(v0).AsUInt32(), Vector128.ConvertToInt32Native(v1).AsUInt32());
         Unsafe.WriteUnaligned(ref Unsafe.Add(ref rout, o), Vector128.Narrow(s, s).AsUInt64().ToScalar());
     }
 
