@@ -35,12 +35,14 @@ public sealed class Interpreter
     public IReadOnlyList<PreparedOperator> Operators => _operators;
     public TensorMemory Memory => _memory;
 
-    /// <summary>Bytes of weights the kernels repacked (outside the arena).</summary>
+    private long _expandedWeightBytes;
+
+    /// <summary>Bytes of weights the kernels repacked or dequantized at load (owned memory outside the arena).</summary>
     public long PackedWeightBytes
     {
         get
         {
-            long total = 0;
+            long total = _expandedWeightBytes;
             foreach (var op in _operators) total += op.PackedWeightBytes;
             return total;
         }
@@ -54,6 +56,7 @@ public sealed class Interpreter
     public static Interpreter Create(ModelGraph graph, InterpreterOptions? options = null)
     {
         options ??= new InterpreterOptions();
+        graph = HybridWeightExpansion.Apply(graph, out long expandedWeightBytes);
         KernelIsa isa = options.Isa ?? KernelDispatcher.Active;
         var registry = options.Registry ?? OperatorRegistry.CreateDefault();
         var context = new KernelContext(isa);
@@ -85,7 +88,7 @@ public sealed class Interpreter
         }
         var memory = new TensorMemory(arena, offsets, layout.TensorSizes, constants);
         for (int i = 0; i < layout.ScratchOffsets.Length; i++) layout.ScratchOffsets[i] += baseOffset;
-        return new Interpreter(graph, prepared, layout, memory, isa, options.ProfileOperators);
+        return new Interpreter(graph, prepared, layout, memory, isa, options.ProfileOperators) { _expandedWeightBytes = expandedWeightBytes };
     }
 
     private static unsafe long AlignedBase(byte[] arena, int alignment)
