@@ -13,6 +13,9 @@ public static class CommandLine
           eval MODEL DATASET                 mIoU on a VOC-layout folder [--list ids.txt] [--json out.json] [--limit N]
           run [--key value ...]              the edge daemon (camera -> masks -> MQTT)
           selftest kernels                   bit-exactness of every kernel variant on this CPU
+          export-onnx MODEL OUT.onnx         the same quantized graph as ONNX (QDQ) for ONNX Runtime
+          bench MODEL                        latency, per-op time and memory [--compare onnxruntime] [--threads N]
+                                             [--warmup N] [--iterations N] [--input IMAGE|RAW.bin] [--json out.json]
         """;
 
     public static int Run(string[] args)
@@ -30,6 +33,9 @@ public static class CommandLine
                 "inspect" => InspectCommand.Run(rest),
                 "infer" => InferCommand.Run(rest),
                 "eval" => EvalCommand.Run(rest),
+                "export-onnx" => ExportOnnxCommand.Run(rest),
+                "bench" => BenchCommand.Run(rest),
+                "ort-agreement" => OrtAgreementCommand.Run(rest),
                 _ => throw new CliException($"unknown command '{args[0]}'"),
             };
         }
