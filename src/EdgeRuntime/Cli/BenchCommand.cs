@@ -55,7 +55,7 @@ public static class BenchCommand
         }
         catch (Exception e) when (IsMissingOrt(e))
         {
-            log.WriteLine($"edgert: ONNX Runtime could not be loaded ({e.GetBaseException().Message}); libonnxruntime.so must sit beside edgert (it is published there)");
+            log.WriteLine($"edgert: ONNX Runtime could not be loaded ({FirstLine(e)}); libonnxruntime.so must sit beside edgert (it is published there)");
             return 1;
         }
         output.Write(BenchReportFormatter.Format(report));
@@ -70,6 +70,8 @@ public static class BenchCommand
     internal static bool IsMissingOrt(Exception e) =>
         e is DllNotFoundException or EntryPointNotFoundException ||
         (e is TypeInitializationException && e.GetBaseException() is DllNotFoundException or EntryPointNotFoundException);
+
+    internal static string FirstLine(Exception e) => e.GetBaseException().Message.Split('\n')[0].Trim();
 
     /// <summary>$EDGERT_SHARED/DefaultInput, else a "shared" folder beside the working directory or the binary, or above them.</summary>
     internal static string? FindDefaultInput()

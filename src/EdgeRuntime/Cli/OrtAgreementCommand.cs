@@ -41,7 +41,7 @@ public static class OrtAgreementCommand
         }
         catch (Exception e) when (BenchCommand.IsMissingOrt(e))
         {
-            Console.Error.WriteLine($"edgert: ONNX Runtime could not be loaded ({e.GetBaseException().Message})");
+            Console.Error.WriteLine($"edgert: ONNX Runtime could not be loaded ({BenchCommand.FirstLine(e)}); libonnxruntime.so must sit beside edgert");
             return 1;
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
