@@ -96,6 +96,12 @@ public sealed class OnnxRuntimeSession : IDisposable
         _binding.BindOutput(OutputName, _output);
     }
 
+    /// <summary>
+    /// ONNX Runtime's version string. The first call loads libonnxruntime and creates the process-wide OrtEnv, so a
+    /// memory measurement can take its baseline after it (library and environment are not a session's cost).
+    /// </summary>
+    public static string RuntimeVersion => OrtEnv.Instance().GetVersionString();
+
     public string InputName { get; }
     public string OutputName { get; }
     public long[] InputShape { get; }

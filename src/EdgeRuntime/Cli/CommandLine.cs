@@ -14,6 +14,8 @@ public static class CommandLine
           run [--source URI] [--model PATH]  the edge daemon (camera -> masks -> MQTT), see deploy/raspberrypi
           export-onnx MODEL OUT.onnx         the same quantized graph as ONNX (QDQ) for ONNX Runtime
           selftest kernels                   bit-exactness of every kernel variant on this CPU
+          bench MODEL                        latency, per-op time and memory [--compare onnxruntime] [--threads N]
+                                             [--warmup N] [--iterations N] [--input IMAGE|RAW.bin] [--json out.json]
         """;
 
     public static int Run(string[] args)
@@ -33,6 +35,8 @@ public static class CommandLine
                 "eval" => EvalCommand.Run(rest),
                 "run" => RunCommand.Run(rest),
                 "export-onnx" => ExportOnnxCommand.Run(rest),
+                "bench" => BenchCommand.Run(rest),
+                "ort-agreement" => OrtAgreementCommand.Run(rest),
                 "selftest" => SelfTestCommand.Run(rest),
                 _ => throw new CliException($"unknown command '{args[0]}'"),
             };

@@ -1,0 +1,317 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using EdgeRuntime.Camera.Preprocessing;
+using EdgeRuntime.Graph;
+using EdgeRuntime.Onnx;
+using EdgeRuntime.Runtime;
+using EdgeRuntime.Segmentation;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace EdgeRuntime.Bench;
+
+/// <summary>What `edgert bench` runs.</summary>
+public sealed record BenchSettings
+{
+    public required string ModelPath { get; init; }
+    public required string InputPath { get; init; }
+    public int Warmup { get; init; } = 3;
+    public int Iterations { get; init; } = 20;
+    public int Threads { get; init; } = 1;
+    public bool CompareOnnxRuntime { get; init; }
+    /// <summary>Invokes of the separate per-operator profiling pass; 0 = min(iterations, 10).</summary>
+    public int ProfileInvokes { get; init; }
+}
+
+/// <summary>
+/// The benchmark: edgert's interpreter and (optionally) ONNX Runtime on the same model and the same input in one
+/// process, one after the other. Each is timed end to end as a user sees it per frame: preprocessing of the decoded
+/// image into the input tensor, inference, and the class map at the image's size (Coral models: the model's own
+/// ARG_MAX, cropped; logits models: <see cref="LogitsArgMax"/>). JPEG decoding is done once, outside the timing
+/// (a camera delivers decoded frames).
+/// </summary>
+public static class BenchRunner
+{
+    public const string MemoryMethod =
+        "edgert working memory = planned arena + repacked weights (exact, from the plan). " +
+        "ORT working memory = resident-set growth (VmRSS) over session creation + first run, after a full GC, with " +
+        "libonnxruntime and OrtEnv loaded before the baseline; it includes ORT's own copy of the weights, prepacked " +
+        "weights, its arenas, thread pool and code pages first touched. edgert's RSS growth is measured the same " +
+        "way (its constants are read in place from the model file loaded before the baseline). Phase peaks are VmHWM " +
+        "reset through /proc/self/clear_refs before each runtime; the process peak is the maximum over all phases.";
+
+    /// <summary>
+    /// The ONE place the benchmark configures the interpreter's threads. The interpreter on this branch runs on one
+    /// thread; once InterpreterOptions.Threads exists, set <c>Threads = threads</c> here and return <c>threads</c>.
+    /// </summary>
+    internal static (InterpreterOptions Options, int ThreadsUsed) InterpreterOptionsFor(int threads, bool profile)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
+        return (new InterpreterOptions { ProfileOperators = profile }, 1);
+    }
+
+    /// <summary>Disposes the interpreter once it is IDisposable (it becomes so with the threaded kernels); a no-op before.</summary>
+    internal static void Release(Interpreter? interpreter) => ((object?)interpreter as IDisposable)?.Dispose();
+
+    public static BenchReport Run(BenchSettings settings, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.Warmup);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.Iterations);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.Threads);
+
+        ModelGraph graph = Tflite.TfliteModelReader.Load(settings.ModelPath);
+        var io = SegmentationIo.For(graph);
+        var input = BenchInput.Load(settings.InputPath, io);
+        long constantBytes = 0;
+        foreach (TensorInfo t in graph.Tensors) constantBytes += t.ConstantData.Length;
+        long processPeak = 0;
+
+        // ---- edgert, timed (profiling off)
+        log?.WriteLine($"edgert: {settings.Warmup} warm-up + {settings.Iterations} timed runs");
+        byte[] oursMap = new byte[input.MapWidth * input.MapHeight];
+        ProcessMemory.Settle();
+        processPeak = Math.Max(processPeak, ProcessMemory.PeakRssBytes());
+        bool reset = ProcessMemory.TryResetPeak();
+        long rss0 = ProcessMemory.CurrentRssBytes();
+        var (options, oursThreads) = InterpreterOptionsFor(settings.Threads, profile: false);
+        Interpreter? interpreter = Interpreter.Create(graph, options);
+        var argMax = new LogitsArgMax();
+        Interpreter it = interpreter;
+        Stages oursStages = Stages.Measure(settings.Warmup, settings.Iterations,
+            () => input.Fill(it.InputBytes()),
+            it.Invoke,
+            region => io.DecodeClassMap(it.OutputBytes(), argMax, region, input.MapHeight, input.MapWidth, oursMap),
+            out long oursRssAfterFirst);
+        long oursPhasePeak = ProcessMemory.PeakRssBytes();
+        processPeak = Math.Max(processPeak, oursPhasePeak);
+        var oursMemory = new MemoryResult
+        {
+            WorkingMemoryBytes = it.Layout.ArenaBytes + it.PackedWeightBytes,
+            WorkingMemoryMethod = "arena + packed weights (exact)",
+            ArenaBytes = it.Layout.ArenaBytes,
+            PackedWeightBytes = it.PackedWeightBytes,
+            ModelConstantBytes = constantBytes,
+            RssGrowthBytes = oursRssAfterFirst - rss0,
+            PhasePeakRssBytes = oursPhasePeak,
+            PeakWasReset = reset,
+        };
+        var ours = new RuntimeResult
+        {
+            Name = "edgert",
+            Detail = $"kernels {it.Isa}",
+            Threads = oursThreads,
+            EndToEnd = oursStages.EndToEnd,
+            Preprocess = oursStages.Preprocess,
+            Inference = oursStages.Inference,
+            ClassMap = oursStages.ClassMap,
+            Memory = oursMemory,
+            ClassHistogram = Histogram(oursMap),
+        };
+        Release(interpreter);
+        interpreter = null;
+        it = null!;
+
+        // ---- edgert, per-operator profile (a separate interpreter with profiling on)
+        int profileInvokes = settings.ProfileInvokes > 0 ? settings.ProfileInvokes : Math.Min(settings.Iterations, 10);
+        log?.WriteLine($"edgert: per-operator profile over {profileInvokes} invokes");
+        IReadOnlyList<OperatorTime> operators = ProfileOperators(graph, input, settings.Threads, profileInvokes);
+
+        // ---- ONNX Runtime
+        RuntimeResult? ort = null;
+        Comparison? comparison = null;
+        if (settings.CompareOnnxRuntime)
+        {
+            log?.WriteLine($"onnxruntime: export, {settings.Warmup} warm-up + {settings.Iterations} timed runs");
+            byte[] onnx = OnnxExporter.Export(graph);
+            string version = OnnxRuntimeSession.RuntimeVersion; // loads the library and OrtEnv before the baseline
+            byte[] ortMap = new byte[oursMap.Length];
+            ProcessMemory.Settle();
+            processPeak = Math.Max(processPeak, ProcessMemory.PeakRssBytes());
+            bool ortReset = ProcessMemory.TryResetPeak();
+            long ortRss0 = ProcessMemory.CurrentRssBytes();
+            using (var session = new OnnxRuntimeSession(onnx, new OnnxRuntimeSessionSettings { Threads = settings.Threads }))
+            {
+                CheckSameInterface(graph, session);
+                var ortArgMax = new LogitsArgMax();
+                Stages ortStages = Stages.Measure(settings.Warmup, settings.Iterations,
+                    () => input.Fill(session.InputBytes),
+                    session.Run,
+                    region => io.DecodeClassMap(session.OutputBytes, ortArgMax, region, input.MapHeight, input.MapWidth, ortMap),
+                    out long ortRssAfterFirst);
+                long ortPhasePeak = ProcessMemory.PeakRssBytes();
+                processPeak = Math.Max(processPeak, ortPhasePeak);
+                ort = new RuntimeResult
+                {
+                    Name = "onnxruntime",
+                    Detail = $"{version}, QDQ export, ORT_ENABLE_ALL, spinning off",
+                    Threads = settings.Threads,
+                    EndToEnd = ortStages.EndToEnd,
+                    Preprocess = ortStages.Preprocess,
+                    Inference = ortStages.Inference,
+                    ClassMap = ortStages.ClassMap,
+                    Memory = new MemoryResult
+                    {
+                        WorkingMemoryBytes = ortRssAfterFirst - ortRss0,
+                        WorkingMemoryMethod = "RSS growth over session creation + first run",
+                        ModelConstantBytes = onnx.Length,
+                        RssGrowthBytes = ortRssAfterFirst - ortRss0,
+                        PhasePeakRssBytes = ortPhasePeak,
+                        PeakWasReset = ortReset,
+                    },
+                    ClassHistogram = Histogram(ortMap),
+                };
+            }
+            comparison = new Comparison(
+                ours.EndToEnd.P50Ms / ort.EndToEnd.P50Ms,
+                ours.Inference.P50Ms / ort.Inference.P50Ms,
+                Ratio(ours.Memory.WorkingMemoryBytes, ort.Memory.WorkingMemoryBytes),
+                Ratio(ours.Memory.RssGrowthBytes, ort.Memory.RssGrowthBytes),
+                PixelAgreement.Fraction(oursMap, ortMap));
+        }
+        processPeak = Math.Max(processPeak, ProcessMemory.PeakRssBytes());
+
+        return new BenchReport
+        {
+            Model = settings.ModelPath,
+            ModelFileBytes = new FileInfo(settings.ModelPath).Length,
+            Input = settings.InputPath,
+            InputKind = input.IsRawTensor ? "raw input tensor" : "image",
+            ClassMapWidth = input.MapWidth,
+            ClassMapHeight = input.MapHeight,
+            Warmup = settings.Warmup,
+            Iterations = settings.Iterations,
+            ThreadsRequested = settings.Threads,
+            Machine = Machine(),
+            EdgeRt = ours,
+            OnnxRuntime = ort,
+            Operators = operators,
+            ProfiledInvokes = profileInvokes,
+            Comparison = comparison,
+            ProcessPeakRssBytes = processPeak,
+            MemoryMethod = MemoryMethod,
+        };
+    }
+
+    private static double Ratio(long a, long b) => b > 0 ? (double)a / b : double.NaN;
+
+    private static IReadOnlyList<OperatorTime> ProfileOperators(ModelGraph graph, BenchInput input, int threads, int invokes)
+    {
+        var (options, _) = InterpreterOptionsFor(threads, profile: true);
+        Interpreter interpreter = Interpreter.Create(graph, options);
+        try
+        {
+            input.Fill(interpreter.InputBytes());
+            interpreter.Invoke();
+            interpreter.ResetProfile();
+            for (int i = 0; i < invokes; i++) interpreter.Invoke();
+
+            var rows = new Dictionary<(string Op, string Kernel), (int Count, long Ticks)>();
+            ReadOnlySpan<long> ticks = interpreter.OperatorTicks;
+            long total = 0;
+            for (int i = 0; i < interpreter.Operators.Count; i++)
+            {
+                PreparedOperator op = interpreter.Operators[i];
+                var key = (op.Node.DisplayName, op.KernelName);
+                rows.TryGetValue(key, out var acc);
+                rows[key] = (acc.Count + 1, acc.Ticks + ticks[i]);
+                total += ticks[i];
+            }
+            double msPerTick = 1000.0 / Stopwatch.Frequency / invokes;
+            return rows
+                .Select(r => new OperatorTime(r.Key.Op, r.Key.Kernel, r.Value.Count, r.Value.Ticks * msPerTick,
+                    total > 0 ? 100.0 * r.Value.Ticks / total : 0))
+                .OrderByDescending(r => r.TotalMs)
+                .ToList();
+        }
+        finally
+        {
+            Release(interpreter);
+        }
+    }
+
+    /// <summary>The exported model must take and give exactly what ours does, or the comparison is meaningless.</summary>
+    private static void CheckSameInterface(ModelGraph graph, OnnxRuntimeSession session)
+    {
+        TensorInfo input = graph.Input(), output = graph.Output();
+        if (!session.InputShape.SequenceEqual(input.Shape.Select(d => (long)d)) || OrtType(session.InputElementType) != input.Type)
+            throw new InvalidDataException($"ORT input {session.InputElementType}[{string.Join(',', session.InputShape)}] differs from {input}");
+        if (!session.OutputShape.SequenceEqual(output.Shape.Select(d => (long)d)) || OrtType(session.OutputElementType) != output.Type)
+            throw new InvalidDataException($"ORT output {session.OutputElementType}[{string.Join(',', session.OutputShape)}] differs from {output}");
+    }
+
+    internal static TensorType OrtType(TensorElementType t) => t switch
+    {
+        TensorElementType.Float => TensorType.Float32,
+        TensorElementType.UInt8 => TensorType.UInt8,
+        TensorElementType.Int8 => TensorType.Int8,
+        TensorElementType.Int32 => TensorType.Int32,
+        TensorElementType.Int64 => TensorType.Int64,
+        _ => throw new NotSupportedException($"ORT element type {t}"),
+    };
+
+    private static long[] Histogram(ReadOnlySpan<byte> map)
+    {
+        var counts = new long[256];
+        foreach (byte b in map) counts[b]++;
+        int last = 255;
+        while (last > 0 && counts[last] == 0) last--;
+        return counts[..(last + 1)];
+    }
+
+    private static MachineInfo Machine()
+    {
+        string? load = null;
+        try
+        {
+            if (File.Exists("/proc/loadavg")) load = string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+        }
+        return new MachineInfo(RuntimeInformation.OSDescription, RuntimeInformation.ProcessArchitecture.ToString(),
+            Environment.ProcessorCount, RuntimeInformation.FrameworkDescription + (RuntimeFeature() ? " (NativeAOT)" : " (JIT)"), load);
+    }
+
+    private static bool RuntimeFeature() => !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported;
+
+    /// <summary>Per-iteration stage timings of one runtime.</summary>
+    private sealed record Stages(LatencyStats EndToEnd, LatencyStats Preprocess, LatencyStats Inference, LatencyStats ClassMap)
+    {
+        /// <summary>
+        /// First run (its RSS is returned: the runtime is fully sized after it), warm-up runs, then timed runs. Each
+        /// run: preprocess -> infer -> class map, timed per stage with Stopwatch timestamps.
+        /// </summary>
+        public static Stages Measure(int warmup, int iterations, Func<ImageRegion> preprocess, Action infer,
+            Action<ImageRegion> classMap, out long rssAfterFirstRun)
+        {
+            classMap(Once(preprocess, infer));
+            rssAfterFirstRun = ProcessMemory.CurrentRssBytes();
+            for (int i = 0; i < warmup; i++) classMap(Once(preprocess, infer));
+
+            double[] e2e = new double[iterations], pre = new double[iterations], inf = new double[iterations], post = new double[iterations];
+            double tickMs = 1000.0 / Stopwatch.Frequency;
+            for (int i = 0; i < iterations; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                ImageRegion region = preprocess();
+                long t1 = Stopwatch.GetTimestamp();
+                infer();
+                long t2 = Stopwatch.GetTimestamp();
+                classMap(region);
+                long t3 = Stopwatch.GetTimestamp();
+                pre[i] = (t1 - t0) * tickMs;
+                inf[i] = (t2 - t1) * tickMs;
+                post[i] = (t3 - t2) * tickMs;
+                e2e[i] = (t3 - t0) * tickMs;
+            }
+            return new Stages(LatencyStats.From(e2e), LatencyStats.From(pre), LatencyStats.From(inf), LatencyStats.From(post));
+        }
+
+        private static ImageRegion Once(Func<ImageRegion> preprocess, Action infer)
+        {
+            ImageRegion r = preprocess();
+            infer();
+            return r;
+        }
+    }
+}
