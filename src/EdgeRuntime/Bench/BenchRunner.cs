@@ -60,8 +60,8 @@ public static class BenchRunner
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.Threads);
 
         ModelGraph graph = Tflite.TfliteModelReader.Load(settings.ModelPath);
-        var io = SegmentationIo.For(graph);
-        var input = BenchInput.Load(settings.InputPath, io);
+        var model = SegmentationModel.Describe(graph);
+        var input = BenchInput.Load(settings.InputPath, model);
         long constantBytes = 0;
         foreach (TensorInfo t in graph.Tensors) constantBytes += t.ConstantData.Length;
         long processPeak = 0;
@@ -75,12 +75,12 @@ public static class BenchRunner
         long rss0 = ProcessMemory.CurrentRssBytes();
         var (options, oursThreads) = InterpreterOptionsFor(settings.Threads, profile: false);
         Interpreter? interpreter = Interpreter.Create(graph, options);
-        var argMax = new LogitsArgMax();
+        var decoder = new ClassMapDecoder(model);
         Interpreter it = interpreter;
         Stages oursStages = Stages.Measure(settings.Warmup, settings.Iterations,
             () => input.Fill(it.InputBytes()),
             it.Invoke,
-            region => io.DecodeClassMap(it.OutputBytes(), argMax, region, input.MapHeight, input.MapWidth, oursMap),
+            region => decoder.Decode(it.OutputBytes(), region, input.MapHeight, input.MapWidth, oursMap),
             out long oursRssAfterFirst);
         long oursPhasePeak = ProcessMemory.PeakRssBytes();
         processPeak = Math.Max(processPeak, oursPhasePeak);
@@ -132,11 +132,11 @@ public static class BenchRunner
             using (var session = new OnnxRuntimeSession(onnx, new OnnxRuntimeSessionSettings { Threads = settings.Threads }))
             {
                 CheckSameInterface(graph, session);
-                var ortArgMax = new LogitsArgMax();
+                var ortDecoder = new ClassMapDecoder(model);
                 Stages ortStages = Stages.Measure(settings.Warmup, settings.Iterations,
                     () => input.Fill(session.InputBytes),
                     session.Run,
-                    region => io.DecodeClassMap(session.OutputBytes, ortArgMax, region, input.MapHeight, input.MapWidth, ortMap),
+                    region => ortDecoder.Decode(session.OutputBytes, region, input.MapHeight, input.MapWidth, ortMap),
                     out long ortRssAfterFirst);
                 long ortPhasePeak = ProcessMemory.PeakRssBytes();
                 processPeak = Math.Max(processPeak, ortPhasePeak);

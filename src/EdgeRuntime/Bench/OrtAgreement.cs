@@ -54,7 +54,7 @@ public static class OrtAgreement
     {
         ArgumentNullException.ThrowIfNull(images);
         ModelGraph graph = Tflite.TfliteModelReader.Load(modelPath);
-        var io = SegmentationIo.For(graph);
+        var model = SegmentationModel.Describe(graph);
         byte[] onnx = OnnxExporter.Export(graph);
 
         var (options, _) = BenchRunner.InterpreterOptionsFor(threads, profile: false);
@@ -62,8 +62,8 @@ public static class OrtAgreement
         try
         {
             using var session = new OnnxRuntimeSession(onnx, new OnnxRuntimeSessionSettings { Threads = threads });
-            InputPreprocessor preprocessor = io.CreatePreprocessor();
-            var argMax = new LogitsArgMax();
+            var preprocessor = new InputPreprocessor(model.Input, model.DefaultFitMode);
+            var decoder = new ClassMapDecoder(model);
             var image = new RgbImage();
             var results = new List<AgreementImage>(images.Count);
             long pixels = 0, equal = 0;
@@ -81,8 +81,8 @@ public static class OrtAgreement
                 interpreter.InputBytes().CopyTo(session.InputBytes);
                 interpreter.Invoke();
                 session.Run();
-                io.DecodeClassMap(interpreter.OutputBytes(), argMax, region, image.Height, image.Width, ours);
-                io.DecodeClassMap(session.OutputBytes, argMax, region, image.Height, image.Width, theirs);
+                decoder.Decode(interpreter.OutputBytes(), region, image.Height, image.Width, ours);
+                decoder.Decode(session.OutputBytes, region, image.Height, image.Width, theirs);
                 long same = PixelAgreement.CountEqual(ours, theirs);
                 var r = new AgreementImage(Path.GetFileNameWithoutExtension(path), image.Width, image.Height, same, (double)same / n);
                 results.Add(r);
