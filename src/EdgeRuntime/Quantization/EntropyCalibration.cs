@@ -10,13 +10,24 @@ public static class EntropyCalibration
 {
     public static double Threshold(MagnitudeHistogram h, int levels, int stride = 1)
     {
-        long[] hist = h.Counts;
-        int bins = hist.Length;
         if (h.Total == 0 || h.Range == 0) return 0;
+        // KL on a sparse histogram (few values per bin) mistakes sampling noise for structure and clips far too
+        // much: merge bins until they hold on average at least 16 values (never below 2 * levels bins).
+        long[] hist = h.Counts;
+        int factor = 1;
+        while (hist.Length / (factor * 2) >= 2 * levels && h.Total < 16L * hist.Length / factor) factor *= 2;
+        if (factor > 1)
+        {
+            var coarse = new long[hist.Length / factor];
+            for (int i = 0; i < hist.Length; i++) coarse[i / factor] += hist[i];
+            hist = coarse;
+        }
+        double binWidth = h.Range / hist.Length;
+        int bins = hist.Length;
         int last = bins - 1;
         while (last > 0 && hist[last] == 0) last--;
         int used = last + 1;
-        if (used <= levels) return used * h.BinWidth;
+        if (used <= levels) return used * binWidth;
 
         var p = new double[used];
         var q = new double[used];
@@ -69,6 +80,6 @@ public static class EntropyCalibration
                 best = i;
             }
         }
-        return best * h.BinWidth;
+        return best * binWidth;
     }
 }

@@ -196,7 +196,8 @@ internal sealed class Int8Rewriter
     private QParams InputParams(TensorType type)
     {
         float scale = (_o.InputRangeMax - _o.InputRangeMin) / 255f;
-        int zpU8 = (int)Math.Round(-_o.InputRangeMin / scale, MidpointRounding.AwayFromZero);
+        double span = (double)_o.InputRangeMax - _o.InputRangeMin;
+        int zpU8 = Math.Clamp((int)Math.Round(-_o.InputRangeMin * 255.0 / span, MidpointRounding.AwayFromZero), 0, 255);
         return new QParams(scale, type == TensorType.UInt8 ? zpU8 : zpU8 - 128);
     }
 
