@@ -118,11 +118,12 @@ public static class QuantizeCommand
         int step = a.Int("step", 1);
         string? compare = a.Option("compare");
         string? fit = a.Option("fit");
+        string? predictions = a.Option("predictions");
         a.RejectUnknown();
 
-        ModelGraph model = TfliteModelReader.Load(modelPath);
+        // With --predictions DIR, MODEL is only a label: class maps are read from DIR/ID.png (e.g. the golden outputs).
         FitMode? mode = fit is null ? null : ParseFit(fit);
-        var runner = new SegmentationRunner(model, mode);
+        SegmentationRunner? runner = predictions is null ? new SegmentationRunner(TfliteModelReader.Load(modelPath), mode) : null;
         SegmentationRunner? other = compare is null ? null : new SegmentationRunner(TfliteModelReader.Load(compare), mode);
         string[] ids = File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0).Skip(offset).Where((_, i) => i % step == 0).Take(limit).ToArray();
         var cm = new ConfusionMatrix(21);
@@ -136,7 +137,8 @@ public static class QuantizeCommand
             ImageDecoder.DecodeFile(Path.Combine(voc, "JPEGImages", ids[i] + ".jpg"), image);
             LabelImage gt = LabelImageReader.ReadFile(Path.Combine(voc, "SegmentationClass", ids[i] + ".png"));
             var map = new byte[image.Width * image.Height];
-            runner.Run(image, map);
+            if (runner is not null) runner.Run(image, map);
+            else LabelImageReader.ReadFile(Path.Combine(predictions!, ids[i] + ".png")).Labels.CopyTo(map);
             cm.Add(map, gt.Labels);
             if (other is not null)
             {
@@ -151,7 +153,7 @@ public static class QuantizeCommand
         string agreement = other is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $"; pixel agreement with {Path.GetFileName(compare)} {100.0 * agree / Math.Max(1, pixels):F2}%");
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{Path.GetFileName(modelPath)}: mIoU {m.MeanIoU * 100:F2} pixel-acc {m.PixelAccuracy * 100:F2} on {ids.Length} images ({runner.Mode}, {sw.Elapsed.TotalSeconds:F0} s){agreement}"));
+            $"{Path.GetFileName(modelPath)}: mIoU {m.MeanIoU * 100:F2} pixel-acc {m.PixelAccuracy * 100:F2} on {ids.Length} images ({runner?.Mode.ToString() ?? "precomputed"}, {sw.Elapsed.TotalSeconds:F0} s){agreement}"));
         return 0;
     }
 }
