@@ -13,6 +13,7 @@ public static class CommandLine
           eval MODEL DATASET                 mIoU on a VOC-layout folder [--list ids.txt] [--json out.json] [--limit N]
           run [--source URI] [--model PATH]  the edge daemon (camera -> masks -> MQTT), see deploy/raspberrypi
           export-onnx MODEL OUT.onnx         the same quantized graph as ONNX (QDQ) for ONNX Runtime
+          quantize FLOAT OUT --calibration-dir DIR   post-training int8 quantization (quantize --help)
           selftest kernels                   bit-exactness of every kernel variant on this CPU
           bench MODEL                        latency, per-op time and memory [--compare onnxruntime] [--threads N]
                                              [--warmup N] [--iterations N] [--input IMAGE|RAW.bin] [--json out.json]
@@ -38,6 +39,7 @@ public static class CommandLine
                 "bench" => BenchCommand.Run(rest),
                 "ort-agreement" => OrtAgreementCommand.Run(rest),
                 "selftest" => SelfTestCommand.Run(rest),
+                "quantize" => QuantizeCommand.Run(rest),
                 _ => throw new CliException($"unknown command '{args[0]}'"),
             };
         }
