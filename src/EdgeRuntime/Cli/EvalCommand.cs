@@ -26,9 +26,8 @@ public static class EvalCommand
 
         var dataset = VocDataset.Open(datasetPath, list, limit == int.MaxValue ? null : limit);
         using var segmenter = DeepLabSegmenter.Load(modelPath, options);
-        var progress = new ProgressBar(Console.Error, quiet);
+        var progress = new ProgressBar(Console.Error, "eval", quiet);
         EvaluationResult result = Evaluator.Run(segmenter, dataset, compare, progress.Report);
-        progress.Done();
 
         var w = Console.Out;
         w.WriteLine($"model    {modelPath}");

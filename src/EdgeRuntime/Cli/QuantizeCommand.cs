@@ -67,7 +67,7 @@ public static class QuantizeCommand
         ModelGraph model = TfliteModelReader.Load(modelPath);
         TensorInfo input = model.Input();
         if (input.Rank != 4 || input.Shape[3] != 3) throw new CliException($"quantize: input {input} is not an [1,H,W,3] image");
-        FitMode mode = fit is null ? SegmentationRunner.DefaultFit(input.Shape[1]) : ParseFit(fit);
+        FitMode mode = fit is null ? SegmentationModel.Describe(model).DefaultFitMode : ParseFit(fit);
         var source = new ImageFolderSource(dirs.Split(','), input.Shape[2], input.Shape[1], mode, maxImages);
         Console.Error.WriteLine($"calibrating {Path.GetFileName(modelPath)} on {source.Count} image(s) from {dirs} ({mode}, {options.Calibration.Name()})");
 
@@ -123,8 +123,8 @@ public static class QuantizeCommand
 
         // With --predictions DIR, MODEL is only a label: class maps are read from DIR/ID.png (e.g. the golden outputs).
         FitMode? mode = fit is null ? null : ParseFit(fit);
-        SegmentationRunner? runner = predictions is null ? new SegmentationRunner(TfliteModelReader.Load(modelPath), mode) : null;
-        SegmentationRunner? other = compare is null ? null : new SegmentationRunner(TfliteModelReader.Load(compare), mode);
+        using DeepLabSegmenter? runner = predictions is null ? new DeepLabSegmenter(TfliteModelReader.Load(modelPath), new SegmenterOptions { FitMode = mode }) : null;
+        using DeepLabSegmenter? other = compare is null ? null : new DeepLabSegmenter(TfliteModelReader.Load(compare), new SegmenterOptions { FitMode = mode });
         string[] ids = File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0).Skip(offset).Where((_, i) => i % step == 0).Take(limit).ToArray();
         var cm = new ConfusionMatrix(21);
         var image = new RgbImage();
@@ -137,13 +137,13 @@ public static class QuantizeCommand
             ImageDecoder.DecodeFile(Path.Combine(voc, "JPEGImages", ids[i] + ".jpg"), image);
             LabelImage gt = LabelImageReader.ReadFile(Path.Combine(voc, "SegmentationClass", ids[i] + ".png"));
             var map = new byte[image.Width * image.Height];
-            if (runner is not null) runner.Run(image, map);
+            if (runner is not null) runner.Segment(image, map);
             else LabelImageReader.ReadFile(Path.Combine(predictions!, ids[i] + ".png")).Labels.CopyTo(map);
             cm.Add(map, gt.Labels);
             if (other is not null)
             {
                 var map2 = new byte[map.Length];
-                other.Run(image, map2);
+                other.Segment(image, map2);
                 agree += PixelAgreement.CountEqual(map, map2);
                 pixels += map.Length;
             }
@@ -153,7 +153,7 @@ public static class QuantizeCommand
         string agreement = other is null ? "" : string.Create(CultureInfo.InvariantCulture,
             $"; pixel agreement with {Path.GetFileName(compare)} {100.0 * agree / Math.Max(1, pixels):F2}%");
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{Path.GetFileName(modelPath)}: mIoU {m.MeanIoU * 100:F2} pixel-acc {m.PixelAccuracy * 100:F2} on {ids.Length} images ({runner?.Mode.ToString() ?? "precomputed"}, {sw.Elapsed.TotalSeconds:F0} s){agreement}"));
+            $"{Path.GetFileName(modelPath)}: mIoU {m.MeanIoU * 100:F2} pixel-acc {m.PixelAccuracy * 100:F2} on {ids.Length} images ({runner?.FitMode.ToString() ?? "precomputed"}, {sw.Elapsed.TotalSeconds:F0} s){agreement}"));
         return 0;
     }
 }

@@ -36,6 +36,12 @@ public sealed class DeepLabSegmenter : ISegmenter
         _decoder = new ClassMapDecoder(model);
     }
 
+    /// <summary>A segmenter for a model already in memory (e.g. one just quantized).</summary>
+    public DeepLabSegmenter(ModelGraph graph, SegmenterOptions? options = null)
+        : this(SegmentationModel.Describe(graph), graph.Description, Convert.ToHexStringLower(SHA256.HashData(graph.FileBytes.Span)), options)
+    {
+    }
+
     public static DeepLabSegmenter Load(string modelPath, SegmenterOptions? options = null)
     {
         byte[] bytes = File.ReadAllBytes(modelPath);

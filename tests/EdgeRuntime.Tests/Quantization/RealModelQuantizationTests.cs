@@ -23,16 +23,16 @@ public class RealModelQuantizationTests
         Assert.Equal(TensorType.Float32, r.QuantizedModel.Input().Type);
         Assert.Equal(38, r.QuantizedModel.Operators.Count(o => o.Op == BuiltinOperator.Conv2D && o.Version == 3));
 
-        var fr = new SegmentationRunner(f);
-        var qr = new SegmentationRunner(r.QuantizedModel);
+        using var fr = new DeepLabSegmenter(f);
+        using var qr = new DeepLabSegmenter(r.QuantizedModel);
         var image = new RgbImage();
         foreach (string id in new[] { "2007_000033", "2007_000042" })
         {
             ImageDecoder.DecodeFile(SharedData.Path("data", "voc2012_val", "JPEGImages", id + ".jpg"), image);
             var a = new byte[image.Width * image.Height];
             var b = new byte[a.Length];
-            fr.Run(image, a);
-            qr.Run(image, b);
+            fr.Segment(image, a);
+            qr.Segment(image, b);
             double agreement = PixelAgreement.Fraction(a, b);
             Assert.True(agreement > 0.9, $"{id}: pixel agreement {agreement:P2}");
             Assert.Contains(b, c => c != 0);
