@@ -12,6 +12,7 @@ public static class CommandLine
           infer MODEL IMAGE --out mask.png   segment one image [--overlay overlay.png] [--mode pad|resize|letterbox]
           eval MODEL DATASET                 mIoU on a VOC-layout folder [--list ids.txt] [--json out.json] [--limit N]
           run [--key value ...]              the edge daemon (camera -> masks -> MQTT)
+          fleet keygen|sign|publish|status|rollout   signed OTA model updates and staged rollouts (edgert fleet for help)
           selftest kernels                   bit-exactness of every kernel variant on this CPU
         """;
 
@@ -30,6 +31,7 @@ public static class CommandLine
                 "inspect" => InspectCommand.Run(rest),
                 "infer" => InferCommand.Run(rest),
                 "eval" => EvalCommand.Run(rest),
+                "fleet" => FleetCommand.Run(rest),
                 _ => throw new CliException($"unknown command '{args[0]}'"),
             };
         }
