@@ -44,6 +44,7 @@ public sealed partial class OtaAgent : BackgroundService
     private bool _bootOnTrial;
     private (long Version, string Sha)? _lastHandled;
     private ModelStateMessage? _lastState;
+    private readonly TaskCompletionSource _booted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public OtaAgent(IOptions<OtaOptions> ota, IOptions<DaemonOptions> daemon, IOptions<MqttOptions> mqtt, DaemonHooks hooks,
         SegmenterSwitch segmenterSwitch, ILogger<OtaAgent> logger, MqttHostedService? mqttService = null)
@@ -85,6 +86,18 @@ public sealed partial class OtaAgent : BackgroundService
     /// <summary>Frame loop start: the installed model if intact and loadable, else the previous one, else the factory model.</summary>
     private (ISegmenter, ModelInfo?) Boot(DaemonOptions options, DaemonHooks hooks)
     {
+        try
+        {
+            return BootCore(options, hooks);
+        }
+        finally
+        {
+            _booted.TrySetResult(); // updates wait for this: the active model must be known first
+        }
+    }
+
+    private (ISegmenter, ModelInfo?) BootCore(DaemonOptions options, DaemonHooks hooks)
+    {
         string? currentSlot = _store.CurrentSlot;
         var candidates = _store.BootCandidates(msg => _logger.LogWarning("OTA boot: {Problem}", msg));
         foreach (var c in candidates)
@@ -113,6 +126,7 @@ public sealed partial class OtaAgent : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        await _booted.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
         var effective = _mqtt.Clone();
         if (string.IsNullOrWhiteSpace(effective.Host))
         {
@@ -279,7 +293,7 @@ public sealed partial class OtaAgent : BackgroundService
             await RejectAsync(m, result.Reason!, remember: result.Permanent, timings).ConfigureAwait(false);
             return;
         }
-        _ledger.Accept(m.Version);
+        _ledger.Accept(m.Version, m.Sha256);
 
         // Activate: slot written and synced, segmenter built beside the running one, pointer switched, swap between frames.
         sw.Restart();
@@ -396,8 +410,7 @@ public sealed partial class OtaAgent : BackgroundService
         if (_keys.Check(m) is { } keyProblem) return keyProblem;
         if (m.Schema != 1) return $"unsupported-schema:{m.Schema}";
         if (m.Expires <= DateTimeOffset.UtcNow) return "expired";
-        long floor = _ledger.HighestAcceptedVersion;
-        if (m.Version <= floor) return $"version-not-newer:{m.Version}<={floor}";
+        if (_ledger.CheckNewer(m.Version, m.Sha256) is { } notNewer) return notNewer;
         if (_ledger.FindRejected(m.Version, m.Sha256) is { } r) return "previously-rejected:" + r.Reason;
         if (!Sha256Hex().IsMatch(m.Sha256)) return "bad-sha256";
         if (m.Length <= 0 || m.Length > _ota.MaxModelBytes) return $"too-large:{m.Length}>{_ota.MaxModelBytes}";

@@ -7,6 +7,8 @@ public sealed record LedgerState
 {
     /// <summary>Highest manifest version that passed verification (never decreases).</summary>
     public long HighestAcceptedVersion { get; init; }
+    /// <summary>SHA-256 of that release (it may be installed again if a crash interrupted its activation).</summary>
+    public string HighestAcceptedSha256 { get; init; } = "";
     /// <summary>Versions refused for good (rolled back, or the model itself failed verification): not retried.</summary>
     public List<RejectedRelease> Rejected { get; init; } = [];
 }
@@ -38,12 +40,27 @@ public sealed class VersionLedger
             return _state.Rejected.FirstOrDefault(r => r.Version == version && string.Equals(r.Sha256, sha256, StringComparison.OrdinalIgnoreCase));
     }
 
-    public void Accept(long version)
+    /// <summary>
+    /// Null when <paramref name="version"/> may be installed: above the floor, or exactly the accepted release itself
+    /// (same version and sha256: an activation a crash interrupted). Else the reason.
+    /// </summary>
+    public string? CheckNewer(long version, string sha256)
+    {
+        lock (_lock)
+        {
+            long floor = _state.HighestAcceptedVersion;
+            if (version > floor) return null;
+            if (version == floor && string.Equals(sha256, _state.HighestAcceptedSha256, StringComparison.OrdinalIgnoreCase)) return null;
+            return $"version-not-newer:{version}<={floor}";
+        }
+    }
+
+    public void Accept(long version, string sha256)
     {
         lock (_lock)
         {
             if (version <= _state.HighestAcceptedVersion) return;
-            _state = _state with { HighestAcceptedVersion = version };
+            _state = _state with { HighestAcceptedVersion = version, HighestAcceptedSha256 = sha256.ToLowerInvariant() };
             Save();
         }
     }
