@@ -161,6 +161,9 @@ public static class DaemonHost
         services.AddSingleton<ITelemetryPublisher>(sp => sp.GetRequiredService<MqttHostedService>());
         // Order matters: MQTT starts before the frame loop and stops after it (so "stopped" is the last word).
         services.AddHostedService(sp => sp.GetRequiredService<MqttHostedService>());
+        services.AddSingleton<Ota.SegmenterSwitch>();
+        // OTA (when Ota:StateDirectory is set) starts after MQTT and before the frame loop: it picks the boot model.
+        Ota.OtaServiceRegistration.AddOta(services, config);
         services.AddHostedService<FrameLoopService>();
     }
 

@@ -40,4 +40,7 @@ public sealed class DaemonOptions
 
     /// <summary>Samples kept per stage for the latency percentiles.</summary>
     public int LatencyWindow { get; set; } = 1024;
+
+    /// <summary>A copy (OTA builds segmenters for other model paths from it).</summary>
+    public DaemonOptions Clone() => (DaemonOptions)MemberwiseClone();
 }

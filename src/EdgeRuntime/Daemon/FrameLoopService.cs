@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeRuntime.Camera.Imaging;
 using EdgeRuntime.Camera.Sources;
+using EdgeRuntime.Ota;
 using EdgeRuntime.Segmentation;
 using EdgeRuntime.Telemetry;
 using Microsoft.Extensions.Hosting;
@@ -25,6 +26,7 @@ public sealed class FrameLoopService : BackgroundService
     private readonly ILogger<FrameLoopService> _logger;
     private readonly WatchdogPinger _watchdog;
     private readonly LatencyRecorder _latency;
+    private readonly SegmenterSwitch _switch;
     private readonly string _deviceId;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
 
@@ -38,8 +40,10 @@ public sealed class FrameLoopService : BackgroundService
         IWatchdogNotifier watchdog,
         IHostApplicationLifetime lifetime,
         DaemonStatus status,
-        ILogger<FrameLoopService> logger)
+        ILogger<FrameLoopService> logger,
+        SegmenterSwitch? segmenterSwitch = null)
     {
+        _switch = segmenterSwitch ?? new SegmenterSwitch();
         _options = options.Value;
         _hooks = hooks;
         _publisher = publisher;
@@ -95,11 +99,35 @@ public sealed class FrameLoopService : BackgroundService
         var o = _options;
         if (!string.IsNullOrEmpty(o.OutputDirectory)) Directory.CreateDirectory(o.OutputDirectory);
 
-        using ISegmenter segmenter = _hooks.CreateSegmenter(o);
-        _watchdog.MarkProgress();
+        var (segmenter, bootModel) = _switch.CreateInitial(o, _hooks);
+        try
+        {
+            await RunLoopAsync(segmenter, bootModel, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _switch.Shutdown();
+        }
+    }
+
+    private ModelInfo Describe(ISegmenter segmenter)
+    {
+        var o = _options;
         string modelVersion = !string.IsNullOrEmpty(o.ModelVersion) ? o.ModelVersion
             : segmenter.ModelSha256.Length >= 12 ? segmenter.ModelSha256[..12] : segmenter.ModelSha256;
-        var model = new ModelInfo(segmenter.ModelName, modelVersion, segmenter.ModelSha256);
+        return new ModelInfo(segmenter.ModelName, modelVersion, segmenter.ModelSha256);
+    }
+
+    private async Task RunLoopAsync(ISegmenter initialSegmenter, ModelInfo? bootModel, CancellationToken ct)
+    {
+        var o = _options;
+        // Owned here: disposed on exit, or right after a swap replaces it (SegmenterSwitch).
+        var owned = new SegmenterBox(initialSegmenter);
+        using var _ = owned;
+        ISegmenter segmenter = initialSegmenter;
+        _watchdog.MarkProgress();
+        var model = bootModel ?? Describe(segmenter);
+        _switch.SetActive(model);
 
         await using IFrameSource source = _hooks.OpenSource(o.Source);
         _watchdog.MarkProgress();
@@ -146,6 +174,19 @@ public sealed class FrameLoopService : BackgroundService
 
             int pixels = image.Width * image.Height;
             if (classMap.Length < pixels) classMap = new byte[pixels];
+
+            // OTA: a new segmenter was built beside this one; switch between two frames (this frame uses the new one).
+            if (_switch.HasPending && _switch.TryTakePending(out var next, out var nextModel, out var swapped))
+            {
+                var old = segmenter;
+                segmenter = next;
+                owned.Segmenter = next;
+                model = nextModel ?? Describe(next);
+                _switch.Swapped(swapped, model, frame.FrameId);
+                old.Dispose();
+                _logger.LogInformation("Swapped model to {Model} {Version} ({Sha}) at frame {FrameId}", model.Name, model.Version, model.Sha256, frame.FrameId);
+            }
+
             SegmentationTimings timings;
             try
             {
@@ -153,6 +194,7 @@ public sealed class FrameLoopService : BackgroundService
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                _switch.ReportFrame(frame.FrameId, model, 0, ex);
                 _status.AddDropped(1);
                 _logger.LogError(ex, "Segmentation of frame {FrameId} failed; frame dropped", frame.FrameId);
                 if (++consecutiveFailures >= o.MaxConsecutiveFailures)
@@ -160,6 +202,7 @@ public sealed class FrameLoopService : BackgroundService
                 continue;
             }
             consecutiveFailures = 0;
+            _switch.ReportFrame(frame.FrameId, model, timings.PreprocessMs + timings.InferenceMs + timings.PostprocessMs, null);
             lastWidth = image.Width;
             lastHeight = image.Height;
             _latency.Record(PipelineStage.Preprocess, timings.PreprocessMs);
@@ -265,6 +308,13 @@ public sealed class FrameLoopService : BackgroundService
         {
             _logger.LogWarning("Writing outputs of frame {FrameId} to {Dir} failed: {Error}", frame.FrameId, dir, ex.Message);
         }
+    }
+
+    /// <summary>Holds the segmenter the loop owns, so whichever is current at exit is disposed.</summary>
+    private sealed class SegmenterBox(ISegmenter segmenter) : IDisposable
+    {
+        public ISegmenter Segmenter { get; set; } = segmenter;
+        public void Dispose() => Segmenter.Dispose();
     }
 
     private static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeRuntime.Ota;
+
+/// <summary>Adds the OTA agent to the daemon when Ota:StateDirectory is configured.</summary>
+public static class OtaServiceRegistration
+{
+    public static void AddOta(IServiceCollection services, IConfiguration config)
+    {
+        var section = config.GetSection(OtaOptions.SectionName);
+        services.AddOptions<OtaOptions>().Bind(section)
+            .Validate(o => o.HealthFrames > 0, "Ota:HealthFrames must be > 0")
+            .Validate(o => o.MaxModelBytes > 0, "Ota:MaxModelBytes must be > 0");
+        if (string.IsNullOrWhiteSpace(section["StateDirectory"])) return;
+        services.AddSingleton<OtaAgent>();
+        services.AddHostedService(sp => sp.GetRequiredService<OtaAgent>());
+    }
+}

@@ -1,0 +1,15 @@
+using System.Globalization;
+using EdgeRuntime.Daemon;
+
+namespace EdgeRuntime.OtaTestHost;
+
+/// <summary>`edgert-ota-testhost run --source synthetic:DELAYMS --model FACTORY.tflite ... --Ota:StateDirectory=DIR ...`</summary>
+public static class Program
+{
+    public static int Main(string[] args) => DaemonHost.Run(
+        args,
+        o => new InterpreterSegmenter(o.ModelPath),
+        uri => uri.StartsWith("synthetic:", StringComparison.Ordinal)
+            ? new EndlessSyntheticSource(int.Parse(uri["synthetic:".Length..], CultureInfo.InvariantCulture))
+            : throw new ArgumentException($"unsupported source {uri}"));
+}
