@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The arm64 AOT binary under qemu-user: kernel conformance as a Pi 4 (cortex-a72, AdvSimd) and a Pi 5
+# (cortex-a76, AdvSimd + dot product), each required to run its expected kernel path; then the daemon starts
+# with the synthetic source and the embedded broker and processes frames.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+shared="${EDGERT_SHARED:-$(cd .. && pwd)/shared}"
+bin=artifacts/publish/linux-arm64/edgert
+passed=0; failed=0
+if [ ! -x "$bin" ]; then echo "FAIL: $bin missing (the AOT publish step failed)"; echo "0 passed, 1 failed"; exit 0; fi
+
+out=$(./scripts/qemu-conformance.sh --no-publish 2>&1); echo "$out"
+while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(echo "$out" | grep -E "^[0-9]+ passed, [0-9]+ failed" | awk '{print $1, $3}')
+echo "$out" | grep -q -- "-- cortex-a72: PASS" || { echo "FAIL: cortex-a72 run"; failed=$((failed + 1)); }
+echo "$out" | grep -q -- "-- cortex-a76: PASS" || { echo "FAIL: cortex-a76 run"; failed=$((failed + 1)); }
+
+# The daemon itself on arm64: synthetic frames, embedded broker on a free port, two frames, clean exit.
+port=$((20000 + RANDOM % 20000))
+log=artifacts/test-logs/qemu-daemon.log
+if timeout 600 qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu cortex-a76 "$bin" run \
+     --source "synthetic:?width=160&height=120&fps=0&frames=2" \
+     --model "$shared/models/coral/deeplabv3_mnv2_dm05_pascal_quant.tflite" --mqtt-port "$port" > "$log" 2>&1 \
+   && grep -q "2 frames processed" "$log" && grep -q "published 'stopped'" "$log"; then
+  echo "PASS: arm64 AOT daemon under qemu (synthetic source, embedded broker)"; passed=$((passed + 1))
+else
+  tail -20 "$log"; echo "FAIL: arm64 AOT daemon under qemu"; failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed"
