@@ -11,17 +11,23 @@ public interface IParallelJob
 
 /// <summary>
 /// Intra-op threads of one interpreter: <c>threads - 1</c> dedicated background threads created once, plus the
-/// calling thread. <see cref="Run"/> hands every worker its part through a per-worker event, runs part 0 itself
-/// and waits on a countdown. Nothing is allocated per run (no Task, no ThreadPool work item).
-/// Not reentrant: one <see cref="Run"/> at a time (an interpreter invokes one operator at a time).
+/// calling thread. <see cref="Run"/> publishes the job under a new generation number and wakes the workers; each runs
+/// its part and counts down; the caller runs part 0 and waits for the count to reach zero. Waiting spins briefly
+/// (operators follow each other within microseconds) and then blocks on an <see cref="AutoResetEvent"/> (a kernel event:
+/// no managed allocation on set or wait, unlike Monitor-based primitives). Nothing is allocated per run: no Task,
+/// no ThreadPool work item. Not reentrant: one <see cref="Run"/> at a time (an interpreter runs one operator at a time).
 /// </summary>
 public sealed class WorkerPool : IDisposable
 {
+    private const int SpinIterations = 40;
+
     private readonly Thread[] _threads;
-    private readonly ManualResetEventSlim[] _start;
-    private readonly CountdownEvent _done;
+    private readonly AutoResetEvent[] _wake;
+    private readonly AutoResetEvent _done = new(false);
     private IParallelJob? _job;
     private int _parts;
+    private int _generation;
+    private int _remaining;
     private volatile bool _stopping;
     private Exception? _error;
     private bool _disposed;
@@ -31,11 +37,10 @@ public sealed class WorkerPool : IDisposable
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "at least one thread");
         Threads = threads;
         _threads = new Thread[threads - 1];
-        _start = new ManualResetEventSlim[threads - 1];
-        _done = new CountdownEvent(1);
+        _wake = new AutoResetEvent[threads - 1];
         for (int i = 0; i < _threads.Length; i++)
         {
-            _start[i] = new ManualResetEventSlim(false, spinCount: 200);
+            _wake[i] = new AutoResetEvent(false);
             int part = i + 1;
             _threads[i] = new Thread(() => Loop(part)) { IsBackground = true, Name = $"edgert-worker-{part}" };
             _threads[i].Start();
@@ -61,15 +66,21 @@ public sealed class WorkerPool : IDisposable
         _job = job;
         _parts = parts;
         _error = null;
-        _done.Reset(parts - 1);
-        for (int i = 0; i < parts - 1; i++) _start[i].Set();
+        Volatile.Write(ref _remaining, parts - 1);
+        Interlocked.Increment(ref _generation); // full fence: the fields above are visible before the new generation
+        for (int i = 0; i < parts - 1; i++) _wake[i].Set();
         try
         {
             job.Execute(0, parts);
         }
         finally
         {
-            _done.Wait();
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _remaining) != 0)
+            {
+                if (spin.Count < SpinIterations) spin.SpinOnce(sleep1Threshold: -1);
+                else _done.WaitOne();
+            }
             _job = null;
         }
         if (_error is { } e) ExceptionDispatchInfo.Capture(e).Throw();
@@ -77,23 +88,31 @@ public sealed class WorkerPool : IDisposable
 
     private void Loop(int part)
     {
-        ManualResetEventSlim start = _start[part - 1];
+        AutoResetEvent wake = _wake[part - 1];
+        int seen = 0;
         while (true)
         {
-            start.Wait();
-            start.Reset();
+            var spin = new SpinWait();
+            int generation;
+            while ((generation = Volatile.Read(ref _generation)) == seen && !_stopping)
+            {
+                // A Set that arrived while spinning stays latched: the next WaitOne returns at once and the loop re-checks.
+                if (spin.Count < SpinIterations) spin.SpinOnce(sleep1Threshold: -1);
+                else wake.WaitOne();
+            }
             if (_stopping) return;
-            try
+            seen = generation;
+            if (part < _parts)
             {
-                _job!.Execute(part, _parts);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _error, e, null);
-            }
-            finally
-            {
-                _done.Signal();
+                try
+                {
+                    _job!.Execute(part, _parts);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _error, e, null);
+                }
+                if (Interlocked.Decrement(ref _remaining) == 0) _done.Set();
             }
         }
     }
@@ -104,9 +123,9 @@ public sealed class WorkerPool : IDisposable
         if (_disposed) return;
         _disposed = true;
         _stopping = true;
-        foreach (var e in _start) e.Set();
+        foreach (var e in _wake) e.Set();
         foreach (var t in _threads) t.Join();
-        foreach (var e in _start) e.Dispose();
+        foreach (var e in _wake) e.Dispose();
         _done.Dispose();
     }
 
