@@ -11,7 +11,8 @@ public static class CommandLine
           inspect MODEL                      operators, tensors, quantization and the arena plan
           infer MODEL IMAGE --out mask.png   segment one image [--overlay overlay.png] [--mode pad|resize|letterbox]
           eval MODEL DATASET                 mIoU on a VOC-layout folder [--list ids.txt] [--json out.json] [--limit N]
-          run [--key value ...]              the edge daemon (camera -> masks -> MQTT)
+          run [--source URI] [--model PATH]  the edge daemon (camera -> masks -> MQTT), see deploy/raspberrypi
+          export-onnx MODEL OUT.onnx         the same quantized graph as ONNX (QDQ) for ONNX Runtime
           selftest kernels                   bit-exactness of every kernel variant on this CPU
         """;
 
@@ -30,6 +31,9 @@ public static class CommandLine
                 "inspect" => InspectCommand.Run(rest),
                 "infer" => InferCommand.Run(rest),
                 "eval" => EvalCommand.Run(rest),
+                "run" => RunCommand.Run(rest),
+                "export-onnx" => ExportOnnxCommand.Run(rest),
+                "selftest" => SelfTestCommand.Run(rest),
                 _ => throw new CliException($"unknown command '{args[0]}'"),
             };
         }

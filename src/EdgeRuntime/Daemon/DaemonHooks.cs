@@ -5,7 +5,7 @@ using EdgeRuntime.Segmentation;
 namespace EdgeRuntime.Daemon;
 
 /// <summary>Decodes one captured frame into <paramref name="into"/>. Throws (e.g. InvalidDataException) for a corrupt frame.</summary>
-public delegate void FrameDecoder(FrameBuffer frame, RgbImage into);
+public delegate void DecodeFrame(FrameBuffer frame, RgbImage into);
 
 /// <summary>Writes the outputs of one frame (e.g. overlay and mask PNGs) into <paramref name="outputDirectory"/>.</summary>
 public delegate void FrameOutputWriter(string outputDirectory, long frameId, RgbImage image, ReadOnlySpan<byte> classMap, int classCount);
@@ -25,8 +25,8 @@ public sealed class DaemonHooks
     /// <summary>Opens the frame source for <see cref="DaemonOptions.Source"/> (e.g. <c>uri => FrameSourceFactory.Create(uri)</c>).</summary>
     public required Func<string, IFrameSource> OpenSource { get; set; }
 
-    /// <summary>Frame decode; the default handles Encoded (ImageDecoder), Rgb24 and Yuyv.</summary>
-    public FrameDecoder Decode { get; set; } = DefaultFrameDecoder.Decode;
+    /// <summary>Frame decode; the default (Camera's FrameDecoder) handles encoded images, RGB24 and YUYV.</summary>
+    public DecodeFrame Decode { get; set; } = FrameDecoder.Decode;
 
     /// <summary>Overlay/mask image writer for <see cref="DaemonOptions.OutputDirectory"/>. Null: masks are written as .erle files.</summary>
     public FrameOutputWriter? WriteOutputs { get; set; }

@@ -1,5 +1,7 @@
 using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels.Elementwise;
 using EdgeRuntime.Kernels.Reference;
+using EdgeRuntime.Kernels.Simd;
 using EdgeRuntime.Runtime;
 
 namespace EdgeRuntime.Ops;
@@ -12,7 +14,7 @@ public sealed class AddOperator : IOperatorKernel
     public PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context)
     {
         var s = BinaryElementwiseSetup.Create(node, graph, BuiltinOperator.Add, maxVersion: 4);
-        if (s.Type == TensorType.Float32) return new Prepared(node, s, default);
+        if (s.Type == TensorType.Float32) return new Prepared(node, s, default, SimdVariant.Reference);
         AddQuantParams p;
         try
         {
@@ -22,12 +24,15 @@ public sealed class AddOperator : IOperatorKernel
         {
             throw new UnsupportedOperatorException(node, $"scales (in {s.Q1.Scale:G6}, {s.Q2.Scale:G6}, out {s.QOut.Scale:G6}) need a multiplier TFLite cannot represent: {e.Message}");
         }
-        return new Prepared(node, s, p);
+        return new Prepared(node, s, p, QuantizedAddKernels.Select(context.Isa));
     }
 
-    private sealed class Prepared(OperatorNode node, BinaryElementwiseSetup s, AddQuantParams p) : PreparedOperator(node)
+    private sealed class Prepared(OperatorNode node, BinaryElementwiseSetup s, AddQuantParams p, SimdVariant variant) : PreparedOperator(node)
     {
         public AddQuantParams Params { get; } = p;
+
+        /// <summary>Float ADD always runs the reference; quantized ADD the variant chosen from the kernel ISA.</summary>
+        public override string KernelName => SimdVariants.Name(variant);
 
         public override int InPlaceInput => s.InPlaceInput;
 
@@ -39,10 +44,10 @@ public sealed class AddOperator : IOperatorKernel
                     AddReference.Float(s.FloatActivationMin, s.FloatActivationMax, s.Shape1, memory.ReadOnly<float>(s.Input1), s.Shape2, memory.ReadOnly<float>(s.Input2), s.OutputShape, memory.Span<float>(s.Output));
                     break;
                 case TensorType.UInt8:
-                    AddReference.Quantized(Params, s.Shape1, memory.ReadOnly<byte>(s.Input1), s.Shape2, memory.ReadOnly<byte>(s.Input2), s.OutputShape, memory.Span<byte>(s.Output));
+                    QuantizedAddKernels.Quantized(variant, Params, s.Shape1, memory.ReadOnly<byte>(s.Input1), s.Shape2, memory.ReadOnly<byte>(s.Input2), s.OutputShape, memory.Span<byte>(s.Output));
                     break;
                 default:
-                    AddReference.Quantized(Params, s.Shape1, memory.ReadOnly<sbyte>(s.Input1), s.Shape2, memory.ReadOnly<sbyte>(s.Input2), s.OutputShape, memory.Span<sbyte>(s.Output));
+                    QuantizedAddKernels.Quantized(variant, Params, s.Shape1, memory.ReadOnly<sbyte>(s.Input1), s.Shape2, memory.ReadOnly<sbyte>(s.Input2), s.OutputShape, memory.Span<sbyte>(s.Output));
                     break;
             }
         }

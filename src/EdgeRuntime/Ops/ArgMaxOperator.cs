@@ -1,5 +1,7 @@
 using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels.Reduction;
 using EdgeRuntime.Kernels.Reference;
+using EdgeRuntime.Kernels.Simd;
 using EdgeRuntime.Runtime;
 
 namespace EdgeRuntime.Ops;
@@ -29,12 +31,24 @@ public sealed class ArgMaxOperator : IOperatorKernel
         for (int d = 0; d < axis; d++) outer *= input.Shape[d];
         for (int d = axis + 1; d < rank; d++) inner *= input.Shape[d];
         OpHelpers.Require(input.Shape[axis] > 0, node, $"axis {axis} of {input} is empty");
-        return new Prepared(node, input.Type, output.Type == TensorType.Int64, outer, input.Shape[axis], inner);
+        int axisSize = input.Shape[axis];
+        bool vectorized = input.Type switch
+        {
+            TensorType.Float32 => ArgMaxKernels.IsVectorized<float>(axisSize, inner),
+            TensorType.UInt8 => ArgMaxKernels.IsVectorized<byte>(axisSize, inner),
+            TensorType.Int8 => ArgMaxKernels.IsVectorized<sbyte>(axisSize, inner),
+            _ => false,
+        };
+        SimdVariant variant = ArgMaxKernels.Select(context.Isa);
+        return new Prepared(node, input.Type, output.Type == TensorType.Int64, outer, axisSize, inner, vectorized ? variant : SimdVariant.Reference);
     }
 
-    private sealed class Prepared(OperatorNode node, TensorType inputType, bool int64, int outer, int axisSize, int inner) : PreparedOperator(node)
+    private sealed class Prepared(OperatorNode node, TensorType inputType, bool int64, int outer, int axisSize, int inner, SimdVariant variant) : PreparedOperator(node)
     {
         private readonly int _input = node.Inputs[0], _output = node.Outputs[0];
+
+        /// <summary>SIMD over the last axis of float/uint8/int8 rows at least one vector long; otherwise the reference.</summary>
+        public override string KernelName => SimdVariants.Name(variant);
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
         {
@@ -47,9 +61,9 @@ public sealed class ArgMaxOperator : IOperatorKernel
             Span<TIndex> output = memory.Span<TIndex>(_output);
             switch (inputType)
             {
-                case TensorType.Float32: ArgMaxReference.ArgMax(memory.ReadOnly<float>(_input), outer, axisSize, inner, output); break;
-                case TensorType.UInt8: ArgMaxReference.ArgMax(memory.ReadOnly<byte>(_input), outer, axisSize, inner, output); break;
-                case TensorType.Int8: ArgMaxReference.ArgMax(memory.ReadOnly<sbyte>(_input), outer, axisSize, inner, output); break;
+                case TensorType.Float32: ArgMaxKernels.ArgMax(variant, memory.ReadOnly<float>(_input), outer, axisSize, inner, output); break;
+                case TensorType.UInt8: ArgMaxKernels.ArgMax(variant, memory.ReadOnly<byte>(_input), outer, axisSize, inner, output); break;
+                case TensorType.Int8: ArgMaxKernels.ArgMax(variant, memory.ReadOnly<sbyte>(_input), outer, axisSize, inner, output); break;
                 default: ArgMaxReference.ArgMax(memory.ReadOnly<int>(_input), outer, axisSize, inner, output); break;
             }
         }

@@ -1,6 +1,8 @@
 using EdgeRuntime.Graph;
 using EdgeRuntime.Kernels;
+using EdgeRuntime.Kernels.Pooling;
 using EdgeRuntime.Kernels.Reference;
+using EdgeRuntime.Kernels.Simd;
 using EdgeRuntime.Runtime;
 
 namespace EdgeRuntime.Ops;
@@ -45,7 +47,7 @@ public sealed class AveragePool2DOperator : IOperatorKernel
         if (type == TensorType.Float32)
         {
             (float min, float max) = FixedPoint.ActivationRange(o.Activation);
-            return new Prepared(node, type, input.Index, output.Index, inShape, outShape, geometry, min, max, 0, 0);
+            return new Prepared(node, type, input.Index, output.Index, inShape, outShape, geometry, min, max, 0, 0, AveragePool2DKernels.Select(context.Isa));
         }
 
         (float inScale, int inZp) = ConvOpSupport.PerTensor(node, input, "input");
@@ -55,7 +57,7 @@ public sealed class AveragePool2DOperator : IOperatorKernel
                 $"input (scale {inScale:G9}, zp {inZp}) and output (scale {outScale:G9}, zp {outZp}) quantization differ; TFLite requires them equal");
         (int qmin, int qmax) = ConvOpSupport.Range(type);
         (int actMin, int actMax) = FixedPoint.ActivationRange(o.Activation, outScale, outZp, qmin, qmax);
-        return new Prepared(node, type, input.Index, output.Index, inShape, outShape, geometry, 0, 0, actMin, actMax);
+        return new Prepared(node, type, input.Index, output.Index, inShape, outShape, geometry, 0, 0, actMin, actMax, AveragePool2DKernels.Select(context.Isa));
     }
 
     private sealed class Prepared : PreparedOperator
@@ -66,10 +68,12 @@ public sealed class AveragePool2DOperator : IOperatorKernel
         private readonly PoolGeometry _geometry;
         private readonly float _fMin, _fMax;
         private readonly int _qMin, _qMax;
+        private readonly SimdVariant _variant;
 
         public Prepared(OperatorNode node, TensorType type, int input, int output, Shape4 inShape, Shape4 outShape, PoolGeometry geometry,
-            float fMin, float fMax, int qMin, int qMax) : base(node)
+            float fMin, float fMax, int qMin, int qMax, SimdVariant variant) : base(node)
         {
+            _variant = variant;
             _type = type;
             (_input, _output) = (input, output);
             (_inShape, _outShape) = (inShape, outShape);
@@ -77,18 +81,20 @@ public sealed class AveragePool2DOperator : IOperatorKernel
             (_fMin, _fMax, _qMin, _qMax) = (fMin, fMax, qMin, qMax);
         }
 
+        public override string KernelName => SimdVariants.Name(_variant);
+
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
         {
             switch (_type)
             {
                 case TensorType.Float32:
-                    AveragePool2DReference.Float(_geometry, _fMin, _fMax, _inShape, memory.ReadOnly<float>(_input), _outShape, memory.Span<float>(_output));
+                    AveragePool2DKernels.Float(_variant, _geometry, _fMin, _fMax, _inShape, memory.ReadOnly<float>(_input), _outShape, memory.Span<float>(_output));
                     break;
                 case TensorType.UInt8:
-                    AveragePool2DReference.UInt8(_geometry, _qMin, _qMax, _inShape, memory.ReadOnlyBytes(_input), _outShape, memory.Bytes(_output));
+                    AveragePool2DKernels.UInt8(_variant, _geometry, _qMin, _qMax, _inShape, memory.ReadOnlyBytes(_input), _outShape, memory.Bytes(_output));
                     break;
                 default:
-                    AveragePool2DReference.Int8(_geometry, _qMin, _qMax, _inShape, memory.ReadOnly<sbyte>(_input), _outShape, memory.Span<sbyte>(_output));
+                    AveragePool2DKernels.Int8(_variant, _geometry, _qMin, _qMax, _inShape, memory.ReadOnly<sbyte>(_input), _outShape, memory.Span<sbyte>(_output));
                     break;
             }
         }

@@ -1,5 +1,7 @@
 using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels.Quantization;
 using EdgeRuntime.Kernels.Reference;
+using EdgeRuntime.Kernels.Simd;
 using EdgeRuntime.Runtime;
 
 namespace EdgeRuntime.Ops;
@@ -17,13 +19,13 @@ public sealed class DequantizeOperator : IOperatorKernel
         OpHelpers.RequireType(node, input, "input", TensorType.UInt8, TensorType.Int8, TensorType.Float16);
         OpHelpers.RequireType(node, output, "output", TensorType.Float32);
         OpHelpers.RequireShape(node, output, input.Shape, "output");
-        if (input.Type == TensorType.Float16) return new Prepared(node, input.Type, 0, 0, null, null, 0, 0, 0);
+        if (input.Type == TensorType.Float16) return new Prepared(node, input.Type, 0, 0, null, null, 0, 0, 0, SimdVariant.Reference);
 
         QuantizationInfo q = input.Quantization ?? throw new ModelFormatException($"{node}: input {input} has no quantization parameters");
         if (!q.IsPerChannel)
         {
             var (scale, zp) = OpHelpers.PerTensor(node, input);
-            return new Prepared(node, input.Type, scale, zp, null, null, 0, 0, 0);
+            return new Prepared(node, input.Type, scale, zp, null, null, 0, 0, 0, DequantizeKernels.Select(context.Isa));
         }
         int axis = q.Axis;
         if (axis < 0 || axis >= input.Rank) throw new ModelFormatException($"{node}: quantized dimension {axis} is outside rank {input.Rank}");
@@ -40,13 +42,16 @@ public sealed class DequantizeOperator : IOperatorKernel
         int outer = 1, inner = 1;
         for (int d = 0; d < axis; d++) outer *= input.Shape[d];
         for (int d = axis + 1; d < input.Rank; d++) inner *= input.Shape[d];
-        return new Prepared(node, input.Type, 0, 0, (float[])q.Scales.Clone(), zeroPoints, outer, channels, inner);
+        return new Prepared(node, input.Type, 0, 0, (float[])q.Scales.Clone(), zeroPoints, outer, channels, inner, SimdVariant.Reference);
     }
 
-    private sealed class Prepared(OperatorNode node, TensorType type, float scale, int zeroPoint, float[]? scales, int[]? zeroPoints, int outer, int channels, int inner)
+    private sealed class Prepared(OperatorNode node, TensorType type, float scale, int zeroPoint, float[]? scales, int[]? zeroPoints, int outer, int channels, int inner, SimdVariant variant)
         : PreparedOperator(node)
     {
         private readonly int _input = node.Inputs[0], _output = node.Outputs[0];
+
+        /// <summary>Per-tensor 8-bit runs the chosen variant; per-channel and float16 the reference.</summary>
+        public override string KernelName => SimdVariants.Name(variant);
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
         {
@@ -58,8 +63,8 @@ public sealed class DequantizeOperator : IOperatorKernel
             }
             if (scales is null)
             {
-                if (type == TensorType.UInt8) DequantizeReference.PerTensor(memory.ReadOnly<byte>(_input), output, scale, zeroPoint);
-                else DequantizeReference.PerTensor(memory.ReadOnly<sbyte>(_input), output, scale, zeroPoint);
+                if (type == TensorType.UInt8) DequantizeKernels.PerTensor(variant, memory.ReadOnly<byte>(_input), output, scale, zeroPoint);
+                else DequantizeKernels.PerTensor(variant, memory.ReadOnly<sbyte>(_input), output, scale, zeroPoint);
                 return;
             }
             if (type == TensorType.UInt8) DequantizeReference.PerChannel(memory.ReadOnly<byte>(_input), output, scales, zeroPoints, outer, channels, inner);

@@ -1,5 +1,7 @@
 using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels.Elementwise;
 using EdgeRuntime.Kernels.Reference;
+using EdgeRuntime.Kernels.Simd;
 using EdgeRuntime.Runtime;
 
 namespace EdgeRuntime.Ops;
@@ -12,14 +14,17 @@ public sealed class MulOperator : IOperatorKernel
     public PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context)
     {
         var s = BinaryElementwiseSetup.Create(node, graph, BuiltinOperator.Mul, maxVersion: 5);
-        if (s.Type == TensorType.Float32) return new Prepared(node, s, default);
+        if (s.Type == TensorType.Float32) return new Prepared(node, s, default, SimdVariant.Reference);
         var p = MulQuantParams.Create(s.Q1.Scale, s.Q1.ZeroPoint, s.Q2.Scale, s.Q2.ZeroPoint, s.QOut.Scale, s.QOut.ZeroPoint, s.ActivationMin, s.ActivationMax);
-        return new Prepared(node, s, p);
+        return new Prepared(node, s, p, QuantizedMulKernels.Select(context.Isa));
     }
 
-    private sealed class Prepared(OperatorNode node, BinaryElementwiseSetup s, MulQuantParams p) : PreparedOperator(node)
+    private sealed class Prepared(OperatorNode node, BinaryElementwiseSetup s, MulQuantParams p, SimdVariant variant) : PreparedOperator(node)
     {
         public MulQuantParams Params { get; } = p;
+
+        /// <summary>Float MUL always runs the reference; quantized MUL the variant chosen from the kernel ISA.</summary>
+        public override string KernelName => SimdVariants.Name(variant);
 
         public override int InPlaceInput => s.InPlaceInput;
 
@@ -31,10 +36,10 @@ public sealed class MulOperator : IOperatorKernel
                     MulReference.Float(s.FloatActivationMin, s.FloatActivationMax, s.Shape1, memory.ReadOnly<float>(s.Input1), s.Shape2, memory.ReadOnly<float>(s.Input2), s.OutputShape, memory.Span<float>(s.Output));
                     break;
                 case TensorType.UInt8:
-                    MulReference.Quantized(Params, s.Shape1, memory.ReadOnly<byte>(s.Input1), s.Shape2, memory.ReadOnly<byte>(s.Input2), s.OutputShape, memory.Span<byte>(s.Output));
+                    QuantizedMulKernels.Quantized(variant, Params, s.Shape1, memory.ReadOnly<byte>(s.Input1), s.Shape2, memory.ReadOnly<byte>(s.Input2), s.OutputShape, memory.Span<byte>(s.Output));
                     break;
                 default:
-                    MulReference.Quantized(Params, s.Shape1, memory.ReadOnly<sbyte>(s.Input1), s.Shape2, memory.ReadOnly<sbyte>(s.Input2), s.OutputShape, memory.Span<sbyte>(s.Output));
+                    QuantizedMulKernels.Quantized(variant, Params, s.Shape1, memory.ReadOnly<sbyte>(s.Input1), s.Shape2, memory.ReadOnly<sbyte>(s.Input2), s.OutputShape, memory.Span<sbyte>(s.Output));
                     break;
             }
         }

@@ -1,5 +1,7 @@
 using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels.Quantization;
 using EdgeRuntime.Kernels.Reference;
+using EdgeRuntime.Kernels.Simd;
 using EdgeRuntime.Runtime;
 
 namespace EdgeRuntime.Ops;
@@ -21,25 +23,28 @@ public sealed class QuantizeOperator : IOperatorKernel
         OpHelpers.RequireShape(node, output, input.Shape, "output");
         var qo = OpHelpers.PerTensor(node, output);
         if (input.Type == TensorType.Float32)
-            return new Prepared(node, input.Type, output.Type, qo.Scale, qo.ZeroPoint, 0, 0, 0);
+            return new Prepared(node, input.Type, output.Type, qo.Scale, qo.ZeroPoint, 0, 0, 0, QuantizeKernels.Select(context.Isa));
         var qi = OpHelpers.PerTensor(node, input);
         QuantizeReference.RequantizeMultiplier(qi.Scale, qo.Scale, out int multiplier, out int shift);
-        return new Prepared(node, input.Type, output.Type, qo.Scale, qo.ZeroPoint, qi.ZeroPoint, multiplier, shift);
+        return new Prepared(node, input.Type, output.Type, qo.Scale, qo.ZeroPoint, qi.ZeroPoint, multiplier, shift, SimdVariant.Reference);
     }
 
-    private sealed class Prepared(OperatorNode node, TensorType inType, TensorType outType, float outScale, int outZeroPoint, int inZeroPoint, int multiplier, int shift)
+    private sealed class Prepared(OperatorNode node, TensorType inType, TensorType outType, float outScale, int outZeroPoint, int inZeroPoint, int multiplier, int shift, SimdVariant variant)
         : PreparedOperator(node)
     {
         private readonly int _input = node.Inputs[0], _output = node.Outputs[0];
+
+        /// <summary>float -> 8-bit runs the chosen variant; 8-bit requantization the reference.</summary>
+        public override string KernelName => SimdVariants.Name(variant);
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
         {
             switch (inType, outType)
             {
                 case (TensorType.Float32, TensorType.UInt8):
-                    QuantizeReference.AffineQuantize(memory.ReadOnly<float>(_input), memory.Span<byte>(_output), outScale, outZeroPoint); break;
+                    QuantizeKernels.AffineQuantize(variant, memory.ReadOnly<float>(_input), memory.Span<byte>(_output), outScale, outZeroPoint); break;
                 case (TensorType.Float32, _):
-                    QuantizeReference.AffineQuantize(memory.ReadOnly<float>(_input), memory.Span<sbyte>(_output), outScale, outZeroPoint); break;
+                    QuantizeKernels.AffineQuantize(variant, memory.ReadOnly<float>(_input), memory.Span<sbyte>(_output), outScale, outZeroPoint); break;
                 case (TensorType.UInt8, TensorType.UInt8):
                     QuantizeReference.Requantize(memory.ReadOnly<byte>(_input), memory.Span<byte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
                 case (TensorType.UInt8, _):

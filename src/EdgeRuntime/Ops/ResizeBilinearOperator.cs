@@ -1,6 +1,8 @@
 using EdgeRuntime.Graph;
 using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Reference;
+using EdgeRuntime.Kernels.Resize;
+using EdgeRuntime.Kernels.Simd;
 using EdgeRuntime.Runtime;
 
 namespace EdgeRuntime.Ops;
@@ -33,25 +35,27 @@ public sealed class ResizeBilinearOperator : IOperatorKernel
         var p = new ResizeBilinearParams(options.AlignCorners, options.HalfPixelCenters);
         if (input.Type == TensorType.UInt8 && ResizeBilinearReference.IsUInt8EightfoldFastPath(p, inShape, outShape.H, outShape.W))
             throw new UnsupportedOperatorException(node, "uint8 exact 8x half-pixel upsampling of a depth%8==0 tensor runs TFLite's ResizeBilinear888Uint8, whose rounding is not reproduced");
-        return new Prepared(node, input.Type, p, inShape, outShape);
+        return new Prepared(node, input.Type, ResizeBilinearPlan.Create(p, inShape, outShape), ResizeBilinearKernels.Select(context.Isa));
     }
 
-    private sealed class Prepared(OperatorNode node, TensorType type, ResizeBilinearParams p, Shape4 inShape, Shape4 outShape) : PreparedOperator(node)
+    private sealed class Prepared(OperatorNode node, TensorType type, ResizeBilinearPlan plan, SimdVariant variant) : PreparedOperator(node)
     {
         private readonly int _input = node.Inputs[0], _output = node.Outputs[0];
+
+        public override string KernelName => SimdVariants.Name(variant);
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
         {
             switch (type)
             {
                 case TensorType.Float32:
-                    ResizeBilinearReference.Float(p, inShape, memory.ReadOnly<float>(_input), outShape, memory.Span<float>(_output));
+                    ResizeBilinearKernels.Float(variant, plan, memory.ReadOnly<float>(_input), memory.Span<float>(_output));
                     break;
                 case TensorType.UInt8:
-                    ResizeBilinearReference.UInt8(p, inShape, memory.ReadOnly<byte>(_input), outShape, memory.Span<byte>(_output));
+                    ResizeBilinearKernels.UInt8(variant, plan, memory.ReadOnly<byte>(_input), memory.Span<byte>(_output));
                     break;
                 default:
-                    ResizeBilinearReference.Int8(p, inShape, memory.ReadOnly<sbyte>(_input), outShape, memory.Span<sbyte>(_output));
+                    ResizeBilinearKernels.Int8(variant, plan, memory.ReadOnly<sbyte>(_input), memory.Span<sbyte>(_output));
                     break;
             }
         }

@@ -41,12 +41,14 @@ public sealed class Interpreter : IDisposable
     public IReadOnlyList<PreparedOperator> Operators => _operators;
     public TensorMemory Memory => _memory;
 
-    /// <summary>Bytes of weights the kernels repacked (outside the arena).</summary>
+    private long _expandedWeightBytes;
+
+    /// <summary>Bytes of weights the kernels repacked or dequantized at load (owned memory outside the arena).</summary>
     public long PackedWeightBytes
     {
         get
         {
-            long total = 0;
+            long total = _expandedWeightBytes;
             foreach (var op in _operators) total += op.PackedWeightBytes;
             return total;
         }
@@ -60,13 +62,14 @@ public sealed class Interpreter : IDisposable
     public static Interpreter Create(ModelGraph graph, InterpreterOptions? options = null)
     {
         options ??= new InterpreterOptions();
+        graph = HybridWeightExpansion.Apply(graph, out long expandedWeightBytes);
         KernelIsa isa = options.Isa ?? KernelDispatcher.Active;
         var registry = options.Registry ?? OperatorRegistry.CreateDefault();
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1");
         WorkerPool? workers = options.Threads > 1 ? new WorkerPool(options.Threads) : null;
         try
         {
-            return Create(graph, options, isa, registry, workers);
+            return Create(graph, options, isa, registry, workers, expandedWeightBytes);
         }
         catch
         {
@@ -75,7 +78,7 @@ public sealed class Interpreter : IDisposable
         }
     }
 
-    private static Interpreter Create(ModelGraph graph, InterpreterOptions options, KernelIsa isa, OperatorRegistry registry, WorkerPool? workers)
+    private static Interpreter Create(ModelGraph graph, InterpreterOptions options, KernelIsa isa, OperatorRegistry registry, WorkerPool? workers, long expandedWeightBytes)
     {
         var context = new KernelContext(isa, workers);
 
@@ -106,7 +109,7 @@ public sealed class Interpreter : IDisposable
         }
         var memory = new TensorMemory(arena, offsets, layout.TensorSizes, constants);
         for (int i = 0; i < layout.ScratchOffsets.Length; i++) layout.ScratchOffsets[i] += baseOffset;
-        return new Interpreter(graph, prepared, layout, memory, isa, options.ProfileOperators, workers);
+        return new Interpreter(graph, prepared, layout, memory, isa, options.ProfileOperators, workers) { _expandedWeightBytes = expandedWeightBytes };
     }
 
     private static unsafe long AlignedBase(byte[] arena, int alignment)

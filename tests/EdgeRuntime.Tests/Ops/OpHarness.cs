@@ -34,11 +34,11 @@ internal sealed class OpHarness
 
     public TensorInfo this[int i] => _tensors[i];
 
-    public (PreparedOperator Op, TensorMemory Memory) Prepare(IOperatorKernel kernel, BuiltinOperator op, int[] inputs, int[] outputs, OperatorOptions? options = null, int version = 1)
+    public (PreparedOperator Op, TensorMemory Memory) Prepare(IOperatorKernel kernel, BuiltinOperator op, int[] inputs, int[] outputs, OperatorOptions? options = null, int version = 1, KernelIsa isa = KernelIsa.Reference)
     {
         var node = new OperatorNode(0, op, version, null, inputs, outputs, options);
         var graph = new ModelGraph([.. _tensors], [node], inputs, outputs, "test", 3, ReadOnlyMemory<byte>.Empty);
-        PreparedOperator prepared = kernel.Prepare(node, graph, new KernelContext(KernelIsa.Reference));
+        PreparedOperator prepared = kernel.Prepare(node, graph, new KernelContext(isa));
         var offsets = new long[_tensors.Count];
         var sizes = new long[_tensors.Count];
         var constants = new ReadOnlyMemory<byte>[_tensors.Count];

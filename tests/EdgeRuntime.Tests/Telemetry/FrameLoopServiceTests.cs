@@ -270,25 +270,4 @@ public sealed class FrameLoopServiceTests
         Assert.Null(SystemdWatchdogNotifier.ParseTimeout(null, null, 42));
         Assert.Null(SystemdWatchdogNotifier.ParseTimeout("0", null, 42));
     }
-
-    [Fact]
-    public void DefaultDecoder_Rgb24_Yuyv_AndCorrupt()
-    {
-        var image = new RgbImage();
-        var frame = new FrameBuffer(16) { Format = FrameFormat.Rgb24, Width = 2, Height = 1 };
-        byte[] rgb = [1, 2, 3, 4, 5, 6];
-        rgb.CopyTo(frame.Prepare(6));
-        DefaultFrameDecoder.Decode(frame, image);
-        Assert.Equal(rgb, image.Pixels.ToArray());
-
-        frame.Format = FrameFormat.Yuyv;
-        byte[] yuyv = [235, 128, 16, 128]; // white, black (BT.601 limited range, no chroma)
-        yuyv.CopyTo(frame.Prepare(4));
-        DefaultFrameDecoder.Decode(frame, image);
-        Assert.Equal(new byte[] { 255, 255, 255, 0, 0, 0 }, image.Pixels.ToArray());
-
-        frame.Format = FrameFormat.Rgb24;
-        frame.Prepare(5);
-        Assert.Throws<InvalidDataException>(() => DefaultFrameDecoder.Decode(frame, image));
-    }
 }

@@ -1,0 +1,25 @@
+using EdgeRuntime.Camera.Preprocessing;
+using EdgeRuntime.Kernels;
+using EdgeRuntime.Runtime;
+using EdgeRuntime.Segmentation;
+
+namespace EdgeRuntime.Cli;
+
+/// <summary>Options every command that segments images shares: --mode, --kernels.</summary>
+internal static class SegmenterArgs
+{
+    public static SegmenterOptions Parse(CliArgs cli)
+    {
+        FitMode? mode = cli.Option("mode") switch
+        {
+            null => null,
+            "pad" => FitMode.PadTopLeft,
+            "resize" => FitMode.Resize,
+            "letterbox" => FitMode.Letterbox,
+            string other => throw new CliException($"--mode must be pad, resize or letterbox, not '{other}'"),
+        };
+        string? kernels = cli.Option("kernels");
+        KernelIsa? isa = kernels is null ? null : KernelDispatcher.Require(KernelDispatcher.Parse(kernels));
+        return new SegmenterOptions { FitMode = mode, Interpreter = new InterpreterOptions { Isa = isa } };
+    }
+}

@@ -1,0 +1,43 @@
+using EdgeRuntime.Kernels;
+using EdgeRuntime.Kernels.Conformance;
+using EdgeRuntime.Kernels.Simd;
+
+namespace EdgeRuntime.Tests.SimdOps;
+
+/// <summary>
+/// Bit-exactness of every SIMD variant this CPU supports against the reference kernels (AdvSimd variants run on ARM64
+/// hosts or under qemu; on x86 those cases return without running).
+/// </summary>
+public class SimdOpsConformanceTests
+{
+    public static TheoryData<KernelIsa> Isas => [KernelIsa.Portable, KernelIsa.Avx2, KernelIsa.AdvSimd, KernelIsa.AdvSimdDot];
+
+    private static void Check(KernelIsa isa, Func<KernelIsa, IEnumerable<string>> run)
+    {
+        if (!SimdVariants.IsSupported(isa)) return;
+        string[] failures = [.. run(isa).Take(20)];
+        Assert.True(failures.Length == 0, string.Join("\n", failures));
+    }
+
+    [Theory, MemberData(nameof(Isas))]
+    public void Elementwise(KernelIsa isa) => Check(isa, i => SimdOpsConformance.RunElementwiseConformance(i, 1234, 300));
+
+    [Theory, MemberData(nameof(Isas))]
+    public void Pooling(KernelIsa isa) => Check(isa, i => SimdOpsConformance.RunPoolingConformance(i, 2345, 120));
+
+    [Theory, MemberData(nameof(Isas))]
+    public void Resize(KernelIsa isa) => Check(isa, i => SimdOpsConformance.RunResizeConformance(i, 3456, 120));
+
+    [Theory, MemberData(nameof(Isas))]
+    public void ArgMax(KernelIsa isa) => Check(isa, i => SimdOpsConformance.RunArgMaxConformance(i, 4567, 150));
+
+    [Theory, MemberData(nameof(Isas))]
+    public void Quantize(KernelIsa isa) => Check(isa, i => SimdOpsConformance.RunQuantizeConformance(i, 5678, 150));
+
+    [Fact]
+    public void ReferenceIsaSelectsReference()
+    {
+        Assert.Empty(SimdOpsConformance.RunElementwiseConformance(KernelIsa.Reference, 1, 5));
+        Assert.Equal(SimdVariant.Reference, SimdVariants.Select(KernelIsa.Reference, true, true));
+    }
+}
