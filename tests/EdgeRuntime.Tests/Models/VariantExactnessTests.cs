@@ -137,6 +137,14 @@ public class VariantExactnessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void SelfTestChecksAWholeModel()
+    {
+        string model = SharedData.Model(SharedData.CoralDm05);
+        Assert.Equal(0, EdgeRuntime.Cli.SelfTestCommand.Run(["kernels", "--cases", "2", "--model", model, "--threads", "1,2"]));
+        Assert.Equal(1, EdgeRuntime.Cli.SelfTestCommand.Run(["kernels", "--cases", "2", "--model", model + ".missing"]));
+    }
+
+    [Fact]
     public void DisposeStopsTheWorkers()
     {
         var interpreter = Interpreter.Create(Graph(SharedData.CoralDm05), new InterpreterOptions { Threads = 2, Isa = KernelDispatcher.Detect() });
