@@ -96,11 +96,17 @@ public static class SelfTestCommand
             {
                 var graph = Tflite.TfliteModelReader.Load(model);
                 KernelIsa isa = active ?? KernelIsa.Reference;
-                checks = ModelConformance.Check(graph, Path.GetFileName(model), isa, seed, threads);
+                var list = ModelConformance.Check(graph, Path.GetFileName(model), isa, seed, threads).ToList();
+                int most = threads.Max();
+                var sw2 = System.Diagnostics.Stopwatch.StartNew();
+                var (caller, workers, process) = ModelConformance.AllocationPerInvoke(graph, isa, most, seed);
+                list.Add(new ModelCheck($"{Path.GetFileName(model)}: {KernelDispatcher.Name(isa)} x{most} allocates per invoke: caller {caller} B, workers {workers} B, process {process} B",
+                    (caller | workers | process) == 0 ? null : "Invoke allocated managed memory", sw2.Elapsed));
+                checks = list;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or Graph.ModelFormatException or Graph.UnsupportedOperatorException)
             {
-                checks = [new ModelCheck($"model {model}", $"{e.GetType().Name}: {e.Message}", TimeSpan.Zero)];
+                checks = [new ModelCheck(model, $"{e.GetType().Name}: {e.Message}", TimeSpan.Zero)];
             }
             foreach (var c in checks)
             {

@@ -38,6 +38,9 @@ public sealed class Interpreter : IDisposable
 
     /// <summary>Intra-op threads, the calling thread included.</summary>
     public int Threads => _workers?.Threads ?? 1;
+
+    /// <summary>Managed bytes the worker threads allocated so far (diagnostics; 0 without workers).</summary>
+    public long WorkerAllocatedBytes => _workers?.WorkerAllocatedBytes ?? 0;
     public IReadOnlyList<PreparedOperator> Operators => _operators;
     public TensorMemory Memory => _memory;
 

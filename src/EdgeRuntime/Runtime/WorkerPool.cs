@@ -24,6 +24,7 @@ public sealed class WorkerPool : IDisposable
     private readonly Thread[] _threads;
     private readonly AutoResetEvent[] _wake;
     private readonly AutoResetEvent _done = new(false);
+    private readonly long[] _allocated;
     private IParallelJob? _job;
     private int _parts;
     private int _generation;
@@ -38,6 +39,7 @@ public sealed class WorkerPool : IDisposable
         Threads = threads;
         _threads = new Thread[threads - 1];
         _wake = new AutoResetEvent[threads - 1];
+        _allocated = new long[threads];
         for (int i = 0; i < _threads.Length; i++)
         {
             _wake[i] = new AutoResetEvent(false);
@@ -49,6 +51,17 @@ public sealed class WorkerPool : IDisposable
 
     /// <summary>Threads that run parts, the caller included.</summary>
     public int Threads { get; }
+
+    /// <summary>Managed bytes the worker threads have allocated so far (diagnostics: must not grow per run).</summary>
+    public long WorkerAllocatedBytes
+    {
+        get
+        {
+            long sum = 0;
+            for (int i = 1; i < _allocated.Length; i++) sum += Volatile.Read(ref _allocated[i]);
+            return sum;
+        }
+    }
 
     /// <summary>
     /// Runs parts 0..parts-1 of <paramref name="job"/> (parts at most <see cref="Threads"/>) and returns when all are done.
@@ -112,6 +125,7 @@ public sealed class WorkerPool : IDisposable
                 {
                     Interlocked.CompareExchange(ref _error, e, null);
                 }
+                Volatile.Write(ref _allocated[part], GC.GetAllocatedBytesForCurrentThread());
                 if (Interlocked.Decrement(ref _remaining) == 0) _done.Set();
             }
         }

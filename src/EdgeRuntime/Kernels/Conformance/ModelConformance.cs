@@ -88,6 +88,29 @@ public static class ModelConformance
         return checks;
     }
 
+    /// <summary>
+    /// Bytes allocated per <see cref="Interpreter.Invoke"/> after warm-up with <paramref name="isa"/> and <paramref name="threads"/>:
+    /// by the calling thread, by the worker threads, and by the whole process (GC.GetTotalAllocatedBytes(precise));
+    /// the smallest of a few rounds (other threads of a host process may allocate now and then).
+    /// </summary>
+    public static (long Caller, long Workers, long Process) AllocationPerInvoke(ModelGraph graph, KernelIsa isa, int threads, int seed)
+    {
+        using var interpreter = Interpreter.Create(graph, new InterpreterOptions { Isa = isa, Threads = threads });
+        FillInputs(interpreter, seed);
+        for (int i = 0; i < 6; i++) interpreter.Invoke();
+        long caller = long.MaxValue, workers = long.MaxValue, process = long.MaxValue;
+        for (int round = 0; round < 4 && (caller | workers | process) != 0; round++)
+        {
+            long p0 = GC.GetTotalAllocatedBytes(precise: true), c0 = GC.GetAllocatedBytesForCurrentThread(), w0 = interpreter.WorkerAllocatedBytes;
+            interpreter.Invoke();
+            interpreter.Invoke();
+            caller = Math.Min(caller, (GC.GetAllocatedBytesForCurrentThread() - c0) / 2);
+            workers = Math.Min(workers, (interpreter.WorkerAllocatedBytes - w0) / 2);
+            process = Math.Min(process, (GC.GetTotalAllocatedBytes(precise: true) - p0) / 2);
+        }
+        return (caller, workers, process);
+    }
+
     private static byte[][] Run(ModelGraph graph, KernelIsa isa, int threads, int seed, out IReadOnlyList<string> kernelMismatches)
     {
         using var interpreter = Interpreter.Create(graph, new InterpreterOptions { Isa = isa, Threads = threads });
