@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # Cross-publishes edgert for linux-arm64 (NativeAOT) on this x64 machine and runs the kernel conformance
 # self-test under qemu-user as a Pi 4 (Cortex-A72: AdvSimd, no dot product) and a Pi 5 (Cortex-A76: + SDOT).
-# Each run must pick the expected variant (a silent fallback fails) and be bit-exact with Reference.
-# Usage: scripts/qemu-conformance.sh [--cases N] [--seed N] [--no-publish]
+# Each run must pick the expected variant (a silent fallback fails) and be bit-exact with Reference: the random kernel
+# suite, plus the whole Coral dm05 model (real weights, 513x513) run with Reference and with the active variant (1 and 2
+# threads) on a deterministic input, all output bytes compared, every conv/depthwise required to run an active-variant kernel.
+# The reference data folder is ../shared (the first ancestor folder with shared/models), or $EDGERT_SHARED.
+# Usage: scripts/qemu-conformance.sh [--cases N] [--seed N] [--no-publish] [--no-model]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CASES=200
 SEED=20240
 PUBLISH=1
+MODEL=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --cases) CASES="$2"; shift 2 ;;
     --seed) SEED="$2"; shift 2 ;;
     --no-publish) PUBLISH=0; shift ;;
-    *) echo "usage: $0 [--cases N] [--seed N] [--no-publish]" >&2; exit 2 ;;
+    --no-model) MODEL=0; shift ;;
+    *) echo "usage: $0 [--cases N] [--seed N] [--no-publish] [--no-model]" >&2; exit 2 ;;
   esac
 done
 
@@ -42,12 +47,27 @@ if [[ $PUBLISH == 1 ]]; then
   rm -f "$log"
 fi
 
+model_args=()
+if [[ $MODEL == 1 ]]; then
+  SHARED=${EDGERT_SHARED:-}
+  if [[ -z $SHARED ]]; then
+    d=$PWD
+    while [[ $d != / ]]; do
+      d=$(dirname "$d")
+      if [[ -d $d/shared/models ]]; then SHARED=$d/shared; break; fi
+    done
+  fi
+  DM05=${SHARED:-../shared}/models/coral/deeplabv3_mnv2_dm05_pascal_quant.tflite
+  [[ -f $DM05 ]] || { echo "model not found: $DM05 (set EDGERT_SHARED, or pass --no-model)" >&2; exit 2; }
+  model_args=(--model "$DM05" --threads 1,2)
+fi
+
 qemu-aarch64 --version | head -1
 status=0
 for pair in cortex-a72:advsimd cortex-a76:advsimd-dot; do
   cpu=${pair%%:*}; expect=${pair##*:}
   echo "== qemu-aarch64 -cpu $cpu (Raspberry Pi $([[ $cpu == cortex-a72 ]] && echo 4 || echo 5)) --expect $expect"
-  if qemu-aarch64 -L "$SYSROOT" -cpu "$cpu" "$OUT/edgert" selftest kernels --expect "$expect" --cases "$CASES" --seed "$SEED"; then
+  if qemu-aarch64 -L "$SYSROOT" -cpu "$cpu" "$OUT/edgert" selftest kernels --expect "$expect" --cases "$CASES" --seed "$SEED" "${model_args[@]}"; then
     echo "-- $cpu: PASS"
   else
     echo "-- $cpu: FAIL"; status=1

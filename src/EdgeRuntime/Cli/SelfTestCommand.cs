@@ -4,9 +4,11 @@ using EdgeRuntime.Kernels.Conformance;
 namespace EdgeRuntime.Cli;
 
 /// <summary>
-/// Hidden verb <c>edgert selftest kernels [--expect VARIANT] [--seed N] [--cases N]</c>: the random bit-exactness
-/// suite of every kernel variant this CPU supports against Reference, and a check that the dispatcher picked
-/// the expected variant (so a silent fallback on a device fails). Exit 0 only when everything holds.
+/// Hidden verb <c>edgert selftest kernels [--expect VARIANT] [--seed N] [--cases N] [--model PATH]... [--threads 1,2]</c>:
+/// the random bit-exactness suite of every kernel variant this CPU supports against Reference, a check that the
+/// dispatcher picked the expected variant (so a silent fallback on a device fails), and for each --model a whole-model
+/// run with Reference and with the active variant on a deterministic input: all output bytes must be equal and every
+/// quantized conv/depthwise must run an active-variant kernel. Exit 0 only when everything holds.
 /// </summary>
 public static class SelfTestCommand
 {
@@ -14,11 +16,13 @@ public static class SelfTestCommand
     {
         if (args.Length == 0 || args[0] != "kernels")
         {
-            Console.Error.WriteLine("usage: edgert selftest kernels [--expect reference|portable|avx2|advsimd|advsimd-dot] [--seed N] [--cases N]");
+            Console.Error.WriteLine("usage: edgert selftest kernels [--expect reference|portable|avx2|advsimd|advsimd-dot] [--seed N] [--cases N] [--model PATH]... [--threads 1,2]");
             return 2;
         }
         string? expect = null;
         int seed = 1234, cases = 100;
+        var models = new List<string>();
+        var threads = new List<int> { 1, 2 };
         for (int i = 1; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -29,6 +33,11 @@ public static class SelfTestCommand
                     case "--expect": expect = Value(); break;
                     case "--seed": seed = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
                     case "--cases": cases = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
+                    case "--model": models.Add(Value()); break;
+                    case "--threads":
+                        threads = Value().Split(',').Select(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+                        if (threads.Count == 0 || threads.Any(t => t < 1)) throw new ArgumentException("--threads needs positive counts");
+                        break;
                     default: throw new ArgumentException($"unknown option {args[i]}");
                 }
             }
@@ -79,6 +88,40 @@ public static class SelfTestCommand
             failedTotal += r.Failed;
         }
         Console.WriteLine($"variants checked: {string.Join(", ", variants.Select(KernelDispatcher.Name))} in {sw.Elapsed.TotalSeconds:F1}s");
+
+        foreach (string model in models)
+        {
+            IReadOnlyList<ModelCheck> checks;
+            try
+            {
+                var graph = Tflite.TfliteModelReader.Load(model);
+                KernelIsa isa = active ?? KernelIsa.Reference;
+                var list = ModelConformance.Check(graph, Path.GetFileName(model), isa, seed, threads).ToList();
+                int most = threads.Max();
+                var sw2 = System.Diagnostics.Stopwatch.StartNew();
+                var (caller, workers, process) = ModelConformance.AllocationPerInvoke(graph, isa, most, seed);
+                list.Add(new ModelCheck($"{Path.GetFileName(model)}: {KernelDispatcher.Name(isa)} x{most} allocates per invoke: caller {caller} B, workers {workers} B, process {process} B",
+                    (caller | workers | process) == 0 ? null : "Invoke allocated managed memory", sw2.Elapsed));
+                checks = list;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Graph.ModelFormatException or Graph.UnsupportedOperatorException)
+            {
+                checks = [new ModelCheck(model, $"{e.GetType().Name}: {e.Message}", TimeSpan.Zero)];
+            }
+            foreach (var c in checks)
+            {
+                if (c.Failure is null)
+                {
+                    Console.WriteLine($"  model {c.Name}: ok in {c.Elapsed.TotalSeconds:F1}s");
+                    passedTotal++;
+                }
+                else
+                {
+                    Console.WriteLine($"  model {c.Name}: FAILED: {c.Failure}");
+                    failedTotal++;
+                }
+            }
+        }
         Console.WriteLine($"{passedTotal} passed, {failedTotal} failed");
         return failedTotal == 0 ? 0 : 1;
     }

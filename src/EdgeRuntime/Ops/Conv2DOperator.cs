@@ -1,6 +1,7 @@
 using EdgeRuntime.Graph;
 using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Reference;
+using EdgeRuntime.Kernels.Requantization;
 using EdgeRuntime.Runtime;
 
 namespace EdgeRuntime.Ops;
@@ -9,6 +10,9 @@ namespace EdgeRuntime.Ops;
 /// CONV_2D versions 1-3: float32; uint8 with a per-tensor asymmetric filter (legacy multiplier);
 /// int8 with a symmetric per-tensor or per-channel (axis 0) int8 filter and int32 bias. The filter need
 /// not be constant (float models whose weights come from a DEQUANTIZE). Bias is optional.
+/// Quantized convs with constant weights run on the SIMD GEMM of <see cref="KernelContext.Isa"/> (weights prepacked here):
+/// 1x1 stride 1 directly on the NHWC rows, every other shape through im2col in arena scratch (<see cref="FastConv2DPrepared"/>).
+/// Isa=Reference, float convs and computed weights keep the scalar reference kernel.
 /// </summary>
 public sealed class Conv2DOperator : IOperatorKernel
 {
@@ -94,6 +98,12 @@ public sealed class Conv2DOperator : IOperatorKernel
             float[] scales = ConvOpSupport.Int8FilterScales(node, filter, axis: 0, outC);
             (int[] m, int[] s) = ConvOpSupport.PerChannelMultipliers(inScale, scales, outScale, outC);
             q = new QuantizedConvParams(-inZp, 0, outZp, m, s, actMin, actMax, _rounding.ConvInt8);
+        }
+        if (context.Isa != KernelIsa.Reference && FastConv.TryConstants(graph, filter.Index, biasIndex, out ReadOnlyMemory<byte> weights, out int[] biasValues))
+        {
+            QuantParams qp = FastConv.ToQuantParams(q, type);
+            if (FastConv.Supported(qp, outC))
+                return new FastConv2DPrepared(node, context, input.Index, output.Index, inShape, fShape, outShape, geometry, qp, weights.Span, biasValues);
         }
         return new Prepared(node, type, input.Index, filter.Index, biasIndex, output.Index, inShape, fShape, outShape, geometry, q, 0, 0);
     }

@@ -1,6 +1,7 @@
 using EdgeRuntime.Graph;
 using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Reference;
+using EdgeRuntime.Kernels.Requantization;
 using EdgeRuntime.Runtime;
 
 namespace EdgeRuntime.Ops;
@@ -9,6 +10,8 @@ namespace EdgeRuntime.Ops;
 /// DEPTHWISE_CONV_2D versions 1-3 (v2 adds dilation, v3 int8 per-channel): float32; uint8 with a per-tensor
 /// asymmetric filter (legacy multiplier); int8 with a symmetric per-tensor or per-channel (axis 3) int8
 /// filter. Filter [1, fH, fW, inC * depthMultiplier]. Bias optional; filter need not be constant.
+/// Quantized 3x3 depthwise with depth multiplier 1 and constant weights (any stride, dilation, padding) runs on
+/// <see cref="Kernels.Depthwise.DepthwiseConv3x3"/> for <see cref="KernelContext.Isa"/>; everything else on the reference kernel.
 /// </summary>
 public sealed class DepthwiseConv2DOperator : IOperatorKernel
 {
@@ -98,6 +101,13 @@ public sealed class DepthwiseConv2DOperator : IOperatorKernel
             float[] scales = ConvOpSupport.Int8FilterScales(node, filter, axis: 3, outC);
             (int[] m, int[] s) = ConvOpSupport.PerChannelMultipliers(inScale, scales, outScale, outC);
             q = new QuantizedConvParams(-inZp, 0, outZp, m, s, actMin, actMax, _rounding.DepthwiseInt8);
+        }
+        if (context.Isa != KernelIsa.Reference && fShape.H == 3 && fShape.W == 3 && depthMultiplier == 1
+            && FastConv.TryConstants(graph, filter.Index, biasIndex, out ReadOnlyMemory<byte> weights, out int[] biasValues))
+        {
+            QuantParams qp = FastConv.ToQuantParams(q, type);
+            if (FastConv.Supported(qp, outC))
+                return new FastDepthwisePrepared(node, context, input.Index, output.Index, inShape, outShape, geometry, qp, weights.Span, biasValues);
         }
         return new Prepared(node, type, input.Index, filter.Index, biasIndex, output.Index, inShape, fShape, outShape, geometry, depthMultiplier, q, 0, 0);
     }

@@ -9,17 +9,20 @@ namespace EdgeRuntime.Runtime;
 
 /// <summary>
 /// Runs one model: every operator prepared once, every activation at a planned offset in ONE arena
-/// allocated once. <see cref="Invoke"/> allocates nothing.
+/// allocated once. <see cref="Invoke"/> allocates nothing. With <see cref="InterpreterOptions.Threads"/> &gt; 1 it owns
+/// worker threads: dispose it to stop them.
 /// </summary>
-public sealed class Interpreter
+public sealed class Interpreter : IDisposable
 {
+    private readonly WorkerPool? _workers;
     private readonly PreparedOperator[] _operators;
     private readonly TensorMemory _memory;
     private readonly long[] _opTicks;
     private readonly bool _profile;
 
-    private Interpreter(ModelGraph graph, PreparedOperator[] operators, ArenaLayout layout, TensorMemory memory, KernelIsa isa, bool profile)
+    private Interpreter(ModelGraph graph, PreparedOperator[] operators, ArenaLayout layout, TensorMemory memory, KernelIsa isa, bool profile, WorkerPool? workers)
     {
+        _workers = workers;
         Graph = graph;
         _operators = operators;
         Layout = layout;
@@ -32,6 +35,12 @@ public sealed class Interpreter
     public ModelGraph Graph { get; }
     public ArenaLayout Layout { get; }
     public KernelIsa Isa { get; }
+
+    /// <summary>Intra-op threads, the calling thread included.</summary>
+    public int Threads => _workers?.Threads ?? 1;
+
+    /// <summary>Managed bytes the worker threads allocated so far (diagnostics; 0 without workers).</summary>
+    public long WorkerAllocatedBytes => _workers?.WorkerAllocatedBytes ?? 0;
     public IReadOnlyList<PreparedOperator> Operators => _operators;
     public TensorMemory Memory => _memory;
 
@@ -59,7 +68,22 @@ public sealed class Interpreter
         graph = HybridWeightExpansion.Apply(graph, out long expandedWeightBytes);
         KernelIsa isa = options.Isa ?? KernelDispatcher.Active;
         var registry = options.Registry ?? OperatorRegistry.CreateDefault();
-        var context = new KernelContext(isa);
+        if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1");
+        WorkerPool? workers = options.Threads > 1 ? new WorkerPool(options.Threads) : null;
+        try
+        {
+            return Create(graph, options, isa, registry, workers, expandedWeightBytes);
+        }
+        catch
+        {
+            workers?.Dispose();
+            throw;
+        }
+    }
+
+    private static Interpreter Create(ModelGraph graph, InterpreterOptions options, KernelIsa isa, OperatorRegistry registry, WorkerPool? workers, long expandedWeightBytes)
+    {
+        var context = new KernelContext(isa, workers);
 
         var prepared = new PreparedOperator[graph.Operators.Length];
         var scratch = new long[prepared.Length];
@@ -88,7 +112,7 @@ public sealed class Interpreter
         }
         var memory = new TensorMemory(arena, offsets, layout.TensorSizes, constants);
         for (int i = 0; i < layout.ScratchOffsets.Length; i++) layout.ScratchOffsets[i] += baseOffset;
-        return new Interpreter(graph, prepared, layout, memory, isa, options.ProfileOperators) { _expandedWeightBytes = expandedWeightBytes };
+        return new Interpreter(graph, prepared, layout, memory, isa, options.ProfileOperators, workers) { _expandedWeightBytes = expandedWeightBytes };
     }
 
     private static unsafe long AlignedBase(byte[] arena, int alignment)
@@ -112,6 +136,9 @@ public sealed class Interpreter
     /// interpreter was created with <see cref="InterpreterOptions.PreserveAllTensors"/>.
     /// </summary>
     public ReadOnlySpan<byte> TensorBytes(int tensor) => _memory.ReadOnlyBytes(tensor);
+
+    /// <summary>Stops the worker threads (if any). The interpreter cannot run afterwards when it had workers.</summary>
+    public void Dispose() => _workers?.Dispose();
 
     public void Invoke()
     {

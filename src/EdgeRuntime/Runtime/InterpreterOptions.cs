@@ -24,4 +24,10 @@ public sealed class InterpreterOptions
     public int Alignment { get; init; } = 64;
 
     public OperatorRegistry? Registry { get; init; }
+
+    /// <summary>
+    /// Intra-op threads (the calling thread included). Above 1 the interpreter starts Threads - 1 dedicated worker
+    /// threads once and must be disposed. Results are identical for every thread count.
+    /// </summary>
+    public int Threads { get; init; } = 1;
 }

@@ -42,7 +42,16 @@ public interface IOperatorKernel
 /// <summary>What Prepare may consult: the kernel variant chosen at start-up and interpreter options.</summary>
 public sealed class KernelContext
 {
-    public KernelContext(Kernels.KernelIsa isa) => Isa = isa;
+    public KernelContext(Kernels.KernelIsa isa, WorkerPool? workers = null)
+    {
+        Isa = isa;
+        Workers = workers;
+    }
 
     public Kernels.KernelIsa Isa { get; }
+
+    /// <summary>The interpreter's intra-op threads (null: single-threaded). Operators split work into <see cref="Threads"/> parts.</summary>
+    public WorkerPool? Workers { get; }
+
+    public int Threads => Workers?.Threads ?? 1;
 }

@@ -8,13 +8,13 @@ namespace EdgeRuntime.Kernels.Conformance;
 public sealed record GemmCase(QuantParams Quant, int M, int N, int K, byte[] A, int AStride, byte[] W, int[] Bias, int CStride)
 {
     public override string ToString() =>
-        $"gemm {Quant.Type} m={M} n={N} k={K} aStride={AStride} cStride={CStride} zp(in={Quant.InputZeroPoint},w={Quant.FilterZeroPoint},out={Quant.OutputZeroPoint}) clamp=[{Quant.OutputMin},{Quant.OutputMax}] perChannel={Quant.Multiplier.Length > 1} shift0={Quant.Shift[0]}";
+        $"gemm {Quant.Type} m={M} n={N} k={K} aStride={AStride} cStride={CStride} zp(in={Quant.InputZeroPoint},w={Quant.FilterZeroPoint},out={Quant.OutputZeroPoint}) rounding={Quant.Rounding} clamp=[{Quant.OutputMin},{Quant.OutputMax}] perChannel={Quant.Multiplier.Length > 1} shift0={Quant.Shift[0]}";
 }
 
 /// <summary>A random 3x3 depthwise problem over one image.</summary>
 public sealed record DepthwiseCase(QuantParams Quant, DepthwiseGeometry Geometry, byte[] Input, byte[] W, int[] Bias)
 {
-    public override string ToString() => $"depthwise {Quant.Type} {Geometry} zp(in={Quant.InputZeroPoint},w={Quant.FilterZeroPoint},out={Quant.OutputZeroPoint})";
+    public override string ToString() => $"depthwise {Quant.Type} {Geometry} zp(in={Quant.InputZeroPoint},w={Quant.FilterZeroPoint},out={Quant.OutputZeroPoint}) rounding={Quant.Rounding}";
 }
 
 /// <summary>One kernel variant's tally.</summary>
@@ -63,6 +63,7 @@ public static class KernelConformance
             OutputMax = fullRange ? hi : Math.Max(a, b),
             Multiplier = mult,
             Shift = shift,
+            Rounding = (RequantizeRounding)rng.Next(3),
         };
     }
 
@@ -173,7 +174,7 @@ public static class KernelConformance
             Requantizer.RowScalar(pa, n, 0, corr, table, pe);
             Requantizer.Row(isa, pa, n, 0, corr, table, pv);
         }
-        return Compare(expected, actual, n, n, $"requantize {type} n={n} corr={corr}");
+        return Compare(expected, actual, n, n, $"requantize {type} {q.Rounding} n={n} corr={corr}");
     }
 
     private static string? Compare(byte[] expected, byte[] actual, int stride, int width, string what)

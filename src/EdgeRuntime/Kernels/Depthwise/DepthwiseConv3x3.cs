@@ -45,7 +45,7 @@ public sealed class PackedDepthwiseWeights
 
 /// <summary>
 /// Quantized 3x3 depthwise convolution, depth multiplier 1, any stride/dilation/padding, per-channel or per-tensor:
-/// out[y,x,c] = clamp(out_zp + MBQM(bias[c] + sum_{ky,kx in image} (in[iy,ix,c] - in_zp) * (w[ky,kx,c] - w_zp), mult[c], shift[c])).
+/// out[y,x,c] = clamp(out_zp + Requantize.Apply(bias[c] + sum_{ky,kx in image} (in[iy,ix,c] - in_zp) * (w[ky,kx,c] - w_zp), mult[c], shift[c], rounding)).
 /// Taps outside the image contribute nothing (TFLite's zero-point padding). Vectorized over channels.
 /// </summary>
 public abstract unsafe class DepthwiseConv3x3
@@ -154,7 +154,7 @@ public abstract unsafe class DepthwiseConv3x3
     };
 }
 
-/// <summary>The scalar definition (Requantizer.RowScalar = FixedPoint per element).</summary>
+/// <summary>The scalar definition (Requantizer.RowScalar = Requantize.Apply per element).</summary>
 public sealed unsafe class ReferenceDepthwiseConv3x3 : DepthwiseConv3x3
 {
     public override KernelIsa Isa => KernelIsa.Reference;

@@ -91,7 +91,7 @@ public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
             {
                 byte* row = a + (long)Math.Min(m0 + i, m - 1) * aStride;
                 rows[i] = row;
-                for (int t = 0; t < tailLen; t++) tail[i * 16 + t] = row[mainChunks * 16 + t];
+                if (tailLen > 0) Unsafe.CopyBlockUnaligned(tail + i * 16, row + mainChunks * 16, (uint)tailLen);
                 corr[i] = wzp == 0 ? 0 : unchecked(-wzp * RowSum(row, k, s8));
             }
             int rowsHere = Math.Min(mr, m - m0);
@@ -106,11 +106,25 @@ public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
         }
     }
 
+    /// <summary>Sum of a row's k bytes as uint8 or int8 (16 at a time; the int16 pair sums cannot overflow).</summary>
     private static int RowSum(byte* row, int k, bool s8)
     {
-        int sum = 0;
-        if (s8) for (int i = 0; i < k; i++) sum += (sbyte)row[i];
-        else for (int i = 0; i < k; i++) sum += row[i];
+        int i = 0, sum = 0;
+        if (k >= 16)
+        {
+            var acc = Vector128<int>.Zero;
+            for (; i + 16 <= k; i += 16)
+            {
+                var v = Vector128.Load(row + i);
+                Vector128<short> pair = s8
+                    ? Vector128.WidenLower(v.AsSByte()) + Vector128.WidenUpper(v.AsSByte())
+                    : (Vector128.WidenLower(v) + Vector128.WidenUpper(v)).AsInt16();
+                acc += Vector128.WidenLower(pair) + Vector128.WidenUpper(pair);
+            }
+            sum = Vector128.Sum(acc);
+        }
+        if (s8) for (; i < k; i++) sum += (sbyte)row[i];
+        else for (; i < k; i++) sum += row[i];
         return sum;
     }
 }

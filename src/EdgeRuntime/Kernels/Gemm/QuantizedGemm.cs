@@ -39,7 +39,7 @@ public sealed class PackedGemmWeights
 }
 
 /// <summary>
-/// Quantized GEMM: C[m, n] = clamp(out_zp + MultiplyByQuantizedMultiplier(bias[n] + sum_k (A[m,k] - in_zp) * (W[n,k] - w_zp), mult[n], shift[n])),
+/// Quantized GEMM: C[m, n] = clamp(out_zp + Requantize.Apply(bias[n] + sum_k (A[m,k] - in_zp) * (W[n,k] - w_zp), mult[n], shift[n], rounding)),
 /// A = activations [M, K] (row stride aStride), W = weights [N, K] (the TFLite 1x1 filter [N,1,1,K]), C = [M, N] (row stride cStride).
 /// Bytes are uint8 or int8 (reinterpreted) according to <see cref="QuantParams.Type"/>. One instance per variant; see <see cref="For"/>.
 /// </summary>
@@ -127,7 +127,7 @@ public sealed class ReferenceQuantizedGemm : QuantizedGemm
                     int wv = s8 ? (sbyte)wt[n * k + i] : wt[n * k + i];
                     acc += (av - izp) * (wv - wzp);
                 }
-                int v = FixedPoint.MultiplyByQuantizedMultiplier(acc, q.MultiplierAt(n), q.ShiftAt(n)) + q.OutputZeroPoint;
+                int v = Requantize.Apply(acc, q.MultiplierAt(n), q.ShiftAt(n), q.Rounding) + q.OutputZeroPoint;
                 c[row * cStride + n] = (byte)Math.Clamp(v, q.OutputMin, q.OutputMax);
             }
         }

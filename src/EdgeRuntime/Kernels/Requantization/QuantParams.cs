@@ -25,6 +25,12 @@ public sealed class QuantParams
     public required int[] Multiplier { get; init; }
     public required int[] Shift { get; init; }
 
+    /// <summary>
+    /// How accumulators are scaled (chosen by the <see cref="QuantizedRoundingPolicy"/> of the op and type).
+    /// Every variant implements every mode bit-exactly with <see cref="Requantize.Apply"/>.
+    /// </summary>
+    public RequantizeRounding Rounding { get; init; } = RequantizeRounding.DoubleAwayFromZero;
+
     public int TypeMin => Type == QuantType.UInt8 ? 0 : -128;
     public int TypeMax => Type == QuantType.UInt8 ? 255 : 127;
 
@@ -43,6 +49,8 @@ public sealed class QuantParams
         if (InputZeroPoint < TypeMin || InputZeroPoint > TypeMax || FilterZeroPoint < TypeMin || FilterZeroPoint > TypeMax
             || OutputZeroPoint < TypeMin || OutputZeroPoint > TypeMax)
             throw new ArgumentException($"a zero point is outside {Type}");
+        if (Rounding is not (RequantizeRounding.DoubleAwayFromZero or RequantizeRounding.DoubleUpward or RequantizeRounding.Single))
+            throw new ArgumentException($"unknown rounding {(int)Rounding}");
         for (int i = 0; i < Multiplier.Length; i++)
         {
             // int.MinValue is the one multiplier for which SaturatingRoundingDoublingHighMul saturates; QuantizeMultiplier never makes it.
@@ -71,6 +79,8 @@ public sealed class RequantTable
         LeftMul = new int[padded];
         RightShift = new int[padded];
         NegRightShift = new int[padded];
+        TotalShift = new int[padded];
+        NegTotalShift = new int[padded];
         Mask = new int[padded];
         HalfMask = new int[padded];
         for (int c = 0; c < channels; c++)
@@ -85,8 +95,16 @@ public sealed class RequantTable
             NegRightShift[c] = -right;
             Mask[c] = (int)((1L << right) - 1);
             HalfMask[c] = Mask[c] >> 1;
+            TotalShift[c] = 31 - shift;
+            NegTotalShift[c] = shift - 31;
         }
-        for (int c = channels; c < padded; c++) LeftMul[c] = 1;
+        for (int c = channels; c < padded; c++)
+        {
+            LeftMul[c] = 1;
+            TotalShift[c] = 31;
+            NegTotalShift[c] = -31;
+        }
+        Rounding = q.Rounding;
         OutputZeroPoint = q.OutputZeroPoint;
         Min = q.OutputMin;
         Max = q.OutputMax;
@@ -101,9 +119,13 @@ public sealed class RequantTable
     public int[] NegRightShift { get; }
     public int[] Mask { get; }
     public int[] HalfMask { get; }
+    /// <summary>Single rounding: the right shift of the 64-bit product, 31 - shift (1..62).</summary>
+    public int[] TotalShift { get; }
+    public int[] NegTotalShift { get; }
+    public RequantizeRounding Rounding { get; }
     public int OutputZeroPoint { get; }
     public int Min { get; }
     public int Max { get; }
 
-    public long Bytes => 8L * Bias.Length * 4;
+    public long Bytes => 10L * Bias.Length * 4;
 }

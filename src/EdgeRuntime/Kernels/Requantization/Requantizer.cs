@@ -7,8 +7,9 @@ namespace EdgeRuntime.Kernels.Requantization;
 
 /// <summary>
 /// Requantizes a row of int32 accumulators to 8-bit outputs:
-/// dst[i] = clamp(zp + MultiplyByQuantizedMultiplier(acc[i] + bias[c0+i] + corr, mult[c0+i], shift[c0+i])),
-/// bit-exact with <see cref="FixedPoint"/> in every variant. <c>acc</c> must be readable up to count rounded
+/// dst[i] = clamp(zp + Requantize.Apply(acc[i] + bias[c0+i] + corr, mult[c0+i], shift[c0+i], table.Rounding)),
+/// bit-exact with <see cref="Requantize.Apply"/> in every variant and for every <see cref="RequantizeRounding"/>
+/// (double rounding away from zero or upward, and ruy's single rounding of the 64-bit product). <c>acc</c> must be readable up to count rounded
 /// up to 16 and <c>c0</c> must be a multiple of 16 (the table is padded to 16 channels).
 /// </summary>
 public static unsafe class Requantizer
@@ -24,13 +25,14 @@ public static unsafe class Requantizer
         }
     }
 
-    /// <summary>The definition: <see cref="FixedPoint.MultiplyByQuantizedMultiplier"/> per element.</summary>
+    /// <summary>The definition: <see cref="Requantize.Apply"/> per element.</summary>
     public static void RowScalar(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
     {
+        RequantizeRounding rounding = t.Rounding;
         for (int i = 0; i < count; i++)
         {
             int c = c0 + i;
-            int v = FixedPoint.MultiplyByQuantizedMultiplier(acc[i] + t.Bias[c] + corr, t.Multiplier[c], t.LeftShift[c] - t.RightShift[c]);
+            int v = Requantize.Apply(acc[i] + t.Bias[c] + corr, t.Multiplier[c], t.LeftShift[c] - t.RightShift[c], rounding);
             v = Math.Clamp(v + t.OutputZeroPoint, t.Min, t.Max);
             dst[i] = (byte)v;
         }
@@ -40,8 +42,10 @@ public static unsafe class Requantizer
 
     public static void RowPortable(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
     {
-        fixed (int* b = t.Bias, m = t.Multiplier, l = t.LeftMul, r = t.RightShift, k = t.Mask, h = t.HalfMask)
+        fixed (int* b = t.Bias, m = t.Multiplier, l = t.LeftMul, r = t.RightShift, k = t.Mask, h = t.HalfMask, ts = t.TotalShift)
         {
+            RequantizeRounding rounding = t.Rounding;
+            bool upward = rounding == RequantizeRounding.DoubleUpward;
             var zp = Vector128.Create(t.OutputZeroPoint);
             var min = Vector128.Create(t.Min);
             var max = Vector128.Create(t.Max);
@@ -53,7 +57,9 @@ public static unsafe class Requantizer
                 {
                     int o = c0 + i + 4 * j;
                     var x = Vector128.Load(acc + i + 4 * j) + Vector128.Load(b + o) + vc;
-                    x = MbqmPortable(x, Vector128.Load(m + o), Vector128.Load(l + o), Vector128.Load(r + o), Vector128.Load(k + o), Vector128.Load(h + o));
+                    x = rounding == RequantizeRounding.Single
+                        ? SinglePortable(x, Vector128.Load(m + o), Vector128.Load(ts + o))
+                        : MbqmPortable(x, Vector128.Load(m + o), Vector128.Load(l + o), Vector128.Load(r + o), Vector128.Load(k + o), Vector128.Load(h + o), upward);
                     x = Vector128.Min(Vector128.Max(x + zp, min), max);
                     if (j == 0) r0 = x; else if (j == 1) r1 = x; else if (j == 2) r2 = x; else r3 = x;
                 }
@@ -64,7 +70,7 @@ public static unsafe class Requantizer
 
     /// <summary>MultiplyByQuantizedMultiplier on 4 lanes with per-lane shifts, using only Vector128 operators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> MbqmPortable(Vector128<int> x, Vector128<int> mult, Vector128<int> leftMul, Vector128<int> right, Vector128<int> mask, Vector128<int> halfMask)
+    public static Vector128<int> MbqmPortable(Vector128<int> x, Vector128<int> mult, Vector128<int> leftMul, Vector128<int> right, Vector128<int> mask, Vector128<int> halfMask, bool upward = false)
     {
         x *= leftMul; // x << left, wrapping like the scalar x * (1 << left)
         // SaturatingRoundingDoublingHighMul: floor((x*m + 2^30) / 2^31) equals gemmlowp's nudge-and-truncate (m != int.MinValue).
@@ -72,10 +78,49 @@ public static unsafe class Requantizer
         var lo = (Vector128.WidenLower(x) * Vector128.WidenLower(mult) + nudge) >> 31;
         var hi = (Vector128.WidenUpper(x) * Vector128.WidenUpper(mult) + nudge) >> 31;
         x = Vector128.Narrow(lo, hi);
-        // RoundingDivideByPOT, ties away from zero.
+        // RoundingDivideByPOT, ties away from zero (upward: ties toward +infinity, SRSHL).
         var remainder = x & mask;
-        var threshold = halfMask - Vector128.LessThan(x, Vector128<int>.Zero); // + 1 when x < 0
+        var threshold = upward ? halfMask : halfMask - Vector128.LessThan(x, Vector128<int>.Zero); // + 1 when x < 0
         return ShiftRightArithmeticPerLane(x, right) - Vector128.GreaterThan(remainder, threshold);
+    }
+
+    /// <summary>ruy's single rounding on 4 lanes: (x*m + 2^(total-1)) &gt;&gt; total on the exact 64-bit product, truncated to 32 bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> SinglePortable(Vector128<int> x, Vector128<int> mult, Vector128<int> total)
+    {
+        var tl = Vector128.WidenLower(total);
+        var th = Vector128.WidenUpper(total);
+        var lo = Vector128.WidenLower(x) * Vector128.WidenLower(mult);
+        var hi = Vector128.WidenUpper(x) * Vector128.WidenUpper(mult);
+        // |x*m| < 2^62 and the rounding term is at most 2^61: no overflow.
+        lo = ShiftRightArithmeticPerLane64(lo + RoundTerm(tl), tl);
+        hi = ShiftRightArithmeticPerLane64(hi + RoundTerm(th), th);
+        return Vector128.Narrow(lo, hi);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<long> RoundTerm(Vector128<long> total)
+    {
+        // 2^(total-1) for total in 1..62, from the binary digits of total-1.
+        var e = total - Vector128<long>.One;
+        var r = Vector128<long>.One;
+        for (int bit = 0; bit < 6; bit++)
+        {
+            var b = Vector128.Create(1L << bit);
+            r = Vector128.ConditionalSelect(Vector128.Equals(e & b, b), r << (1 << bit), r);
+        }
+        return r;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<long> ShiftRightArithmeticPerLane64(Vector128<long> x, Vector128<long> count)
+    {
+        for (int bit = 0; bit < 6; bit++)
+        {
+            var b = Vector128.Create(1L << bit);
+            x = Vector128.ConditionalSelect(Vector128.Equals(count & b, b), x >> (1 << bit), x);
+        }
+        return x;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -98,8 +143,10 @@ public static unsafe class Requantizer
 
     public static void RowAvx2(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
     {
-        fixed (int* b = t.Bias, m = t.Multiplier, l = t.LeftShift, r = t.RightShift, k = t.Mask, h = t.HalfMask)
+        fixed (int* b = t.Bias, m = t.Multiplier, l = t.LeftShift, r = t.RightShift, k = t.Mask, h = t.HalfMask, ts = t.TotalShift)
         {
+            RequantizeRounding rounding = t.Rounding;
+            bool upward = rounding == RequantizeRounding.DoubleUpward;
             var zp = Vector256.Create(t.OutputZeroPoint);
             var min = Vector256.Create(t.Min);
             var max = Vector256.Create(t.Max);
@@ -109,8 +156,16 @@ public static unsafe class Requantizer
                 int o = c0 + i;
                 var x0 = Avx2.Add(Avx2.Add(Vector256.Load(acc + i), Vector256.Load(b + o)), vc);
                 var x1 = Avx2.Add(Avx2.Add(Vector256.Load(acc + i + 8), Vector256.Load(b + o + 8)), vc);
-                x0 = MbqmAvx2(x0, Vector256.Load(m + o), Vector256.Load(l + o), Vector256.Load(r + o), Vector256.Load(k + o), Vector256.Load(h + o));
-                x1 = MbqmAvx2(x1, Vector256.Load(m + o + 8), Vector256.Load(l + o + 8), Vector256.Load(r + o + 8), Vector256.Load(k + o + 8), Vector256.Load(h + o + 8));
+                if (rounding == RequantizeRounding.Single)
+                {
+                    x0 = SingleAvx2(x0, Vector256.Load(m + o), Vector256.Load(ts + o));
+                    x1 = SingleAvx2(x1, Vector256.Load(m + o + 8), Vector256.Load(ts + o + 8));
+                }
+                else
+                {
+                    x0 = MbqmAvx2(x0, Vector256.Load(m + o), Vector256.Load(l + o), Vector256.Load(r + o), Vector256.Load(k + o), Vector256.Load(h + o), upward);
+                    x1 = MbqmAvx2(x1, Vector256.Load(m + o + 8), Vector256.Load(l + o + 8), Vector256.Load(r + o + 8), Vector256.Load(k + o + 8), Vector256.Load(h + o + 8), upward);
+                }
                 x0 = Avx2.Min(Avx2.Max(Avx2.Add(x0, zp), min), max);
                 x1 = Avx2.Min(Avx2.Max(Avx2.Add(x1, zp), min), max);
                 var s = Vector256.Narrow(x0, x1);
@@ -121,7 +176,7 @@ public static unsafe class Requantizer
 
     /// <summary>MultiplyByQuantizedMultiplier on 8 lanes: vpsllvd, two vpmuldq for the Q31 high product, vpsravd plus the away-from-zero fix-up.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> MbqmAvx2(Vector256<int> x, Vector256<int> mult, Vector256<int> left, Vector256<int> right, Vector256<int> mask, Vector256<int> halfMask)
+    public static Vector256<int> MbqmAvx2(Vector256<int> x, Vector256<int> mult, Vector256<int> left, Vector256<int> right, Vector256<int> mask, Vector256<int> halfMask, bool upward = false)
     {
         x = Avx2.ShiftLeftLogicalVariable(x, left.AsUInt32());
         var nudge = Vector256.Create(1L << 30);
@@ -130,14 +185,45 @@ public static unsafe class Requantizer
         // even lanes: bits 31..62 of the 64-bit sum moved to the low half; odd lanes: to the high half.
         x = Avx2.Blend(Avx2.ShiftRightLogical(even, 31).AsInt32(), Avx2.ShiftLeftLogical(odd, 1).AsInt32(), 0b1010_1010);
         var remainder = Avx2.And(x, mask);
-        var threshold = Avx2.Subtract(halfMask, Avx2.CompareGreaterThan(Vector256<int>.Zero, x));
+        var threshold = upward ? halfMask : Avx2.Subtract(halfMask, Avx2.CompareGreaterThan(Vector256<int>.Zero, x));
         return Avx2.Subtract(Avx2.ShiftRightArithmeticVariable(x, right.AsUInt32()), Avx2.CompareGreaterThan(remainder, threshold));
+    }
+
+    /// <summary>
+    /// ruy's single rounding on 8 lanes: vpmuldq on even and odd lanes gives the exact 64-bit products; AVX2 has no
+    /// 64-bit arithmetic shift, so the sum is biased by 2^63, shifted logically (vpsrlvq) and unbiased by 2^(63-total).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> SingleAvx2(Vector256<int> x, Vector256<int> mult, Vector256<int> total)
+    {
+        var even = Avx2.Multiply(x, mult);
+        var odd = Avx2.Multiply(Avx2.Shuffle(x, 0xF5), Avx2.Shuffle(mult, 0xF5));
+        var te = Avx2.And(total.AsUInt64(), Vector256.Create(0xFFFF_FFFFUL));
+        var to = Avx2.ShiftRightLogical(total.AsUInt64(), 32);
+        even = ShiftRightRounding64(even, te);
+        odd = ShiftRightRounding64(odd, to);
+        return Avx2.Blend(even.AsInt32(), Avx2.ShiftLeftLogical(odd, 32).AsInt32(), 0b1010_1010);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<long> ShiftRightRounding64(Vector256<long> p, Vector256<ulong> total)
+    {
+        var sign = Vector256.Create(long.MinValue);
+        var round = Avx2.ShiftRightLogical(Avx2.ShiftLeftLogicalVariable(Vector256<long>.One, total), 1);
+        var biased = Avx2.Add(Avx2.Add(p, round), sign);
+        return Avx2.Subtract(Avx2.ShiftRightLogicalVariable(biased, total), Avx2.ShiftRightLogicalVariable(sign, total));
     }
 
     // ---------------------------------------------------------------- ARM64 AdvSimd
 
     public static void RowAdvSimd(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
     {
+        if (t.Rounding == RequantizeRounding.Single)
+        {
+            RowAdvSimdSingle(acc, count, c0, corr, t, dst);
+            return;
+        }
+        bool upward = t.Rounding == RequantizeRounding.DoubleUpward;
         fixed (int* b = t.Bias, m = t.Multiplier, l = t.LeftShift, n = t.NegRightShift)
         {
             var zp = Vector128.Create(t.OutputZeroPoint);
@@ -147,10 +233,10 @@ public static unsafe class Requantizer
             for (int i = 0; i < count; i += 16)
             {
                 int o = c0 + i;
-                var x0 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i), AdvSimd.LoadVector128(b + o)), vc), AdvSimd.LoadVector128(m + o), AdvSimd.LoadVector128(l + o), AdvSimd.LoadVector128(n + o));
-                var x1 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 4), AdvSimd.LoadVector128(b + o + 4)), vc), AdvSimd.LoadVector128(m + o + 4), AdvSimd.LoadVector128(l + o + 4), AdvSimd.LoadVector128(n + o + 4));
-                var x2 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 8), AdvSimd.LoadVector128(b + o + 8)), vc), AdvSimd.LoadVector128(m + o + 8), AdvSimd.LoadVector128(l + o + 8), AdvSimd.LoadVector128(n + o + 8));
-                var x3 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 12), AdvSimd.LoadVector128(b + o + 12)), vc), AdvSimd.LoadVector128(m + o + 12), AdvSimd.LoadVector128(l + o + 12), AdvSimd.LoadVector128(n + o + 12));
+                var x0 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i), AdvSimd.LoadVector128(b + o)), vc), AdvSimd.LoadVector128(m + o), AdvSimd.LoadVector128(l + o), AdvSimd.LoadVector128(n + o), upward);
+                var x1 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 4), AdvSimd.LoadVector128(b + o + 4)), vc), AdvSimd.LoadVector128(m + o + 4), AdvSimd.LoadVector128(l + o + 4), AdvSimd.LoadVector128(n + o + 4), upward);
+                var x2 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 8), AdvSimd.LoadVector128(b + o + 8)), vc), AdvSimd.LoadVector128(m + o + 8), AdvSimd.LoadVector128(l + o + 8), AdvSimd.LoadVector128(n + o + 8), upward);
+                var x3 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 12), AdvSimd.LoadVector128(b + o + 12)), vc), AdvSimd.LoadVector128(m + o + 12), AdvSimd.LoadVector128(l + o + 12), AdvSimd.LoadVector128(n + o + 12), upward);
                 x0 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x0, zp), min), max);
                 x1 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x1, zp), min), max);
                 x2 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x2, zp), min), max);
@@ -164,14 +250,52 @@ public static unsafe class Requantizer
 
     /// <summary>gemmlowp's NEON sequence: SSHL, SQRDMULH (== SaturatingRoundingDoublingHighMul), sign fix-up, SRSHL.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> MbqmAdvSimd(Vector128<int> x, Vector128<int> mult, Vector128<int> left, Vector128<int> negRight)
+    public static Vector128<int> MbqmAdvSimd(Vector128<int> x, Vector128<int> mult, Vector128<int> left, Vector128<int> negRight, bool upward = false)
     {
         x = AdvSimd.ShiftArithmetic(x, left);
         x = AdvSimd.MultiplyRoundedDoublingSaturateHigh(x, mult);
+        if (upward) return AdvSimd.ShiftArithmeticRounded(x, negRight);
         // SRSHL rounds ties up; subtracting 1 from negative x first (only when shifting) makes ties go away from zero.
         var fixup = AdvSimd.ShiftRightArithmetic(AdvSimd.And(x, negRight), 31);
         x = AdvSimd.AddSaturate(x, fixup);
         return AdvSimd.ShiftArithmeticRounded(x, negRight);
+    }
+
+    private static void RowAdvSimdSingle(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
+    {
+        fixed (int* b = t.Bias, m = t.Multiplier, n = t.NegTotalShift)
+        {
+            var zp = Vector128.Create(t.OutputZeroPoint);
+            var min = Vector128.Create(t.Min);
+            var max = Vector128.Create(t.Max);
+            var vc = Vector128.Create(corr);
+            for (int i = 0; i < count; i += 16)
+            {
+                int o = c0 + i;
+                var x0 = SingleAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i), AdvSimd.LoadVector128(b + o)), vc), AdvSimd.LoadVector128(m + o), AdvSimd.LoadVector128(n + o));
+                var x1 = SingleAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 4), AdvSimd.LoadVector128(b + o + 4)), vc), AdvSimd.LoadVector128(m + o + 4), AdvSimd.LoadVector128(n + o + 4));
+                var x2 = SingleAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 8), AdvSimd.LoadVector128(b + o + 8)), vc), AdvSimd.LoadVector128(m + o + 8), AdvSimd.LoadVector128(n + o + 8));
+                var x3 = SingleAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 12), AdvSimd.LoadVector128(b + o + 12)), vc), AdvSimd.LoadVector128(m + o + 12), AdvSimd.LoadVector128(n + o + 12));
+                x0 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x0, zp), min), max);
+                x1 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x1, zp), min), max);
+                x2 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x2, zp), min), max);
+                x3 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x3, zp), min), max);
+                var s01 = AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(x0), x1);
+                var s23 = AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(x2), x3);
+                StoreBytes(AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(s01), s23).AsByte(), dst + i, count - i);
+            }
+        }
+    }
+
+    /// <summary>ruy's single rounding: SMULL/SMULL2 to the exact 64-bit products, SRSHL by -(31 - shift) (ties up), XTN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> SingleAdvSimd(Vector128<int> x, Vector128<int> mult, Vector128<int> negTotal)
+    {
+        var lo = AdvSimd.MultiplyWideningLower(x.GetLower(), mult.GetLower());
+        var hi = AdvSimd.MultiplyWideningUpper(x, mult);
+        lo = AdvSimd.ShiftArithmeticRounded(lo, AdvSimd.SignExtendWideningLower(negTotal.GetLower()));
+        hi = AdvSimd.ShiftArithmeticRounded(hi, AdvSimd.SignExtendWideningUpper(negTotal));
+        return AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(lo), hi);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
