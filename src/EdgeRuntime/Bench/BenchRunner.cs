@@ -46,11 +46,10 @@ public static class BenchRunner
     internal static (InterpreterOptions Options, int ThreadsUsed) InterpreterOptionsFor(int threads, bool profile)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
-        return (new InterpreterOptions { ProfileOperators = profile }, 1);
+        return (new InterpreterOptions { ProfileOperators = profile, Threads = threads }, threads);
     }
 
-    /// <summary>Disposes the interpreter once it is IDisposable (it becomes so with the threaded kernels); a no-op before.</summary>
-    internal static void Release(Interpreter? interpreter) => ((object?)interpreter as IDisposable)?.Dispose();
+    internal static void Release(Interpreter? interpreter) => interpreter?.Dispose();
 
     public static BenchReport Run(BenchSettings settings, TextWriter? log = null)
     {

@@ -11,7 +11,8 @@ public static class RunCommand
     {
         var outputs = new PngFrameOutputs();
         return DaemonHost.Run(args,
-            options => DeepLabSegmenter.Load(options.ModelPath),
+            options => DeepLabSegmenter.Load(options.ModelPath,
+                new SegmenterOptions { Interpreter = new Runtime.InterpreterOptions { Threads = Math.Max(1, options.Threads) } }),
             uri => FrameSourceFactory.Create(uri),
             hooks =>
             {

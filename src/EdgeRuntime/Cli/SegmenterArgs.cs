@@ -5,7 +5,7 @@ using EdgeRuntime.Segmentation;
 
 namespace EdgeRuntime.Cli;
 
-/// <summary>Options every command that segments images shares: --mode, --kernels.</summary>
+/// <summary>Options every command that segments images shares: --mode, --kernels, --threads.</summary>
 internal static class SegmenterArgs
 {
     public static SegmenterOptions Parse(CliArgs cli)
@@ -20,6 +20,8 @@ internal static class SegmenterArgs
         };
         string? kernels = cli.Option("kernels");
         KernelIsa? isa = kernels is null ? null : KernelDispatcher.Require(KernelDispatcher.Parse(kernels));
-        return new SegmenterOptions { FitMode = mode, Interpreter = new InterpreterOptions { Isa = isa } };
+        int threads = cli.Int("threads", 1);
+        if (threads < 1) throw new CliException("--threads must be at least 1");
+        return new SegmenterOptions { FitMode = mode, Interpreter = new InterpreterOptions { Isa = isa, Threads = threads } };
     }
 }

@@ -25,6 +25,7 @@ public static class DaemonHost
         ["--model"] = "Daemon:ModelPath",
         ["--model-version"] = "Daemon:ModelVersion",
         ["--output"] = "Daemon:OutputDirectory",
+        ["--threads"] = "Daemon:Threads",
         ["--device"] = "Daemon:DeviceId",
         ["--telemetry-interval"] = "Daemon:TelemetryIntervalMs",
         ["--publish-masks"] = "Daemon:PublishMasks",

@@ -41,6 +41,9 @@ public sealed class DaemonOptions
     /// <summary>Samples kept per stage for the latency percentiles.</summary>
     public int LatencyWindow { get; set; } = 1024;
 
+    /// <summary>Intra-op threads of the interpreter (a fixed worker pool created once).</summary>
+    public int Threads { get; set; } = 1;
+
     /// <summary>A copy (OTA builds segmenters for other model paths from it).</summary>
     public DaemonOptions Clone() => (DaemonOptions)MemberwiseClone();
 }

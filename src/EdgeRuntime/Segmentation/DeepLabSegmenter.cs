@@ -73,6 +73,6 @@ public sealed class DeepLabSegmenter : ISegmenter
 
     private static double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
 
-    // The interpreter owns worker threads when created with several threads.
-    public void Dispose() => ((object)_interpreter as IDisposable)?.Dispose();
+    /// <summary>Stops the interpreter's worker threads (when it has any).</summary>
+    public void Dispose() => _interpreter.Dispose();
 }
