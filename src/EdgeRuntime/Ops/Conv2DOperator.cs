@@ -12,7 +12,8 @@ namespace EdgeRuntime.Ops;
 /// not be constant (float models whose weights come from a DEQUANTIZE). Bias is optional.
 /// Quantized convs with constant weights run on the SIMD GEMM of <see cref="KernelContext.Isa"/> (weights prepacked here):
 /// 1x1 stride 1 directly on the NHWC rows, every other shape through im2col in arena scratch (<see cref="FastConv2DPrepared"/>).
-/// Isa=Reference, float convs and computed weights keep the scalar reference kernel.
+/// Float convs with constant weights run on <see cref="Kernels.FloatConv.FloatConvSimd"/> (lanes = output channels, bit-identical
+/// to the reference). Isa=Reference and computed weights keep the scalar reference kernel.
 /// </summary>
 public sealed class Conv2DOperator : IOperatorKernel
 {
@@ -73,6 +74,8 @@ public sealed class Conv2DOperator : IOperatorKernel
         if (type == TensorType.Float32)
         {
             (float min, float max) = FixedPoint.ActivationRange(o.Activation);
+            if (context.Isa != KernelIsa.Reference && FastFloatConv.TryConstants(graph, filter.Index, biasIndex, out float[] fw, out float[] fb))
+                return new FloatConv2DPrepared(node, context, input.Index, output.Index, inShape, fShape, outShape, geometry, min, max, fw, fb);
             return new Prepared(node, type, input.Index, filter.Index, biasIndex, output.Index, inShape, fShape, outShape, geometry, null, min, max);
         }
 

@@ -11,7 +11,8 @@ namespace EdgeRuntime.Ops;
 /// asymmetric filter (legacy multiplier); int8 with a symmetric per-tensor or per-channel (axis 3) int8
 /// filter. Filter [1, fH, fW, inC * depthMultiplier]. Bias optional; filter need not be constant.
 /// Quantized 3x3 depthwise with depth multiplier 1 and constant weights (any stride, dilation, padding) runs on
-/// <see cref="Kernels.Depthwise.DepthwiseConv3x3"/> for <see cref="KernelContext.Isa"/>; everything else on the reference kernel.
+/// <see cref="Kernels.Depthwise.DepthwiseConv3x3"/> for <see cref="KernelContext.Isa"/>; float depthwise with constant weights on
+/// <see cref="Kernels.FloatConv.FloatConvSimd"/> (lanes = channels, bit-identical to the reference); everything else on the reference kernel.
 /// </summary>
 public sealed class DepthwiseConv2DOperator : IOperatorKernel
 {
@@ -76,6 +77,10 @@ public sealed class DepthwiseConv2DOperator : IOperatorKernel
         if (type == TensorType.Float32)
         {
             (float min, float max) = FixedPoint.ActivationRange(o.Activation);
+            if (context.Isa != KernelIsa.Reference && FastFloatConv.TryConstants(graph, filter.Index, biasIndex, out float[] fw, out float[] fb))
+                return new FloatDepthwisePrepared(node, context, input.Index, output.Index, inShape, fShape, outShape, geometry, depthMultiplier, min, max, fw, fb);
+            if (context.Isa != KernelIsa.Reference && depthMultiplier == 1)
+                return new FloatDepthwiseUnpackedPrepared(node, context, input.Index, filter.Index, biasIndex, output.Index, inShape, fShape, outShape, geometry, min, max);
             return new Prepared(node, type, input.Index, filter.Index, biasIndex, output.Index, inShape, fShape, outShape, geometry, depthMultiplier, null, min, max);
         }
 

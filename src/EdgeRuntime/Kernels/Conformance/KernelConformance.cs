@@ -204,6 +204,8 @@ public static class KernelConformance
                     () => CheckGemm(isa, RandomGemmCase(rng)),
                     () => CheckDepthwise(isa, RandomDepthwiseCase(rng)),
                     () => CheckRequantize(isa, rng),
+                    () => FloatConvConformance.Check(isa, FloatConvConformance.RandomCase(rng, depthwise: false)),
+                    () => FloatConvConformance.Check(isa, FloatConvConformance.RandomCase(rng, depthwise: true)),
                 })
                 {
                     string? f;
