@@ -2,13 +2,14 @@
 # Installs the Debian packages the build, the tests and the main job need (idempotent).
 #   libturbojpeg0     JPEG decode (libjpeg-turbo 2.1.5, the decoder TFLite's golden outputs were made with)
 #   mosquitto         a real MQTT broker for the daemon integration tests
+#   mosquitto-clients mosquitto_sub, the telemetry subscriber of scripts/soak.sh
 #   ffmpeg            the video frame source (tested against the real tool)
 #   clang lld binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross
 #                     NativeAOT cross-build for linux-arm64
 #   qemu-user         runs the arm64 binary (cortex-a72 / cortex-a76) for the kernel conformance suite
 #   systemd           systemd-analyze verify of the deploy unit
 set -euo pipefail
-packages=(libturbojpeg0 mosquitto ffmpeg clang lld binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user systemd zlib1g-dev)
+packages=(libturbojpeg0 mosquitto mosquitto-clients ffmpeg clang lld binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user systemd zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
