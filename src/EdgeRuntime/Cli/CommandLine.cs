@@ -14,6 +14,7 @@ public static class CommandLine
           run [--source URI] [--model PATH]  the edge daemon (camera -> masks -> MQTT), see deploy/raspberrypi
           export-onnx MODEL OUT.onnx         the same quantized graph as ONNX (QDQ) for ONNX Runtime
           quantize FLOAT OUT --calibration-dir DIR   post-training int8 quantization (quantize --help)
+          compare --dataset VOC_DIR          float vs PTQ vs QAT table + figure (compare --help)
           fleet keygen|sign|publish|status|rollout   signed OTA model updates and staged rollouts (edgert fleet for help)
           selftest kernels                   bit-exactness of every kernel variant on this CPU
           bench MODEL                        latency, per-op time and memory [--compare onnxruntime] [--threads N]
@@ -41,6 +42,7 @@ public static class CommandLine
                 "ort-agreement" => OrtAgreementCommand.Run(rest),
                 "selftest" => SelfTestCommand.Run(rest),
                 "quantize" => QuantizeCommand.Run(rest),
+                "compare" => CompareCommand.Run(rest),
                 "fleet" => FleetCommand.Run(rest),
                 _ => throw new CliException($"unknown command '{args[0]}'"),
             };
