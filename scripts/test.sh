@@ -38,7 +38,10 @@ fi
 for extra in scripts/test.d/*.sh; do
   [ -f "$extra" ] || continue
   step "$extra"
-  out=$(bash "$extra" 2>&1 | tee /dev/stderr | grep -E "^[0-9]+ passed, [0-9]+ failed" | tail -1)
+  log="$logs/$(basename "$extra" .sh).log"
+  bash "$extra" > "$log" 2>&1
+  cat "$log"
+  out=$(grep -E "^[0-9]+ passed, [0-9]+ failed" "$log" | tail -1)
   if [ -n "$out" ]; then
     passed=$((passed + $(echo "$out" | cut -d' ' -f1))); failed=$((failed + $(echo "$out" | cut -d' ' -f3)))
   else
