@@ -111,7 +111,7 @@ internal sealed unsafe class FastConv2DPrepared : PreparedOperator, IParallelJob
         if (_pointwise)
         {
             _parts = FastConv.Parts(_workers, rows * outShape.W, 64);
-            _name = "gemm-" + KernelDispatcher.Name(context.Isa);
+            _name = _gemm.KernelName;
         }
         else
         {
@@ -122,7 +122,7 @@ internal sealed unsafe class FastConv2DPrepared : PreparedOperator, IParallelJob
             long bytes = _rowsPerBlock * rowBytes;
             if (bytes > int.MaxValue / Math.Max(1, _parts)) throw new ModelFormatException($"{node}: im2col block of {bytes} bytes is too large");
             _scratchPerPart = (int)((bytes + 63) / 64 * 64);
-            _name = "im2col-gemm-" + KernelDispatcher.Name(context.Isa);
+            _name = "im2col-" + _gemm.KernelName;
         }
     }
 

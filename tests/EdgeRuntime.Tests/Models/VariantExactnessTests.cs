@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using EdgeRuntime.Graph;
 using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Depthwise;
+using EdgeRuntime.Kernels.Gemm;
 using EdgeRuntime.Runtime;
 using EdgeRuntime.Tests.Support;
 using EdgeRuntime.Tflite;
@@ -95,6 +96,11 @@ public class VariantExactnessTests(ITestOutputHelper output)
     {
         KernelIsa isa = KernelDispatcher.Parse(variant);
         using var interpreter = Interpreter.Create(Graph(model), new InterpreterOptions { Isa = isa });
+        // The GEMM micro-kernel may carry an ISA extension suffix (gemm-avx2-vnni on AVX-VNNI CPUs).
+        string gemm = isa == KernelIsa.Reference ? "" : QuantizedGemm.For(isa).KernelName;
+        if (isa == KernelIsa.Avx2 && System.Runtime.Intrinsics.X86.AvxVnni.IsSupported
+            && Environment.GetEnvironmentVariable(Avx2QuantizedGemm.VnniEnvironmentVariable) != "0")
+            Assert.Equal("gemm-avx2-vnni", gemm);
         int convs = 0;
         foreach (PreparedOperator op in interpreter.Operators)
         {
@@ -102,8 +108,8 @@ public class VariantExactnessTests(ITestOutputHelper output)
             convs++;
             string expected = isa == KernelIsa.Reference ? "reference"
                 : op.Node.Op == BuiltinOperator.DepthwiseConv2D ? "dw3x3-" + KernelDispatcher.Name(DepthwiseConv3x3.For(isa).Isa)
-                : Graph(model).Tensors[op.Node.Inputs[1]].Shape is [_, 1, 1, _] && op.Node.Options is Conv2DOptions { StrideH: 1, StrideW: 1 } ? "gemm-" + variant
-                : "im2col-gemm-" + variant;
+                : Graph(model).Tensors[op.Node.Inputs[1]].Shape is [_, 1, 1, _] && op.Node.Options is Conv2DOptions { StrideH: 1, StrideW: 1 } ? gemm
+                : "im2col-" + gemm;
             Assert.True(expected == op.KernelName, $"{op.Node}: runs {op.KernelName}, expected {expected}");
             if (isa != KernelIsa.Reference) Assert.True(op.PackedWeightBytes > 0, $"{op.Node}: no packed weights");
         }

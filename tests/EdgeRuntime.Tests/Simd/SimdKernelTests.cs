@@ -38,6 +38,37 @@ public class SimdKernelTests
         AssertNoFailure(rng => KernelConformance.CheckGemm(isa, KernelConformance.RandomGemmCase(rng)), 11);
     }
 
+    [Fact]
+    public void Avx2GemmTilesWithAndWithoutVnniAreBitExactWithReference()
+    {
+        if (!Avx2.IsSupported) return;
+        // Both x86 tiles stay covered on a VNNI machine: the plain vpmaddwd one is forced, the VNNI one run when present.
+        var plain = new Avx2QuantizedGemm(useVnni: false);
+        Assert.Equal("gemm-avx2", plain.KernelName);
+        AssertNoFailure(rng => KernelConformance.CheckGemm(plain, KernelConformance.RandomGemmCase(rng)), 21);
+        if (!AvxVnni.IsSupported)
+        {
+            Assert.Throws<PlatformNotSupportedException>(() => new Avx2QuantizedGemm(useVnni: true));
+            return;
+        }
+        var vnni = new Avx2QuantizedGemm(useVnni: true);
+        Assert.Equal("gemm-avx2-vnni", vnni.KernelName);
+        AssertNoFailure(rng => KernelConformance.CheckGemm(vnni, KernelConformance.RandomGemmCase(rng)), 22);
+        AssertNoFailure(rng => KernelConformance.CheckGemm(vnni, ExtremeGemmCase(rng)), 23);
+        if (Environment.GetEnvironmentVariable(Avx2QuantizedGemm.VnniEnvironmentVariable) != "0")
+            Assert.Equal("gemm-avx2-vnni", QuantizedGemm.For(KernelIsa.Avx2).KernelName);
+    }
+
+    /// <summary>Saturated bytes (0/255, -128/127) and zero points at the ends: the +-128 re-biasing must stay exact.</summary>
+    private static GemmCase ExtremeGemmCase(Random rng)
+    {
+        var t = KernelConformance.RandomGemmCase(rng);
+        byte Pick(Random r) => r.Next(4) switch { 0 => 0, 1 => 255, 2 => 128, _ => 127 };
+        for (int i = 0; i < t.A.Length; i++) t.A[i] = Pick(rng);
+        for (int i = 0; i < t.W.Length; i++) t.W[i] = Pick(rng);
+        return t;
+    }
+
     [Theory]
     [MemberData(nameof(SupportedFastVariants))]
     public void DepthwiseIsBitExactWithReference(string variant)

@@ -122,17 +122,19 @@ public static class KernelConformance
     }
 
     /// <summary>Runs the case on <paramref name="isa"/> and on Reference; null when bit-exact, else what differed.</summary>
-    public static string? CheckGemm(KernelIsa isa, GemmCase t)
+    public static string? CheckGemm(KernelIsa isa, GemmCase t) => CheckGemm(QuantizedGemm.For(isa), t);
+
+    /// <summary>As <see cref="CheckGemm(KernelIsa, GemmCase)"/> for one specific kernel instance (e.g. the AVX2 tile with VNNI off).</summary>
+    public static string? CheckGemm(QuantizedGemm fast, GemmCase t)
     {
-        byte[] Run(KernelIsa v)
+        byte[] Run(QuantizedGemm kernel)
         {
-            var kernel = QuantizedGemm.For(v);
             var packed = kernel.Pack(t.Quant, t.N, t.K, t.W, t.Bias);
             var c = new byte[(t.M - 1) * t.CStride + t.N];
             kernel.Run(packed, t.M, t.A, t.AStride, c, t.CStride);
             return c;
         }
-        return Compare(Run(KernelIsa.Reference), Run(isa), t.CStride, t.N, t.ToString());
+        return Compare(Run(QuantizedGemm.For(KernelIsa.Reference)), Run(fast), t.CStride, t.N, $"{fast.KernelName} {t}");
     }
 
     public static string? CheckDepthwise(KernelIsa isa, DepthwiseCase t)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeRuntime.Graph;
 using EdgeRuntime.Kernels.Depthwise;
+using EdgeRuntime.Kernels.Gemm;
 using EdgeRuntime.Runtime;
 
 namespace EdgeRuntime.Kernels.Conformance;
@@ -47,7 +48,7 @@ public static class ModelConformance
             return supported ? "dw3x3-" + KernelDispatcher.Name(DepthwiseConv3x3.For(isa).Isa) : "reference";
         }
         bool pointwise = filter.Shape is [_, 1, 1, _] && node.Options is Conv2DOptions { StrideH: 1, StrideW: 1 };
-        return (pointwise ? "gemm-" : "im2col-gemm-") + KernelDispatcher.Name(isa);
+        return (pointwise ? "" : "im2col-") + QuantizedGemm.For(isa).KernelName;
     }
 
     /// <summary>Every conv/depthwise op whose kernel is not the one <see cref="ExpectedKernel"/> names.</summary>

@@ -26,20 +26,25 @@ public readonly record struct DepthwiseGeometry(
 /// <summary>Per-channel 3x3 weights prepared for one variant: (w - w_zp) as int16 and int32, [9][channels padded to 16].</summary>
 public sealed class PackedDepthwiseWeights
 {
-    internal PackedDepthwiseWeights(KernelIsa isa, QuantParams q, int channels, byte[] raw, short[] w16, int[] w32, RequantTable rq)
+    internal PackedDepthwiseWeights(KernelIsa isa, QuantParams q, int channels, byte[] raw, short[] w16, int[] w32, short[] w16Pairs, RequantTable rq)
     {
-        Isa = isa; Quant = q; Channels = channels; Raw = raw; W16 = w16; W32 = w32; Requant = rq;
+        Isa = isa; Quant = q; Channels = channels; Raw = raw; W16 = w16; W32 = w32; W16Pairs = w16Pairs; Requant = rq;
         PaddedChannels = w32.Length / 9;
     }
 
     public KernelIsa Isa { get; }
     public QuantParams Quant { get; }
     public int Channels { get; }
-    public long Bytes => Raw.Length + W16.Length * 2L + W32.Length * 4L + Requant.Bytes;
+    public long Bytes => Raw.Length + W16.Length * 2L + W32.Length * 4L + W16Pairs.Length * 2L + Requant.Bytes;
     internal int PaddedChannels { get; }
     internal byte[] Raw { get; }
     internal short[] W16 { get; }
     internal int[] W32 { get; }
+    /// <summary>
+    /// Taps paired (0,1) (2,3) (4,5) (6,7) (8,-) for vpmaddwd, per 16 channels 32 int16 in the vpunpcklwd/vpunpckhwd
+    /// order of two 256-bit int16 vectors: [c0a c0b .. c3a c3b | c8a c8b .. c11b] [c4a .. c7b | c12a .. c15b]. Empty if not needed.
+    /// </summary>
+    internal short[] W16Pairs { get; }
     internal RequantTable Requant { get; }
 }
 
@@ -71,7 +76,27 @@ public abstract unsafe class DepthwiseConv3x3
                 w16[t * cp + c] = (short)v;
                 w32[t * cp + c] = v;
             }
-        return new PackedDepthwiseWeights(Isa, q, channels, weights.ToArray(), w16, w32, rq);
+        var pairs = Isa == KernelIsa.Avx2 ? PairWeights(w16, cp) : [];
+        return new PackedDepthwiseWeights(Isa, q, channels, weights.ToArray(), w16, w32, pairs, rq);
+    }
+
+    private static short[] PairWeights(short[] w16, int cp)
+    {
+        var pairs = new short[5 * cp * 2];
+        for (int p = 0; p < 5; p++)
+            for (int cb = 0; cb < cp; cb += 16)
+            {
+                int at = (p * cp + cb) * 2;
+                for (int c = 0; c < 16; c++)
+                {
+                    int vec = (c / 4) % 2;               // 0..3, 8..11 -> unpacklo; 4..7, 12..15 -> unpackhi
+                    int lane = c / 8;                    // 128-bit lane
+                    int slot = at + vec * 16 + lane * 8 + (c % 4) * 2;
+                    pairs[slot] = w16[(2 * p) * cp + cb + c];
+                    pairs[slot + 1] = 2 * p + 1 < 9 ? w16[(2 * p + 1) * cp + cb + c] : (short)0;
+                }
+            }
+        return pairs;
     }
 
     /// <summary>Computes output rows [rowStart, rowStart + rowCount) of one image. Does not allocate.</summary>
@@ -85,6 +110,7 @@ public abstract unsafe class DepthwiseConv3x3
         fixed (byte* pin = input, pout = output)
         fixed (short* w16 = w.W16)
         fixed (int* w32 = w.W32)
+        fixed (short* wPairs = w.W16Pairs)
         {
             int C = g.Channels, cp = w.PaddedChannels;
             byte** taps = stackalloc byte*[9];
@@ -113,7 +139,7 @@ public abstract unsafe class DepthwiseConv3x3
                     for (int c0 = 0; c0 < C; c0 += CB)
                     {
                         int count = Math.Min(CB, C - c0);
-                        int done = Accumulate(taps, tapIdx, nt, c0, count, izp, s8, w16, w32, acc);
+                        int done = Accumulate(taps, tapIdx, nt, c0, count, izp, s8, w16, w32, wPairs, acc);
                         ScalarAccumulate(taps, tapIdx, nt, c0, done, count, izp, s8, w32, acc);
                         Requantizer.Row(Isa, acc, count, c0, 0, w.Requant, dst + c0);
                     }
@@ -122,7 +148,7 @@ public abstract unsafe class DepthwiseConv3x3
     }
 
     /// <summary>Vector part: writes acc[0..returned) for channels c0.. and returns how many it did (a multiple of its width).</summary>
-    private protected abstract int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, int* acc);
+    private protected abstract int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, short* wPairs, int* acc);
 
     private static void ScalarAccumulate(byte** taps, int* tapIdx, int nt, int c0, int from, int count, int izp, bool s8, int* w32, int* acc)
     {
@@ -158,7 +184,7 @@ public abstract unsafe class DepthwiseConv3x3
 public sealed unsafe class ReferenceDepthwiseConv3x3 : DepthwiseConv3x3
 {
     public override KernelIsa Isa => KernelIsa.Reference;
-    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, int* acc) => 0;
+    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, short* wPairs, int* acc) => 0;
 }
 
 /// <summary>Vector128: 4 channels per step, widened to int32.</summary>
@@ -166,7 +192,7 @@ public sealed unsafe class PortableDepthwiseConv3x3 : DepthwiseConv3x3
 {
     public override KernelIsa Isa => KernelIsa.Portable;
 
-    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, int* acc)
+    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, short* wPairs, int* acc)
     {
         var vz = Vector128.Create(izp);
         int c = 0;
@@ -190,13 +216,64 @@ public sealed unsafe class Avx2DepthwiseConv3x3 : DepthwiseConv3x3
 {
     public override KernelIsa Isa => KernelIsa.Avx2;
 
-    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, int* acc)
-        => s8 ? Run<Avx2S8Load>(taps, tapIdx, nt, c0, count, izp, w32, acc) : Run<Avx2U8Load>(taps, tapIdx, nt, c0, count, izp, w32, acc);
+    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, short* wPairs, int* acc)
+    {
+        // Interior pixels (all 9 taps, in weight order): int16 pairs of taps through vpmaddwd on pre-interleaved weights.
+        int done = 0;
+        if (nt == 9)
+        {
+            int cp = tapIdx[1]; // tap (0,1) starts one padded channel row in
+            done = s8 ? Pairs<Avx2S8Load16>(taps, c0, count, izp, wPairs, cp, acc) : Pairs<Avx2U8Load16>(taps, c0, count, izp, wPairs, cp, acc);
+        }
+        if (done == count) return done;
+        return s8 ? Run<Avx2S8Load>(taps, tapIdx, nt, c0, count, izp, w32, acc, done) : Run<Avx2U8Load>(taps, tapIdx, nt, c0, count, izp, w32, acc, done);
+    }
 
-    private static int Run<TLoad>(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, int* w32, int* acc) where TLoad : struct, IAvx2Load8
+    /// <summary>
+    /// 16 channels per step: (x - in_zp) as int16 (|.| &lt;= 255) for taps 2p and 2p+1 interleaved, times the (w - w_zp) pairs
+    /// with vpmaddwd (each int32 lane = two products of at most 255*255, exact). Lanes come out as channels
+    /// [0..3, 8..11] and [4..7, 12..15] and are put back in order at the store.
+    /// </summary>
+    private static int Pairs<TLoad>(byte** taps, int c0, int count, int izp, short* wPairs, int cp, int* acc) where TLoad : struct, IAvx2Load16
+    {
+        var vz = Vector256.Create((short)izp);
+        byte* t0 = taps[0] + c0, t1 = taps[1] + c0, t2 = taps[2] + c0, t3 = taps[3] + c0, t4 = taps[4] + c0,
+              t5 = taps[5] + c0, t6 = taps[6] + c0, t7 = taps[7] + c0, t8 = taps[8] + c0;
+        short* wp = wPairs + 2 * c0;
+        long ps = 2L * cp; // shorts per tap pair
+        int c = 0;
+        for (; c + 16 <= count; c += 16)
+        {
+            short* w = wp + 2 * c;
+            Vector256<int> lo, hi;
+            var a = Avx2.Subtract(TLoad.Load(t0 + c), vz);
+            var b = Avx2.Subtract(TLoad.Load(t1 + c), vz);
+            lo = Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(a, b), Avx.LoadVector256(w));
+            hi = Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(a, b), Avx.LoadVector256(w + 16));
+            a = Avx2.Subtract(TLoad.Load(t2 + c), vz);
+            b = Avx2.Subtract(TLoad.Load(t3 + c), vz);
+            lo = Avx2.Add(lo, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(a, b), Avx.LoadVector256(w + ps)));
+            hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(a, b), Avx.LoadVector256(w + ps + 16)));
+            a = Avx2.Subtract(TLoad.Load(t4 + c), vz);
+            b = Avx2.Subtract(TLoad.Load(t5 + c), vz);
+            lo = Avx2.Add(lo, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(a, b), Avx.LoadVector256(w + 2 * ps)));
+            hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(a, b), Avx.LoadVector256(w + 2 * ps + 16)));
+            a = Avx2.Subtract(TLoad.Load(t6 + c), vz);
+            b = Avx2.Subtract(TLoad.Load(t7 + c), vz);
+            lo = Avx2.Add(lo, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(a, b), Avx.LoadVector256(w + 3 * ps)));
+            hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(a, b), Avx.LoadVector256(w + 3 * ps + 16)));
+            a = Avx2.Subtract(TLoad.Load(t8 + c), vz);
+            lo = Avx2.Add(lo, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(a, Vector256<short>.Zero), Avx.LoadVector256(w + 4 * ps)));
+            hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(a, Vector256<short>.Zero), Avx.LoadVector256(w + 4 * ps + 16)));
+            Avx2.Permute2x128(lo, hi, 0x20).Store(acc + c);
+            Avx2.Permute2x128(lo, hi, 0x31).Store(acc + c + 8);
+        }
+        return c;
+    }
+
+    private static int Run<TLoad>(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, int* w32, int* acc, int c) where TLoad : struct, IAvx2Load8
     {
         var vz = Vector256.Create(izp);
-        int c = 0;
         for (; c + 16 <= count; c += 16)
         {
             Vector256<int> s0 = default, s1 = default;
@@ -224,13 +301,16 @@ public sealed unsafe class Avx2DepthwiseConv3x3 : DepthwiseConv3x3
 internal unsafe interface IAvx2Load8 { static abstract Vector256<int> Load(byte* p); }
 internal unsafe struct Avx2U8Load : IAvx2Load8 { public static Vector256<int> Load(byte* p) => Avx2.ConvertToVector256Int32(p); }
 internal unsafe struct Avx2S8Load : IAvx2Load8 { public static Vector256<int> Load(byte* p) => Avx2.ConvertToVector256Int32((sbyte*)p); }
+internal unsafe interface IAvx2Load16 { static abstract Vector256<short> Load(byte* p); }
+internal unsafe struct Avx2U8Load16 : IAvx2Load16 { public static Vector256<short> Load(byte* p) => Avx2.ConvertToVector256Int16(p); }
+internal unsafe struct Avx2S8Load16 : IAvx2Load16 { public static Vector256<short> Load(byte* p) => Avx2.ConvertToVector256Int16((sbyte*)p); }
 
 /// <summary>ARM64 AdvSimd: 16 channels per step, USUBL/SSUBL to int16 then SMLAL/SMLAL2 with int16 weights.</summary>
 public sealed unsafe class AdvSimdDepthwiseConv3x3 : DepthwiseConv3x3
 {
     public override KernelIsa Isa => KernelIsa.AdvSimd;
 
-    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, int* acc)
+    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, short* wPairs, int* acc)
     {
         var zb = Vector128.Create((byte)izp);
         int c = 0;

@@ -8,8 +8,10 @@ namespace EdgeRuntime.Kernels.Gemm;
 /// </summary>
 public sealed class PackedGemmWeights
 {
-    internal PackedGemmWeights(KernelIsa isa, QuantParams q, int n, int k, int nr, int kp, byte[] data, RequantTable requant, int[] rawBias)
+    internal PackedGemmWeights(KernelIsa isa, QuantParams q, int n, int k, int nr, int kp, byte[] data, RequantTable requant, int[] rawBias, string kernel, bool vnni = false)
     {
+        Kernel = kernel;
+        Vnni = vnni;
         Isa = isa;
         Quant = q;
         N = n;
@@ -22,6 +24,8 @@ public sealed class PackedGemmWeights
     }
 
     public KernelIsa Isa { get; }
+    /// <summary>The micro-kernel these weights were packed for (e.g. "gemm-avx2-vnni").</summary>
+    public string Kernel { get; }
     public QuantParams Quant { get; }
     public QuantType Type => Quant.Type;
     /// <summary>Output channels.</summary>
@@ -31,6 +35,8 @@ public sealed class PackedGemmWeights
     /// <summary>Bytes this packing holds (weights, folded bias and requantization tables).</summary>
     public long Bytes => Data.Length + Requant.Bytes + RawBias.Length * 4L;
 
+    /// <summary>Laid out for vpdpbusd (u8 x s8): see <see cref="FoldedQuantizedGemm"/>.</summary>
+    internal bool Vnni { get; }
     internal int Nr { get; }
     internal int Kp { get; }
     internal byte[] Data { get; }
@@ -46,6 +52,9 @@ public sealed class PackedGemmWeights
 public abstract class QuantizedGemm
 {
     public abstract KernelIsa Isa { get; }
+
+    /// <summary>The micro-kernel this instance runs ("gemm-" + variant, plus e.g. "-vnni" for an ISA extension).</summary>
+    public virtual string KernelName => "gemm-" + KernelDispatcher.Name(Isa);
 
     /// <summary>Packs weights [N, K] and bias [N] (empty span: no bias) for this variant. Call once at plan time.</summary>
     public abstract PackedGemmWeights Pack(QuantParams q, int n, int k, ReadOnlySpan<byte> weights, ReadOnlySpan<int> bias);
@@ -106,7 +115,7 @@ public sealed class ReferenceQuantizedGemm : QuantizedGemm
     {
         CheckShape(q, n, k, weights);
         int[] b = BiasOrZeros(bias, n);
-        return new PackedGemmWeights(Isa, q, n, k, 1, k, weights.ToArray(), new RequantTable(q, n, b), b);
+        return new PackedGemmWeights(Isa, q, n, k, 1, k, weights.ToArray(), new RequantTable(q, n, b), b, KernelName);
     }
 
     protected override void RunCore(PackedGemmWeights w, int m, ReadOnlySpan<byte> a, int aStride, Span<byte> c, int cStride)
