@@ -15,11 +15,22 @@ echo "$out" | grep -q -- "-- cortex-a72: PASS" || { echo "FAIL: cortex-a72 run";
 echo "$out" | grep -q -- "-- cortex-a76: PASS" || { echo "FAIL: cortex-a76 run"; failed=$((failed + 1)); }
 
 # The daemon itself on arm64: synthetic frames, embedded broker on a free port, two frames, clean exit.
+# .NET's networking loads OpenSSL at start-up; a Pi has libssl3, the cross sysroot does not. Installing
+# libssl3:arm64 through multiarch would also install libc6:arm64 beside the cross libc and hang the emulated
+# process, so the arm64 libssl3 package is only unpacked into a private folder for qemu.
+ssl=artifacts/qemu-libs
+if [ ! -e "$ssl/usr/lib/aarch64-linux-gnu/libssl.so.3" ]; then
+  mkdir -p "$ssl" && tmp=$(mktemp -d) && chmod 777 "$tmp"
+  dpkg --add-architecture arm64 && apt-get update -qq >/dev/null 2>&1
+  (cd "$tmp" && apt-get download -qq libssl3:arm64 >/dev/null 2>&1)
+  dpkg --remove-architecture arm64 || true
+  dpkg-deb -x "$tmp"/libssl3_*_arm64.deb "$ssl" && rm -rf "$tmp"
+fi
 port=$((20000 + RANDOM % 20000))
 log=artifacts/test-logs/qemu-daemon.log
-if timeout 600 qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu cortex-a76 "$bin" run \
+if timeout 600 qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH="$(pwd)/$ssl/usr/lib/aarch64-linux-gnu" -cpu cortex-a76 "$bin" run \
      --source "synthetic:?width=160&height=120&fps=0&frames=2" \
-     --model "$shared/models/coral/deeplabv3_mnv2_dm05_pascal_quant.tflite" --mqtt-port "$port" > "$log" 2>&1 \
+     --model "$shared/models/coral/deeplabv3_mnv2_dm05_pascal_quant.tflite" --Mqtt:EmbeddedBrokerPort="$port" > "$log" 2>&1 \
    && grep -q "2 frames processed" "$log" && grep -q "published 'stopped'" "$log"; then
   echo "PASS: arm64 AOT daemon under qemu (synthetic source, embedded broker)"; passed=$((passed + 1))
 else
