@@ -122,15 +122,25 @@ public sealed class InputPreprocessor
         return r;
     }
 
-    private void ProcessFloat(RgbImage image, Span<float> t, ImageRegion r, bool direct)
+    private void ProcessFloat(RgbImage image, Span<float> t, ImageRegion r, bool direct) =>
+        Fill(image, t, r, direct, new FloatPixels(_floatLut), _floatPad);
+
+    private void ProcessQuantized(RgbImage image, Span<byte> t, ImageRegion r, bool direct) =>
+        Fill(image, t, r, direct, new QuantizedPixels(_quantLut), _quantPad);
+
+    /// <summary>
+    /// The canvas, row by row: padding outside the region, the image (copied or bilinearly resized) inside it.
+    /// One loop for every element type; <typeparamref name="TPixels"/> says how a source pixel becomes a value.
+    /// </summary>
+    private void Fill<T, TPixels>(RgbImage image, Span<T> t, ImageRegion r, bool direct, TPixels pixels, T pad)
+        where T : unmanaged
+        where TPixels : struct, IPixelMapping<T>
     {
         int cw = Spec.Width, ch = Spec.Height, rowLen = cw * 3;
         ReadOnlySpan<byte> src = image.Pixels;
-        ReadOnlySpan<float> lut = _floatLut;
-        float pad = _floatPad;
         for (int y = 0; y < ch; y++)
         {
-            Span<float> row = t.Slice(y * rowLen, rowLen);
+            Span<T> row = t.Slice(y * rowLen, rowLen);
             if (y < r.Y || y >= r.Y + r.Height)
             {
                 row.Fill(pad);
@@ -138,12 +148,12 @@ public sealed class InputPreprocessor
             }
             row[..(r.X * 3)].Fill(pad);
             row[((r.X + r.Width) * 3)..].Fill(pad);
-            Span<float> dst = row.Slice(r.X * 3, r.Width * 3);
+            Span<T> dst = row.Slice(r.X * 3, r.Width * 3);
             int ry = y - r.Y;
             if (direct)
             {
                 ReadOnlySpan<byte> s = src.Slice(ry * image.Width * 3, r.Width * 3);
-                for (int i = 0; i < s.Length; i++) dst[i] = lut[s[i]];
+                for (int i = 0; i < s.Length; i++) dst[i] = pixels.Map(s[i]);
                 continue;
             }
             int sw3 = image.Width * 3;
@@ -154,54 +164,40 @@ public sealed class InputPreprocessor
                 int a = _x0[x], b = _x1[x];
                 float fx = _fx[x];
                 for (int c = 0; c < 3; c++)
-                {
-                    float tl = lut[top[a + c]], tr = lut[top[b + c]], bl = lut[bottom[a + c]], br = lut[bottom[b + c]];
-                    float tv = tl + (tr - tl) * fx, bv = bl + (br - bl) * fx;
-                    dst[x * 3 + c] = tv + (bv - tv) * fy;
-                }
+                    dst[x * 3 + c] = pixels.Bilinear(top[a + c], top[b + c], bottom[a + c], bottom[b + c], fx, fy);
             }
         }
     }
 
-    private void ProcessQuantized(RgbImage image, Span<byte> t, ImageRegion r, bool direct)
+    private interface IPixelMapping<T>
     {
-        int cw = Spec.Width, ch = Spec.Height, rowLen = cw * 3;
-        ReadOnlySpan<byte> src = image.Pixels;
-        ReadOnlySpan<byte> lut = _quantLut;
-        byte pad = _quantPad;
-        for (int y = 0; y < ch; y++)
+        T Map(byte pixel);
+        T Bilinear(byte tl, byte tr, byte bl, byte br, float fx, float fy);
+    }
+
+    /// <summary>Float inputs interpolate the normalised values.</summary>
+    private readonly struct FloatPixels(float[] lut) : IPixelMapping<float>
+    {
+        public float Map(byte pixel) => lut[pixel];
+
+        public float Bilinear(byte tl, byte tr, byte bl, byte br, float fx, float fy)
         {
-            Span<byte> row = t.Slice(y * rowLen, rowLen);
-            if (y < r.Y || y >= r.Y + r.Height)
-            {
-                row.Fill(pad);
-                continue;
-            }
-            row[..(r.X * 3)].Fill(pad);
-            row[((r.X + r.Width) * 3)..].Fill(pad);
-            Span<byte> dst = row.Slice(r.X * 3, r.Width * 3);
-            int ry = y - r.Y;
-            if (direct)
-            {
-                ReadOnlySpan<byte> s = src.Slice(ry * image.Width * 3, r.Width * 3);
-                for (int i = 0; i < s.Length; i++) dst[i] = lut[s[i]];
-                continue;
-            }
-            int sw3 = image.Width * 3;
-            ReadOnlySpan<byte> top = src.Slice(_y0[ry] * sw3, sw3), bottom = src.Slice(_y1[ry] * sw3, sw3);
-            float fy = _fy[ry];
-            for (int x = 0; x < r.Width; x++)
-            {
-                int a = _x0[x], b = _x1[x];
-                float fx = _fx[x];
-                for (int c = 0; c < 3; c++)
-                {
-                    float tl = top[a + c], tr = top[b + c], bl = bottom[a + c], br = bottom[b + c];
-                    float tv = tl + (tr - tl) * fx, bv = bl + (br - bl) * fx;
-                    int p = (int)(tv + (bv - tv) * fy + 0.5f);
-                    dst[x * 3 + c] = lut[Math.Clamp(p, 0, 255)];
-                }
-            }
+            float a = lut[tl], b = lut[tr], c = lut[bl], d = lut[br];
+            float tv = a + (b - a) * fx, bv = c + (d - c) * fx;
+            return tv + (bv - tv) * fy;
+        }
+    }
+
+    /// <summary>Quantized inputs interpolate pixels, round to a whole pixel, then quantize through the table.</summary>
+    private readonly struct QuantizedPixels(byte[] lut) : IPixelMapping<byte>
+    {
+        public byte Map(byte pixel) => lut[pixel];
+
+        public byte Bilinear(byte tl, byte tr, byte bl, byte br, float fx, float fy)
+        {
+            float tv = tl + (tr - (float)tl) * fx, bv = bl + (br - (float)bl) * fx;
+            int p = (int)(tv + (bv - tv) * fy + 0.5f);
+            return lut[Math.Clamp(p, 0, 255)];
         }
     }
 
