@@ -142,4 +142,46 @@ internal static class ConvOpSupport
         if (s.Length != 4 || s[0] != n || s[1] != h || s[2] != w || s[3] != c)
             throw new ModelFormatException($"{node}: output {output} should have shape [{n},{h},{w},{c}]");
     }
+
+    /// <summary>
+    /// The operands every convolution shares: input, filter, optional bias, output, all rank 4, input and output of one
+    /// supported type and a filter of the same type (hybrid float/int8 filters are dequantized before Prepare).
+    /// </summary>
+    public static (TensorInfo Input, TensorInfo Filter, TensorInfo? Bias, int BiasIndex, TensorInfo Output, TensorType Type) Operands(
+        OperatorNode node, ModelGraph graph, string kind)
+    {
+        if (node.Inputs.Length is not (2 or 3)) throw new ModelFormatException($"{node}: expected 2 or 3 inputs, got {node.Inputs.Length}");
+        if (node.Outputs.Length != 1) throw new ModelFormatException($"{node}: expected 1 output, got {node.Outputs.Length}");
+
+        TensorInfo input = Tensor(node, graph, node.Inputs[0], "input");
+        TensorInfo filter = Tensor(node, graph, node.Inputs[1], "filter");
+        int biasIndex = node.Inputs.Length == 3 ? node.Inputs[2] : -1;
+        TensorInfo? bias = biasIndex < 0 ? null : Tensor(node, graph, biasIndex, "bias");
+        TensorInfo output = Tensor(node, graph, node.Outputs[0], "output");
+
+        TensorType type = input.Type;
+        if (type is not (TensorType.Float32 or TensorType.UInt8 or TensorType.Int8))
+            throw new UnsupportedOperatorException(node, $"input type {type} is not supported (FLOAT32, UINT8, INT8)");
+        if (output.Type != type) throw new ModelFormatException($"{node}: output {output} type {output.Type} differs from input type {type}");
+        if (filter.Type != type)
+        {
+            if (type == TensorType.Float32 && filter.Type.IsQuantized8())
+                throw new UnsupportedOperatorException(node, $"hybrid {kind} (float input, {filter.Type} filter) is not supported");
+            throw new UnsupportedOperatorException(node, $"filter type {filter.Type} with input type {type} is not supported");
+        }
+        CheckRank(node, input, 4, "input");
+        CheckRank(node, filter, 4, "filter");
+        CheckRank(node, output, 4, "output");
+        return (input, filter, bias, biasIndex, output, type);
+    }
+
+    /// <summary>Strides and dilations positive, activation one a quantized kernel can clamp to.</summary>
+    public static void CheckGeometry(OperatorNode node, int strideH, int strideW, int dilationH, int dilationW, FusedActivation activation)
+    {
+        CheckPositive(node, "stride_h", strideH);
+        CheckPositive(node, "stride_w", strideW);
+        CheckPositive(node, "dilation_h", dilationH);
+        CheckPositive(node, "dilation_w", dilationW);
+        CheckActivation(node, activation);
+    }
 }

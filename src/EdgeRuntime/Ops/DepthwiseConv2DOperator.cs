@@ -29,34 +29,8 @@ public sealed class DepthwiseConv2DOperator : IOperatorKernel
         if (node.Op != BuiltinOperator.DepthwiseConv2D) throw new ArgumentException($"{node} is not DEPTHWISE_CONV_2D", nameof(node));
         ConvOpSupport.CheckVersion(node, 3);
         DepthwiseConv2DOptions o = ConvOpSupport.Options<DepthwiseConv2DOptions>(node);
-        if (node.Inputs.Length is not (2 or 3)) throw new ModelFormatException($"{node}: expected 2 or 3 inputs, got {node.Inputs.Length}");
-        if (node.Outputs.Length != 1) throw new ModelFormatException($"{node}: expected 1 output, got {node.Outputs.Length}");
-
-        TensorInfo input = ConvOpSupport.Tensor(node, graph, node.Inputs[0], "input");
-        TensorInfo filter = ConvOpSupport.Tensor(node, graph, node.Inputs[1], "filter");
-        int biasIndex = node.Inputs.Length == 3 ? node.Inputs[2] : -1;
-        TensorInfo? bias = biasIndex < 0 ? null : ConvOpSupport.Tensor(node, graph, biasIndex, "bias");
-        TensorInfo output = ConvOpSupport.Tensor(node, graph, node.Outputs[0], "output");
-
-        TensorType type = input.Type;
-        if (type is not (TensorType.Float32 or TensorType.UInt8 or TensorType.Int8))
-            throw new UnsupportedOperatorException(node, $"input type {type} is not supported (FLOAT32, UINT8, INT8)");
-        if (output.Type != type) throw new ModelFormatException($"{node}: output {output} type {output.Type} differs from input type {type}");
-        if (filter.Type != type)
-        {
-            if (type == TensorType.Float32 && filter.Type.IsQuantized8())
-                throw new UnsupportedOperatorException(node, $"hybrid depthwise conv (float input, {filter.Type} filter) is not supported");
-            throw new UnsupportedOperatorException(node, $"filter type {filter.Type} with input type {type} is not supported");
-        }
-
-        ConvOpSupport.CheckRank(node, input, 4, "input");
-        ConvOpSupport.CheckRank(node, filter, 4, "filter");
-        ConvOpSupport.CheckRank(node, output, 4, "output");
-        ConvOpSupport.CheckPositive(node, "stride_h", o.StrideH);
-        ConvOpSupport.CheckPositive(node, "stride_w", o.StrideW);
-        ConvOpSupport.CheckPositive(node, "dilation_h", o.DilationH);
-        ConvOpSupport.CheckPositive(node, "dilation_w", o.DilationW);
-        ConvOpSupport.CheckActivation(node, o.Activation);
+        var (input, filter, bias, biasIndex, output, type) = ConvOpSupport.Operands(node, graph, "depthwise conv");
+        ConvOpSupport.CheckGeometry(node, o.StrideH, o.StrideW, o.DilationH, o.DilationW, o.Activation);
 
         Shape4 inShape = Shape4.From(input.Shape), fShape = Shape4.From(filter.Shape);
         if (fShape.N != 1) throw new ModelFormatException($"{node}: depthwise filter {filter} must have shape [1, H, W, C]");
