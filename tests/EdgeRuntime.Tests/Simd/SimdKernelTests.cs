@@ -77,6 +77,32 @@ public class SimdKernelTests
         AssertNoFailure(rng => KernelConformance.CheckDepthwise(isa, KernelConformance.RandomDepthwiseCase(rng)), 12);
     }
 
+    /// <summary>Channel counts that are multiples of 16 (the interior-row fast path), incl. one crossing the 256 block.</summary>
+    [Theory]
+    [MemberData(nameof(SupportedFastVariants))]
+    public void DepthwiseInteriorRowsAreBitExact(string variant)
+    {
+        var isa = KernelDispatcher.Parse(variant);
+        var rng = new Random(1234);
+        foreach (int c in new[] { 16, 32, 48, 272 })
+            foreach (int stride in new[] { 1, 2 })
+                foreach (int dilation in new[] { 1, 2 })
+                    foreach (var type in new[] { QuantType.UInt8, QuantType.Int8 })
+                    {
+                        int h = rng.Next(5, 12), w = rng.Next(5, 12);
+                        var g = rng.Next(2) == 0
+                            ? DepthwiseGeometry.Create(h, w, c, stride, dilation, samePadding: true)
+                            : DepthwiseGeometry.Create(h, w, c, stride, dilation, samePadding: false);
+                        var input = new byte[h * w * c]; rng.NextBytes(input);
+                        var wts = new byte[9 * c]; rng.NextBytes(wts);
+                        var bias = new int[c];
+                        for (int i = 0; i < c; i++) bias[i] = rng.Next(-5000, 5000);
+                        var t = new DepthwiseCase(KernelConformance.RandomQuant(rng, type, c), g, input, wts, bias);
+                        string? f = KernelConformance.CheckDepthwise(isa, t);
+                        Assert.True(f is null, $"c={c} stride={stride} dilation={dilation} {type} {g}: {f}");
+                    }
+    }
+
     [Theory]
     [MemberData(nameof(SupportedFastVariants))]
     public void RequantizationIsBitExactWithFixedPoint(string variant)

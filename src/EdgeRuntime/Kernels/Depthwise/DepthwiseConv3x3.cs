@@ -55,7 +55,7 @@ public sealed class PackedDepthwiseWeights
 /// </summary>
 public abstract unsafe class DepthwiseConv3x3
 {
-    private const int CB = 256; // channels per accumulator block (bounds stack use)
+    private protected const int CB = 256; // channels per accumulator block (bounds stack use)
 
     public abstract KernelIsa Isa { get; }
 
@@ -118,9 +118,45 @@ public abstract unsafe class DepthwiseConv3x3
             int* acc = stackalloc int[CB];
             int izp = w.Quant.InputZeroPoint;
             bool s8 = w.Quant.Type == QuantType.Int8;
+            // Interior pixels (all 9 taps inside the image): tap pointers are base + a fixed offset per tap, so the
+            // per-pixel bounds loop is skipped and the pointers advance by stride * C along x.
+            long* tapOff = stackalloc long[9];
+            int* fullIdx = stackalloc int[9];
+            for (int t = 0; t < 9; t++)
+            {
+                tapOff[t] = ((long)(t / 3) * g.DilationH * g.InputWidth + (t % 3) * g.DilationW) * C;
+                fullIdx[t] = t * cp;
+            }
+            int xa = (g.PadLeft + g.StrideW - 1) / g.StrideW;
+            int xNum = g.InputWidth - 1 - 2 * g.DilationW + g.PadLeft;
+            int xb = xNum < 0 ? 0 : Math.Min(g.OutputWidth, xNum / g.StrideW + 1);
+            long xStep = (long)g.StrideW * C;
             for (int oy = rowStart; oy < rowStart + rowCount; oy++)
+            {
+                int iy0 = oy * g.StrideH - g.PadTop;
+                bool rowFull = iy0 >= 0 && iy0 + 2 * g.DilationH < g.InputHeight;
+                int rxa = rowFull ? xa : g.OutputWidth, rxb = rowFull ? xb : g.OutputWidth;
+                if (rxb <= rxa) { rxa = g.OutputWidth; rxb = g.OutputWidth; }
+                if (rxa < rxb)
+                {
+                    byte* basePtr = pin + ((long)iy0 * g.InputWidth + (long)rxa * g.StrideW - g.PadLeft) * C;
+                    byte* dst = pout + ((long)oy * g.OutputWidth + rxa) * C;
+                    if (InteriorRow(basePtr, tapOff, xStep, rxb - rxa, dst, C, cp, izp, s8, wPairs, taps, acc, w.Requant)) { }
+                    else for (int ox = rxa; ox < rxb; ox++, basePtr += xStep, dst += C)
+                    {
+                        for (int t = 0; t < 9; t++) taps[t] = basePtr + tapOff[t];
+                        for (int c0 = 0; c0 < C; c0 += CB)
+                        {
+                            int count = Math.Min(CB, C - c0);
+                            int done = Accumulate(taps, fullIdx, 9, c0, count, izp, s8, w16, w32, wPairs, acc);
+                            if (done < count) ScalarAccumulate(taps, fullIdx, 9, c0, done, count, izp, s8, w32, acc);
+                            Requantizer.Row(Isa, acc, count, c0, 0, w.Requant, dst + c0);
+                        }
+                    }
+                }
                 for (int ox = 0; ox < g.OutputWidth; ox++)
                 {
+                    if (ox == rxa) { ox = rxb - 1; continue; }
                     int nt = 0;
                     for (int ky = 0; ky < 3; ky++)
                     {
@@ -144,8 +180,15 @@ public abstract unsafe class DepthwiseConv3x3
                         Requantizer.Row(Isa, acc, count, c0, 0, w.Requant, dst + c0);
                     }
                 }
+            }
         }
     }
+
+    /// <summary>
+    /// Optional fast path for <paramref name="n"/> interior pixels of one output row (all 9 taps inside the image); the
+    /// taps of pixel i are basePtr + i * xStep + tapOff[t]. Returns false if this variant has none for these channels.
+    /// </summary>
+    private protected virtual bool InteriorRow(byte* basePtr, long* tapOff, long xStep, int n, byte* dst, int C, int cp, int izp, bool s8, short* wPairs, byte** taps, int* acc, RequantTable rq) => false;
 
     /// <summary>Vector part: writes acc[0..returned) for channels c0.. and returns how many it did (a multiple of its width).</summary>
     private protected abstract int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, short* wPairs, int* acc);
@@ -227,6 +270,28 @@ public sealed unsafe class Avx2DepthwiseConv3x3 : DepthwiseConv3x3
         }
         if (done == count) return done;
         return s8 ? Run<Avx2S8Load>(taps, tapIdx, nt, c0, count, izp, w32, acc, done) : Run<Avx2U8Load>(taps, tapIdx, nt, c0, count, izp, w32, acc, done);
+    }
+
+    private protected override bool InteriorRow(byte* basePtr, long* tapOff, long xStep, int n, byte* dst, int C, int cp, int izp, bool s8, short* wPairs, byte** taps, int* acc, RequantTable rq)
+    {
+        if (C % 16 != 0) return false;
+        if (s8) InteriorRow<Avx2S8Load16>(basePtr, tapOff, xStep, n, dst, C, cp, izp, wPairs, taps, acc, rq);
+        else InteriorRow<Avx2U8Load16>(basePtr, tapOff, xStep, n, dst, C, cp, izp, wPairs, taps, acc, rq);
+        return true;
+    }
+
+    private static void InteriorRow<TLoad>(byte* basePtr, long* tapOff, long xStep, int n, byte* dst, int C, int cp, int izp, short* wPairs, byte** taps, int* acc, RequantTable rq) where TLoad : struct, IAvx2Load16
+    {
+        for (int i = 0; i < n; i++, basePtr += xStep, dst += C)
+        {
+            for (int t = 0; t < 9; t++) taps[t] = basePtr + tapOff[t];
+            for (int c0 = 0; c0 < C; c0 += CB)
+            {
+                int count = Math.Min(CB, C - c0);
+                Pairs<TLoad>(taps, c0, count, izp, wPairs, cp, acc);
+                Requantizer.RowAvx2(acc, count, c0, 0, rq, dst + c0);
+            }
+        }
     }
 
     /// <summary>
