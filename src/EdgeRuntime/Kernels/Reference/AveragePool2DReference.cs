@@ -23,40 +23,20 @@ public static class AveragePool2DReference
     private const int Tranche = 512;
 
     public static void UInt8(PoolGeometry g, int activationMin, int activationMax,
-        Shape4 inputShape, ReadOnlySpan<byte> input, Shape4 outputShape, Span<byte> output)
-    {
-        CheckShapes(g, inputShape, input.Length, outputShape, output.Length);
-        int depth = inputShape.C;
-        Span<int> acc = stackalloc int[Math.Min(Tranche, depth)];
-        for (int b = 0; b < outputShape.N; b++)
-        for (int oy = 0; oy < outputShape.H; oy++)
-        for (int ox = 0; ox < outputShape.W; ox++)
-        {
-            Window(g, inputShape, oy, ox, out int fy0, out int fy1, out int fx0, out int fx1, out int inY0, out int inX0);
-            int count = (fy1 - fy0) * (fx1 - fx0);
-            for (int c0 = 0; c0 < depth; c0 += acc.Length)
-            {
-                int n = Math.Min(acc.Length, depth - c0);
-                Span<int> a = acc[..n];
-                a.Clear();
-                for (int fy = fy0; fy < fy1; fy++)
-                for (int fx = fx0; fx < fx1; fx++)
-                {
-                    ReadOnlySpan<byte> x = input.Slice(inputShape.Offset(b, inY0 + fy, inX0 + fx, c0), n);
-                    for (int k = 0; k < n; k++) a[k] += x[k];
-                }
-                Span<byte> o = output.Slice(outputShape.Offset(b, oy, ox, c0), n);
-                for (int k = 0; k < n; k++)
-                {
-                    int v = (a[k] + count / 2) / count;
-                    o[k] = (byte)Math.Clamp(v, activationMin, activationMax);
-                }
-            }
-        }
-    }
+        Shape4 inputShape, ReadOnlySpan<byte> input, Shape4 outputShape, Span<byte> output) =>
+        Quantized(g, activationMin, activationMax, inputShape, input, outputShape, output);
 
     public static void Int8(PoolGeometry g, int activationMin, int activationMax,
-        Shape4 inputShape, ReadOnlySpan<sbyte> input, Shape4 outputShape, Span<sbyte> output)
+        Shape4 inputShape, ReadOnlySpan<sbyte> input, Shape4 outputShape, Span<sbyte> output) =>
+        Quantized(g, activationMin, activationMax, inputShape, input, outputShape, output);
+
+    /// <summary>
+    /// One loop for both 8-bit types. The int8 sign-aware rounding is also uint8's: with uint8 the sum is never
+    /// negative, and for a zero sum (0 - count/2) / count truncates to 0, as (0 + count/2) / count does.
+    /// </summary>
+    private static void Quantized<T>(PoolGeometry g, int activationMin, int activationMax,
+        Shape4 inputShape, ReadOnlySpan<T> input, Shape4 outputShape, Span<T> output)
+        where T : unmanaged, System.Numerics.IBinaryInteger<T>
     {
         CheckShapes(g, inputShape, input.Length, outputShape, output.Length);
         int depth = inputShape.C;
@@ -75,15 +55,15 @@ public static class AveragePool2DReference
                 for (int fy = fy0; fy < fy1; fy++)
                 for (int fx = fx0; fx < fx1; fx++)
                 {
-                    ReadOnlySpan<sbyte> x = input.Slice(inputShape.Offset(b, inY0 + fy, inX0 + fx, c0), n);
-                    for (int k = 0; k < n; k++) a[k] += x[k];
+                    ReadOnlySpan<T> x = input.Slice(inputShape.Offset(b, inY0 + fy, inX0 + fx, c0), n);
+                    for (int k = 0; k < n; k++) a[k] += int.CreateTruncating(x[k]);
                 }
-                Span<sbyte> o = output.Slice(outputShape.Offset(b, oy, ox, c0), n);
+                Span<T> o = output.Slice(outputShape.Offset(b, oy, ox, c0), n);
                 for (int k = 0; k < n; k++)
                 {
-                    int s = a[k];
-                    int v = s > 0 ? (s + count / 2) / count : (s - count / 2) / count;
-                    o[k] = (sbyte)Math.Clamp(v, activationMin, activationMax);
+                    int sum = a[k];
+                    int v = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+                    o[k] = T.CreateTruncating(Math.Clamp(v, activationMin, activationMax));
                 }
             }
         }
