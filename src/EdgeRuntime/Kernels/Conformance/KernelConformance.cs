@@ -96,7 +96,40 @@ public static class KernelConformance
         int aStride = k + (rng.Next(3) == 0 ? rng.Next(1, 9) : 0);
         int cStride = n + (rng.Next(3) == 0 ? rng.Next(1, 9) : 0);
         var q = RandomQuant(rng, type, n);
-        return new GemmCase(q, m, n, k, RandomBytes(rng, (m - 1) * aStride + k), aStride, RandomBytes(rng, n * k), RandomBias(rng, n), cStride);
+        byte[] w = rng.Next(3) == 0 ? CenteredWeights(rng, q, n * k) : RandomBytes(rng, n * k);
+        if (rng.Next(3) == 0) q = WithWindowedRequant(rng, q);
+        return new GemmCase(q, m, n, k, RandomBytes(rng, (m - 1) * aStride + k), aStride, w, RandomBias(rng, n), cStride);
+    }
+
+    /// <summary>Weights with every w - w_zp inside int8, as trained weights usually are (the VNNI packing stores them centered).</summary>
+    private static byte[] CenteredWeights(Random rng, QuantParams q, int count)
+    {
+        var w = new byte[count];
+        for (int i = 0; i < count; i++) w[i] = (byte)Math.Clamp(q.FilterZeroPoint + rng.Next(-128, 128), q.TypeMin, q.TypeMax);
+        return w;
+    }
+
+    /// <summary>
+    /// Requantization of the kind MobileNet's expansion layers have (double rounding, multiplier in [2^30, 2^31),
+    /// right shift 1..7, a wide clamp), for which <see cref="WindowedRequant"/> usually applies.
+    /// </summary>
+    public static QuantParams WithWindowedRequant(Random rng, QuantParams q)
+    {
+        int count = q.Multiplier.Length;
+        var mult = new int[count];
+        var shift = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            mult[i] = rng.Next(1 << 30, int.MaxValue);
+            shift[i] = -rng.Next(1, 8);
+        }
+        return new QuantParams
+        {
+            Type = q.Type, InputZeroPoint = q.InputZeroPoint, FilterZeroPoint = q.FilterZeroPoint, OutputZeroPoint = q.OutputZeroPoint,
+            OutputMin = q.TypeMin + rng.Next(2) * rng.Next(0, 40), OutputMax = q.TypeMax - rng.Next(2) * rng.Next(0, 40),
+            Multiplier = mult, Shift = shift,
+            Rounding = rng.Next(2) == 0 ? RequantizeRounding.DoubleAwayFromZero : RequantizeRounding.DoubleUpward,
+        };
     }
 
     public static DepthwiseCase RandomDepthwiseCase(Random rng)

@@ -39,23 +39,29 @@ public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
         => PackCore(q, n, k, weights, bias, NR, C4Layout, vnni: false);
 
     /// <summary>
-    /// The packing behind <see cref="Pack"/>. With <paramref name="vnni"/> the bytes are prepared for vpdpbusd (u8 x s8):
-    /// uint8 weights are stored as w - 128 (int8; the run adds 128 * sum_k A per row), and for int8 the activations are
-    /// fed as a + 128 (uint8), so 128 * sum_k W is subtracted from the folded bias. The int32 sums stay exactly equal.
+    /// The packing behind <see cref="Pack"/>. With <paramref name="vnni"/> the bytes are prepared for vpdpbusd (u8 x s8),
+    /// in one of two ways. Centered, when every w - w_zp fits in int8 (what trained weights normally do): w - w_zp is
+    /// stored and the filter zero point disappears, so no row sums are needed at run time. Otherwise uint8 weights are
+    /// stored as w - 128 (the run adds (128 - w_zp) * sum_k A per row). Either way int8 activations are fed as a + 128
+    /// (uint8), which the folded bias compensates. The int32 sums stay exactly equal to the reference's.
     /// </summary>
     private protected PackedGemmWeights PackCore(QuantParams q, int n, int k, ReadOnlySpan<byte> weights, ReadOnlySpan<int> bias, int nr, bool c4, bool vnni)
     {
         CheckShape(q, n, k, weights);
         int[] raw = BiasOrZeros(bias, n);
         bool s8 = q.Type == QuantType.Int8;
+        int izp = q.InputZeroPoint, wzp = q.FilterZeroPoint;
+        bool centered = vnni && FitsCentered(weights, s8, wzp);
+        int rowSumScale = centered ? 0 : vnni && !s8 ? 128 - wzp : -wzp;
         int kp = (k + 15) / 16 * 16, chunks = kp / 16, blocks = (n + nr - 1) / nr;
         var folded = new int[n];
         for (int col = 0; col < n; col++)
         {
             int sum = 0;
             for (int i = 0; i < k; i++) sum += s8 ? (sbyte)weights[col * k + i] : weights[col * k + i];
-            folded[col] = unchecked(raw[col] - q.InputZeroPoint * sum + k * q.InputZeroPoint * q.FilterZeroPoint);
-            if (vnni && s8) folded[col] = unchecked(folded[col] - 128 * sum);
+            folded[col] = centered
+                ? unchecked(raw[col] - (izp + (s8 ? 128 : 0)) * (sum - k * wzp))
+                : unchecked(raw[col] - izp * sum + k * izp * wzp - (vnni && s8 ? 128 * sum : 0));
         }
         byte flip = vnni && !s8 ? (byte)0x80 : (byte)0;
         var data = new byte[(long)blocks * chunks * nr * 16];
@@ -67,10 +73,22 @@ public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
                 int ch = i / 16, kk = i % 16;
                 long block = ((long)nb * chunks + ch) * nr * 16;
                 long at = c4 ? block + (kk / 4) * nr * 4 + j * 4 + (kk % 4) : block + j * 16 + kk;
-                data[at] = (byte)(weights[col * k + i] ^ flip);
+                byte wb = weights[col * k + i];
+                data[at] = centered ? (byte)((s8 ? (sbyte)wb : wb) - wzp) : (byte)(wb ^ flip);
             }
         }
-        return new PackedGemmWeights(Isa, q, n, k, nr, kp, data, new RequantTable(q, n, folded), raw, KernelName, vnni);
+        return new PackedGemmWeights(Isa, q, n, k, nr, kp, data, new RequantTable(q, n, folded), raw, KernelName, vnni, rowSumScale);
+    }
+
+    /// <summary>True when every w - w_zp is an int8 value.</summary>
+    private static bool FitsCentered(ReadOnlySpan<byte> weights, bool s8, int wzp)
+    {
+        foreach (byte b in weights)
+        {
+            int d = (s8 ? (sbyte)b : b) - wzp;
+            if (d < sbyte.MinValue || d > sbyte.MaxValue) return false;
+        }
+        return true;
     }
 
     protected override void RunCore(PackedGemmWeights w, int m, ReadOnlySpan<byte> a, int aStride, Span<byte> c, int cStride)
@@ -83,14 +101,11 @@ public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
 
     private protected abstract void RunTiles(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw);
 
+    /// <summary>The row/column loops; each row's int32 sums get <see cref="PackedGemmWeights.RowSumScale"/> * sum_k A[m,k] added.</summary>
     private protected static void Drive<T>(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw, KernelIsa isa)
         where T : struct, IGemmTile
-        => Drive<T>(w, m, a, aStride, c, cStride, pw, isa, -w.Quant.FilterZeroPoint);
-
-    /// <summary>The row/column loops; each row's int32 sums get <paramref name="rowSumScale"/> * sum_k A[m,k] added.</summary>
-    private protected static void Drive<T>(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw, KernelIsa isa, int rowSumScale)
-        where T : struct, IGemmTile
     {
+        int rowSumScale = w.RowSumScale;
         int mr = T.MR, nr = T.NR, k = w.K, n = w.N;
         int mainChunks = k / 16, chunks = w.Kp / 16, blockBytes = chunks * nr * 16, tailLen = k - mainChunks * 16;
         bool s8 = w.Type == QuantType.Int8;
@@ -121,7 +136,7 @@ public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
     }
 
     /// <summary>Sum of a row's k bytes as uint8 or int8 (16 at a time; the int16 pair sums cannot overflow).</summary>
-    private static int RowSum(byte* row, int k, bool s8)
+    internal static int RowSum(byte* row, int k, bool s8)
     {
         int i = 0, sum = 0;
         if (k >= 16)
@@ -278,7 +293,7 @@ internal unsafe struct Avx2Tile<TOps> : IGemmTile where TOps : struct, IAvx2Gemm
 
 /// <summary>
 /// x86 AVX2: bytes widened to 16 bits, multiply-accumulated with vpmaddwd ("gemm-avx2"); on CPUs with AVX-VNNI
-/// a 4x16 vpdpbusd tile on 4-byte interleaved weights instead ("gemm-avx2-vnni", see <see cref="FoldedQuantizedGemm.PackCore"/>).
+/// the vpdpbusd kernel of <see cref="VnniGemm"/> instead ("gemm-avx2-vnni").
 /// </summary>
 public sealed unsafe class Avx2QuantizedGemm : FoldedQuantizedGemm
 {
@@ -303,74 +318,13 @@ public sealed unsafe class Avx2QuantizedGemm : FoldedQuantizedGemm
     private protected override bool C4Layout => false;
 
     public override PackedGemmWeights Pack(QuantParams q, int n, int k, ReadOnlySpan<byte> weights, ReadOnlySpan<int> bias)
-        => _vnni ? PackCore(q, n, k, weights, bias, VnniTile<VnniU8>.NR, c4: true, vnni: true) : base.Pack(q, n, k, weights, bias);
+        => _vnni ? PackCore(q, n, k, weights, bias, VnniGemm.NR, c4: true, vnni: true) : base.Pack(q, n, k, weights, bias);
 
     private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
     {
-        if (w.Vnni)
-        {
-            // uint8: weights were stored as w - 128, add 128 * sum_k A back; int8: activations go in as a + 128 (bias folded).
-            if (w.Type == QuantType.UInt8) Drive<VnniTile<VnniU8>>(w, m, a, aStride, c, cStride, pw, Isa, 128 - w.Quant.FilterZeroPoint);
-            else Drive<VnniTile<VnniS8>>(w, m, a, aStride, c, cStride, pw, Isa, -w.Quant.FilterZeroPoint);
-        }
+        if (w.Vnni) VnniGemm.Run(w, m, a, aStride, c, cStride, pw);
         else if (w.Type == QuantType.UInt8) Drive<Avx2Tile<Avx2U8>>(w, m, a, aStride, c, cStride, pw, Isa);
         else Drive<Avx2Tile<Avx2S8>>(w, m, a, aStride, c, cStride, pw, Isa);
-    }
-}
-
-// ==================================================================== AVX-VNNI: 4x16 tile, c4, vpdpbusd (u8 x s8 -> i32)
-
-internal unsafe interface IVnniOps
-{
-    /// <summary>Four activation bytes at p as uint8, broadcast to every dword.</summary>
-    static abstract Vector256<byte> Broadcast(byte* p);
-}
-
-internal unsafe struct VnniU8 : IVnniOps
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<byte> Broadcast(byte* p) => Vector256.Create(Unsafe.ReadUnaligned<uint>(p)).AsByte();
-}
-
-internal unsafe struct VnniS8 : IVnniOps
-{
-    /// <summary>int8 a becomes uint8 a + 128 (flip the sign bit).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<byte> Broadcast(byte* p) => Vector256.Create(Unsafe.ReadUnaligned<uint>(p) ^ 0x80808080u).AsByte();
-}
-
-internal unsafe struct VnniTile<TOps> : IGemmTile where TOps : struct, IVnniOps
-{
-    public static int MR => 4;
-    public static int NR => 16;
-    public static bool C4Layout => true;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Dot(Vector256<int> acc, Vector256<byte> a, Vector256<byte> w)
-        => AvxVnni.MultiplyWideningAndAdd(acc, a, w.AsSByte());
-
-    public static void Tile(byte** rows, byte* tail, int mainChunks, int chunks, byte* w, int* acc, int stride)
-    {
-        byte* p0 = rows[0], p1 = rows[1], p2 = rows[2], p3 = rows[3];
-        Vector256<int> c0A = default, c0B = default, c1A = default, c1B = default, c2A = default, c2B = default, c3A = default, c3B = default;
-        for (int ch = 0; ch < chunks; ch++)
-        {
-            if (ch == mainChunks) { p0 = tail; p1 = tail + 16; p2 = tail + 32; p3 = tail + 48; }
-            for (int q = 0; q < 16; q += 4)
-            {
-                var wA = Vector256.Load(w); var wB = Vector256.Load(w + 32);
-                var a = TOps.Broadcast(p0 + q); c0A = Dot(c0A, a, wA); c0B = Dot(c0B, a, wB);
-                a = TOps.Broadcast(p1 + q); c1A = Dot(c1A, a, wA); c1B = Dot(c1B, a, wB);
-                a = TOps.Broadcast(p2 + q); c2A = Dot(c2A, a, wA); c2B = Dot(c2B, a, wB);
-                a = TOps.Broadcast(p3 + q); c3A = Dot(c3A, a, wA); c3B = Dot(c3B, a, wB);
-                w += 64;
-            }
-            p0 += 16; p1 += 16; p2 += 16; p3 += 16;
-        }
-        c0A.Store(acc); c0B.Store(acc + 8);
-        c1A.Store(acc + stride); c1B.Store(acc + stride + 8);
-        c2A.Store(acc + 2 * stride); c2B.Store(acc + 2 * stride + 8);
-        c3A.Store(acc + 3 * stride); c3B.Store(acc + 3 * stride + 8);
     }
 }
 

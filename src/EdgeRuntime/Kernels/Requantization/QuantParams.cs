@@ -105,6 +105,7 @@ public sealed class RequantTable
             NegTotalShift[c] = -31;
         }
         Rounding = q.Rounding;
+        Windowed = WindowedRequant.TryCreate(q, channels, padded);
         OutputZeroPoint = q.OutputZeroPoint;
         Min = q.OutputMin;
         Max = q.OutputMax;
@@ -123,9 +124,11 @@ public sealed class RequantTable
     public int[] TotalShift { get; }
     public int[] NegTotalShift { get; }
     public RequantizeRounding Rounding { get; }
+    /// <summary>The same requantization in its cheaper windowed form, when every channel qualifies (see <see cref="WindowedRequant"/>).</summary>
+    public WindowedRequant? Windowed { get; }
     public int OutputZeroPoint { get; }
     public int Min { get; }
     public int Max { get; }
 
-    public long Bytes => 10L * Bias.Length * 4;
+    public long Bytes => 10L * Bias.Length * 4 + (Windowed?.Bytes ?? 0);
 }

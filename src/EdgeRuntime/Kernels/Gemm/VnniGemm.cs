@@ -1,0 +1,235 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using EdgeRuntime.Kernels.Requantization;
+
+namespace EdgeRuntime.Kernels.Gemm;
+
+/// <summary>
+/// x86 AVX-VNNI GEMM ("gemm-avx2-vnni"): a 4x16 vpdpbusd tile over weights packed 4-byte interleaved
+/// (<see cref="FoldedQuantizedGemm"/>, c4 layout), each tile's 4x16 int32 sums requantized at once (still in L1) and
+/// stored as bytes. Requantizing a row of sums in a second pass, with a row sum per row, cost as much as the
+/// multiplies for the shallow (K = 16..32) layers at the start of MobileNetV2.
+/// </summary>
+internal static unsafe class VnniGemm
+{
+    public const int MR = 4;
+    public const int NR = 16;
+
+    public static void Run(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
+    {
+        bool u8 = w.Type == QuantType.UInt8;
+        if (w.Requant.Windowed is { } windowed)
+        {
+            if (windowed.Upward)
+            {
+                if (u8) Drive<VnniU8, WindowedUpward>(w, m, a, aStride, c, cStride, pw);
+                else Drive<VnniS8, WindowedUpward>(w, m, a, aStride, c, cStride, pw);
+            }
+            else if (u8) Drive<VnniU8, WindowedAwayFromZero>(w, m, a, aStride, c, cStride, pw);
+            else Drive<VnniS8, WindowedAwayFromZero>(w, m, a, aStride, c, cStride, pw);
+            return;
+        }
+        switch (w.Quant.Rounding)
+        {
+            case RequantizeRounding.Single:
+                if (u8) Drive<VnniU8, SingleRounding>(w, m, a, aStride, c, cStride, pw);
+                else Drive<VnniS8, SingleRounding>(w, m, a, aStride, c, cStride, pw);
+                break;
+            case RequantizeRounding.DoubleUpward:
+                if (u8) Drive<VnniU8, DoubleRoundingUpward>(w, m, a, aStride, c, cStride, pw);
+                else Drive<VnniS8, DoubleRoundingUpward>(w, m, a, aStride, c, cStride, pw);
+                break;
+            default:
+                if (u8) Drive<VnniU8, DoubleRoundingAwayFromZero>(w, m, a, aStride, c, cStride, pw);
+                else Drive<VnniS8, DoubleRoundingAwayFromZero>(w, m, a, aStride, c, cStride, pw);
+                break;
+        }
+    }
+
+    [SkipLocalsInit]
+    private static void Drive<TOps, TRound>(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
+        where TOps : struct, IVnniOps where TRound : struct, IRequantAvx2
+    {
+        RequantTable t = w.Requant;
+        int k = w.K, n = w.N, rowSumScale = w.RowSumScale;
+        int mainChunks = k / 16, chunks = w.Kp / 16, blockBytes = chunks * NR * 16, tailLen = k - mainChunks * 16;
+        bool s8 = w.Type == QuantType.Int8;
+        byte** rows = stackalloc byte*[MR];
+        byte* tail = stackalloc byte[MR * 16];
+        int* corr = stackalloc int[MR];
+        int* acc = stackalloc int[MR * NR];
+        new Span<byte>(tail, MR * 16).Clear();
+        WindowedRequant? wr = t.Windowed;
+        fixed (int* bias = t.Bias, mult = t.Multiplier, left = t.LeftShift, right = t.RightShift, mask = t.Mask, half = t.HalfMask, total = t.TotalShift)
+        fixed (int* xlo = wr?.XLo, xhi = wr?.XHi, mh = wr?.MulHi, ml = wr?.MulLo, wh = wr?.HalfZp, wright = wr?.Right)
+        {
+            var cols = new RequantColumns(bias, mult, left, right, mask, half, total, t, new WindowedColumns(xlo, xhi, mh, ml, wh, wright));
+            for (int m0 = 0; m0 < m; m0 += MR)
+            {
+                for (int i = 0; i < MR; i++)
+                {
+                    // Rows past m repeat the last row (computed, never stored) so the tile has no row branches.
+                    byte* row = a + (long)Math.Min(m0 + i, m - 1) * aStride;
+                    rows[i] = row;
+                    if (tailLen > 0) Unsafe.CopyBlockUnaligned(tail + i * 16, row + mainChunks * 16, (uint)tailLen);
+                    corr[i] = rowSumScale == 0 ? 0 : unchecked(rowSumScale * FoldedQuantizedGemm.RowSum(row, k, s8));
+                }
+                int rowsHere = Math.Min(MR, m - m0);
+                byte* crow = c + (long)m0 * cStride;
+                for (int n0 = 0; n0 < n; n0 += NR)
+                {
+                    Tile<TOps>(rows, tail, mainChunks, chunks, pw + (long)(n0 / NR) * blockBytes, acc);
+                    int width = Math.Min(NR, n - n0);
+                    for (int i = 0; i < rowsHere; i++)
+                        Store<TOps, TRound>(Vector256.Load(acc + i * NR), Vector256.Load(acc + i * NR + 8), corr[i], cols, n0, crow + (long)i * cStride + n0, width);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The 4x16 sums into acc[row * 16 + col]. Not inlined: inside the driver, with the requantization's registers
+    /// live, the JIT spilled six of the eight accumulators in the K loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Tile<TOps>(byte** rows, byte* tail, int mainChunks, int chunks, byte* w, int* acc)
+        where TOps : struct, IVnniOps
+    {
+        byte* p0 = rows[0], p1 = rows[1], p2 = rows[2], p3 = rows[3];
+        Vector256<int> c0A = default, c0B = default, c1A = default, c1B = default, c2A = default, c2B = default, c3A = default, c3B = default;
+        for (int ch = 0; ch < chunks; ch++)
+        {
+            if (ch == mainChunks) { p0 = tail; p1 = tail + 16; p2 = tail + 32; p3 = tail + 48; }
+            for (int q = 0; q < 16; q += 4)
+            {
+                var wA = Vector256.Load(w); var wB = Vector256.Load(w + 32);
+                var x = TOps.Broadcast(p0 + q); c0A = Dot(c0A, x, wA); c0B = Dot(c0B, x, wB);
+                x = TOps.Broadcast(p1 + q); c1A = Dot(c1A, x, wA); c1B = Dot(c1B, x, wB);
+                x = TOps.Broadcast(p2 + q); c2A = Dot(c2A, x, wA); c2B = Dot(c2B, x, wB);
+                x = TOps.Broadcast(p3 + q); c3A = Dot(c3A, x, wA); c3B = Dot(c3B, x, wB);
+                w += 64;
+            }
+            p0 += 16; p1 += 16; p2 += 16; p3 += 16;
+        }
+        c0A.Store(acc); c0B.Store(acc + 8);
+        c1A.Store(acc + NR); c1B.Store(acc + NR + 8);
+        c2A.Store(acc + 2 * NR); c2B.Store(acc + 2 * NR + 8);
+        c3A.Store(acc + 3 * NR); c3B.Store(acc + 3 * NR + 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Dot(Vector256<int> acc, Vector256<byte> a, Vector256<byte> w)
+        => AvxVnni.MultiplyWideningAndAdd(acc, a, w.AsSByte());
+
+    /// <summary>Requantizes one row's 16 sums (columns col..col+15) and stores the first <paramref name="cols"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TOps, TRound>(Vector256<int> accA, Vector256<int> accB, int corr, in RequantColumns t, int col, byte* dst, int cols)
+        where TOps : struct, IVnniOps where TRound : struct, IRequantAvx2
+    {
+        var vc = Vector256.Create(corr);
+        var x0 = TRound.Output(Avx2.Add(Avx2.Add(accA, Vector256.Load(t.Bias + col)), vc), t, col);
+        var x1 = TRound.Output(Avx2.Add(Avx2.Add(accB, Vector256.Load(t.Bias + col + 8)), vc), t, col + 8);
+        // The saturating pack to int16 cannot change the clamp's result because the clamp bounds are bytes.
+        // vpackssdw interleaves 128-bit lanes, vpermq restores column order.
+        var s = Avx2.PackSignedSaturate(x0, x1);
+        s = Avx2.Permute4x64(s.AsInt64(), 0b11_01_10_00).AsInt16();
+        if (!TRound.InRange) s = Avx2.Min(Avx2.Max(s, t.Min), t.Max);
+        Vector128<byte> bytes = TOps.Pack(s.GetLower(), s.GetUpper());
+        if (cols == NR) bytes.Store(dst);
+        else Unsafe.CopyBlockUnaligned(dst, &bytes, (uint)cols);
+    }
+}
+
+/// <summary>The requantization tables of one GEMM, pinned for a run, plus the output zero point and clamp as vectors.</summary>
+internal readonly unsafe struct RequantColumns(int* bias, int* mult, int* left, int* right, int* mask, int* half, int* total, RequantTable t, WindowedColumns window)
+{
+    public readonly int* Bias = bias, Mult = mult, Left = left, Right = right, Mask = mask, Half = half, Total = total;
+    public readonly WindowedColumns Window = window;
+    public readonly Vector256<int> ZeroPoint = Vector256.Create(t.OutputZeroPoint);
+    public readonly Vector256<short> Min = Vector256.Create((short)t.Min), Max = Vector256.Create((short)t.Max);
+}
+
+/// <summary>
+/// One of <see cref="RequantizeRounding"/> on 8 columns starting at <c>col</c>, output zero point added (a type
+/// parameter, so the tile has no rounding branch).
+/// </summary>
+internal unsafe interface IRequantAvx2
+{
+    /// <summary>True when <see cref="Output"/> already lies within the output clamp.</summary>
+    static abstract bool InRange { get; }
+
+    static abstract Vector256<int> Output(Vector256<int> x, in RequantColumns t, int col);
+}
+
+internal unsafe struct DoubleRoundingAwayFromZero : IRequantAvx2
+{
+    public static bool InRange => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Output(Vector256<int> x, in RequantColumns t, int col) => Avx2.Add(t.ZeroPoint, Requantizer.MbqmAvx2(x,
+        Vector256.Load(t.Mult + col), Vector256.Load(t.Left + col), Vector256.Load(t.Right + col), Vector256.Load(t.Mask + col), Vector256.Load(t.Half + col)));
+}
+
+internal unsafe struct DoubleRoundingUpward : IRequantAvx2
+{
+    public static bool InRange => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Output(Vector256<int> x, in RequantColumns t, int col) => Avx2.Add(t.ZeroPoint, Requantizer.MbqmAvx2(x,
+        Vector256.Load(t.Mult + col), Vector256.Load(t.Left + col), Vector256.Load(t.Right + col), Vector256.Load(t.Mask + col), Vector256.Load(t.Half + col), upward: true));
+}
+
+internal unsafe struct SingleRounding : IRequantAvx2
+{
+    public static bool InRange => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Output(Vector256<int> x, in RequantColumns t, int col)
+        => Avx2.Add(t.ZeroPoint, Requantizer.SingleAvx2(x, Vector256.Load(t.Mult + col), Vector256.Load(t.Total + col)));
+}
+
+internal struct WindowedAwayFromZero : IRequantAvx2
+{
+    public static bool InRange => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Output(Vector256<int> x, in RequantColumns t, int col) => WindowedRequant.OutputAvx2(x, t.Window, col, upward: false);
+}
+
+internal struct WindowedUpward : IRequantAvx2
+{
+    public static bool InRange => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Output(Vector256<int> x, in RequantColumns t, int col) => WindowedRequant.OutputAvx2(x, t.Window, col, upward: true);
+}
+
+/// <summary>How activation bytes enter vpdpbusd (as uint8) and how the int16 results are packed back to bytes.</summary>
+internal unsafe interface IVnniOps
+{
+    /// <summary>Four activation bytes at p as uint8, broadcast to every dword.</summary>
+    static abstract Vector256<byte> Broadcast(byte* p);
+
+    /// <summary>Saturating pack of 16 clamped int16 values to the output type.</summary>
+    static abstract Vector128<byte> Pack(Vector128<short> lo, Vector128<short> hi);
+}
+
+internal unsafe struct VnniU8 : IVnniOps
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Broadcast(byte* p) => Vector256.Create(Unsafe.ReadUnaligned<uint>(p)).AsByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<byte> Pack(Vector128<short> lo, Vector128<short> hi) => Sse2.PackUnsignedSaturate(lo, hi);
+}
+
+internal unsafe struct VnniS8 : IVnniOps
+{
+    /// <summary>int8 a becomes uint8 a + 128 (flip the sign bit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Broadcast(byte* p) => Vector256.Create(Unsafe.ReadUnaligned<uint>(p) ^ 0x80808080u).AsByte();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<byte> Pack(Vector128<short> lo, Vector128<short> hi) => Sse2.PackSignedSaturate(lo, hi).AsByte();
+}
