@@ -24,7 +24,21 @@ public sealed class AddOperator : IOperatorKernel
         {
             throw new UnsupportedOperatorException(node, $"scales (in {s.Q1.Scale:G6}, {s.Q2.Scale:G6}, out {s.QOut.Scale:G6}) need a multiplier TFLite cannot represent: {e.Message}");
         }
-        return new Prepared(node, s, p, QuantizedAddKernels.Select(context.Isa));
+        SimdVariant variant = QuantizedAddKernels.Select(context.Isa);
+        // Same-shape operands on x86: the exact 64 KiB table (see QuantizedAddTable for why not on ARM).
+        if (variant == SimdVariant.Avx2 && s.Shape1 == s.OutputShape && s.Shape2 == s.OutputShape)
+            return new TablePrepared(node, s, new QuantizedAddTable(p, signed: s.Type == TensorType.Int8));
+        return new Prepared(node, s, p, variant);
+    }
+
+    private sealed class TablePrepared(OperatorNode node, BinaryElementwiseSetup s, QuantizedAddTable table) : PreparedOperator(node)
+    {
+        public override string KernelName => "table";
+        public override long PackedWeightBytes => QuantizedAddTable.Bytes;
+        public override int InPlaceInput => s.InPlaceInput;
+
+        public override void Invoke(TensorMemory memory, Span<byte> scratch)
+            => table.Run(memory.ReadOnlyBytes(s.Input1), memory.ReadOnlyBytes(s.Input2), memory.Bytes(s.Output));
     }
 
     private sealed class Prepared(OperatorNode node, BinaryElementwiseSetup s, AddQuantParams p, SimdVariant variant) : PreparedOperator(node)

@@ -59,6 +59,25 @@ public class SimdOperatorWiringTests
         Assert.Equal(expected, actual);
     }
 
+    /// <summary>Same-shape ADD: the table on x86 (uint8 and int8, in place, odd length), the vector kernels elsewhere.</summary>
+    [Theory, MemberData(nameof(Isas))]
+    public void SameShapeAddInPlace(KernelIsa isa)
+    {
+        foreach (TensorType type in new[] { TensorType.UInt8, TensorType.Int8 })
+        {
+            var (name, expected, actual) = RunBoth(isa, h =>
+            {
+                int zp = type == TensorType.UInt8 ? 120 : -8;
+                int a = h.Quantized(type, [1, 11, 13, 7], 0.05f, zp);
+                int b = h.Quantized(type, [1, 11, 13, 7], 0.031f, zp / 2);
+                int o = h.Quantized(type, [1, 11, 13, 7], 0.07f, zp / 3);
+                return (new AddOperator(), BuiltinOperator.Add, [a, b], [o], new ElementwiseOptions(FusedActivation.Relu6));
+            }, aliasFirst: true);
+            Assert.Equal(isa == KernelIsa.Portable ? "portable" : isa == KernelIsa.Avx2 ? "table" : "advsimd", name);
+            Assert.Equal(expected, actual);
+        }
+    }
+
     [Theory, MemberData(nameof(Isas))]
     public void MulInt8ChannelVectorBroadcast(KernelIsa isa)
     {
