@@ -195,7 +195,7 @@ internal sealed unsafe class FastConv2DPrepared : PreparedOperator, IParallelJob
                 int iy = oy * _g.StrideH - _g.PadH + fy * dh;
                 if ((uint)iy >= (uint)inH)
                 {
-                    new Span<byte>(d, tapBytes).Fill(pad);
+                    SmallBytes.Fill(d, pad, tapBytes);
                     continue;
                 }
                 byte* src = image + (long)iy * inW * inC;
@@ -205,20 +205,20 @@ internal sealed unsafe class FastConv2DPrepared : PreparedOperator, IParallelJob
                     int lo = Math.Max(0, -ix0), hi = Math.Min(fW, inW - ix0);
                     if (hi <= lo)
                     {
-                        new Span<byte>(d, tapBytes).Fill(pad);
+                        SmallBytes.Fill(d, pad, tapBytes);
                         continue;
                     }
-                    if (lo > 0) new Span<byte>(d, lo * inC).Fill(pad);
-                    Unsafe.CopyBlockUnaligned(d + lo * inC, src + (long)(ix0 + lo) * inC, (uint)((hi - lo) * inC));
-                    if (hi < fW) new Span<byte>(d + hi * inC, (fW - hi) * inC).Fill(pad);
+                    if (lo > 0) SmallBytes.Fill(d, pad, lo * inC);
+                    SmallBytes.Copy(d + lo * inC, src + (long)(ix0 + lo) * inC, (hi - lo) * inC);
+                    if (hi < fW) SmallBytes.Fill(d + hi * inC, pad, (fW - hi) * inC);
                 }
                 else
                 {
                     for (int fx = 0; fx < fW; fx++)
                     {
                         int ix = ix0 + fx * dw;
-                        if ((uint)ix >= (uint)inW) new Span<byte>(d + fx * inC, inC).Fill(pad);
-                        else Unsafe.CopyBlockUnaligned(d + fx * inC, src + (long)ix * inC, (uint)inC);
+                        if ((uint)ix >= (uint)inW) SmallBytes.Fill(d + fx * inC, pad, inC);
+                        else SmallBytes.Copy(d + fx * inC, src + (long)ix * inC, inC);
                     }
                 }
             }

@@ -95,11 +95,12 @@ public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
     {
         fixed (byte* pa = a, pc = c, pw = w.Data)
         {
-            RunTiles(w, m, pa, aStride, pc, cStride, pw);
+            RunTiles(w, m, pa, a.Length, aStride, pc, cStride, pw);
         }
     }
 
-    private protected abstract void RunTiles(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw);
+    /// <summary>The tiles over m rows of A (<paramref name="aLength"/> readable bytes from <paramref name="a"/>).</summary>
+    private protected abstract void RunTiles(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw);
 
     /// <summary>The row/column loops; each row's int32 sums get <see cref="PackedGemmWeights.RowSumScale"/> * sum_k A[m,k] added.</summary>
     private protected static void Drive<T>(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw, KernelIsa isa)
@@ -228,7 +229,7 @@ public sealed unsafe class PortableQuantizedGemm : FoldedQuantizedGemm
     private protected override int NR => 4;
     private protected override bool C4Layout => false;
 
-    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
+    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw)
     {
         if (w.Type == QuantType.UInt8) Drive<PortableTile<PortableU8>>(w, m, a, aStride, c, cStride, pw, Isa);
         else Drive<PortableTile<PortableS8>>(w, m, a, aStride, c, cStride, pw, Isa);
@@ -320,9 +321,9 @@ public sealed unsafe class Avx2QuantizedGemm : FoldedQuantizedGemm
     public override PackedGemmWeights Pack(QuantParams q, int n, int k, ReadOnlySpan<byte> weights, ReadOnlySpan<int> bias)
         => _vnni ? PackCore(q, n, k, weights, bias, VnniGemm.NR, c4: true, vnni: true) : base.Pack(q, n, k, weights, bias);
 
-    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
+    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw)
     {
-        if (w.Vnni) VnniGemm.Run(w, m, a, aStride, c, cStride, pw);
+        if (w.Vnni) VnniGemm.Run(w, m, a, aLength, aStride, c, cStride, pw);
         else if (w.Type == QuantType.UInt8) Drive<Avx2Tile<Avx2U8>>(w, m, a, aStride, c, cStride, pw, Isa);
         else Drive<Avx2Tile<Avx2S8>>(w, m, a, aStride, c, cStride, pw, Isa);
     }
@@ -403,7 +404,7 @@ public sealed unsafe class AdvSimdQuantizedGemm : FoldedQuantizedGemm
     private protected override int NR => 4;
     private protected override bool C4Layout => false;
 
-    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
+    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw)
     {
         if (w.Type == QuantType.UInt8) Drive<AdvSimdTile<AdvSimdU8>>(w, m, a, aStride, c, cStride, pw, Isa);
         else Drive<AdvSimdTile<AdvSimdS8>>(w, m, a, aStride, c, cStride, pw, Isa);
@@ -483,7 +484,7 @@ public sealed unsafe class AdvSimdDotQuantizedGemm : FoldedQuantizedGemm
     private protected override int NR => 8;
     private protected override bool C4Layout => true;
 
-    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
+    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw)
     {
         if (w.Type == QuantType.UInt8) Drive<DotTile<DotU8>>(w, m, a, aStride, c, cStride, pw, Isa);
         else Drive<DotTile<DotS8>>(w, m, a, aStride, c, cStride, pw, Isa);

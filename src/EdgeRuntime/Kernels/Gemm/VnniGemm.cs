@@ -16,39 +16,39 @@ internal static unsafe class VnniGemm
     public const int MR = 4;
     public const int NR = 16;
 
-    public static void Run(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
+    public static void Run(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw)
     {
         bool u8 = w.Type == QuantType.UInt8;
         if (w.Requant.Windowed is { } windowed)
         {
             if (windowed.Upward)
             {
-                if (u8) Drive<VnniU8, WindowedUpward>(w, m, a, aStride, c, cStride, pw);
-                else Drive<VnniS8, WindowedUpward>(w, m, a, aStride, c, cStride, pw);
+                if (u8) Drive<VnniU8, WindowedUpward>(w, m, a, aLength, aStride, c, cStride, pw);
+                else Drive<VnniS8, WindowedUpward>(w, m, a, aLength, aStride, c, cStride, pw);
             }
-            else if (u8) Drive<VnniU8, WindowedAwayFromZero>(w, m, a, aStride, c, cStride, pw);
-            else Drive<VnniS8, WindowedAwayFromZero>(w, m, a, aStride, c, cStride, pw);
+            else if (u8) Drive<VnniU8, WindowedAwayFromZero>(w, m, a, aLength, aStride, c, cStride, pw);
+            else Drive<VnniS8, WindowedAwayFromZero>(w, m, a, aLength, aStride, c, cStride, pw);
             return;
         }
         switch (w.Quant.Rounding)
         {
             case RequantizeRounding.Single:
-                if (u8) Drive<VnniU8, SingleRounding>(w, m, a, aStride, c, cStride, pw);
-                else Drive<VnniS8, SingleRounding>(w, m, a, aStride, c, cStride, pw);
+                if (u8) Drive<VnniU8, SingleRounding>(w, m, a, aLength, aStride, c, cStride, pw);
+                else Drive<VnniS8, SingleRounding>(w, m, a, aLength, aStride, c, cStride, pw);
                 break;
             case RequantizeRounding.DoubleUpward:
-                if (u8) Drive<VnniU8, DoubleRoundingUpward>(w, m, a, aStride, c, cStride, pw);
-                else Drive<VnniS8, DoubleRoundingUpward>(w, m, a, aStride, c, cStride, pw);
+                if (u8) Drive<VnniU8, DoubleRoundingUpward>(w, m, a, aLength, aStride, c, cStride, pw);
+                else Drive<VnniS8, DoubleRoundingUpward>(w, m, a, aLength, aStride, c, cStride, pw);
                 break;
             default:
-                if (u8) Drive<VnniU8, DoubleRoundingAwayFromZero>(w, m, a, aStride, c, cStride, pw);
-                else Drive<VnniS8, DoubleRoundingAwayFromZero>(w, m, a, aStride, c, cStride, pw);
+                if (u8) Drive<VnniU8, DoubleRoundingAwayFromZero>(w, m, a, aLength, aStride, c, cStride, pw);
+                else Drive<VnniS8, DoubleRoundingAwayFromZero>(w, m, a, aLength, aStride, c, cStride, pw);
                 break;
         }
     }
 
     [SkipLocalsInit]
-    private static void Drive<TOps, TRound>(PackedGemmWeights w, int m, byte* a, int aStride, byte* c, int cStride, byte* pw)
+    private static void Drive<TOps, TRound>(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw)
         where TOps : struct, IVnniOps where TRound : struct, IRequantAvx2
     {
         RequantTable t = w.Requant;
@@ -56,6 +56,7 @@ internal static unsafe class VnniGemm
         int mainChunks = k / 16, chunks = w.Kp / 16, blockBytes = chunks * NR * 16, tailLen = k - mainChunks * 16;
         bool s8 = w.Type == QuantType.Int8;
         byte** rows = stackalloc byte*[MR];
+        byte** lasts = stackalloc byte*[MR];
         byte* tail = stackalloc byte[MR * 16];
         int* corr = stackalloc int[MR];
         int* acc = stackalloc int[MR * NR];
@@ -70,16 +71,24 @@ internal static unsafe class VnniGemm
                 for (int i = 0; i < MR; i++)
                 {
                     // Rows past m repeat the last row (computed, never stored) so the tile has no row branches.
-                    byte* row = a + (long)Math.Min(m0 + i, m - 1) * aStride;
+                    long offset = (long)Math.Min(m0 + i, m - 1) * aStride;
+                    byte* row = a + offset;
                     rows[i] = row;
-                    if (tailLen > 0) Unsafe.CopyBlockUnaligned(tail + i * 16, row + mainChunks * 16, (uint)tailLen);
+                    lasts[i] = row + mainChunks * 16;
+                    // The last, partial chunk is read in place when 16 bytes are there to read (the bytes past K meet
+                    // zero weights; row sums stop at K); only near the end of A is it copied, zero-padded.
+                    if (tailLen > 0 && offset + mainChunks * 16 + 16 > aLength)
+                    {
+                        Unsafe.CopyBlockUnaligned(tail + i * 16, row + mainChunks * 16, (uint)tailLen);
+                        lasts[i] = tail + i * 16;
+                    }
                     corr[i] = rowSumScale == 0 ? 0 : unchecked(rowSumScale * FoldedQuantizedGemm.RowSum(row, k, s8));
                 }
                 int rowsHere = Math.Min(MR, m - m0);
                 byte* crow = c + (long)m0 * cStride;
                 for (int n0 = 0; n0 < n; n0 += NR)
                 {
-                    Tile<TOps>(rows, tail, mainChunks, chunks, pw + (long)(n0 / NR) * blockBytes, acc);
+                    Tile<TOps>(rows, lasts, mainChunks, chunks, pw + (long)(n0 / NR) * blockBytes, acc);
                     int width = Math.Min(NR, n - n0);
                     for (int i = 0; i < rowsHere; i++)
                         Store<TOps, TRound>(Vector256.Load(acc + i * NR), Vector256.Load(acc + i * NR + 8), corr[i], cols, n0, crow + (long)i * cStride + n0, width);
@@ -93,14 +102,14 @@ internal static unsafe class VnniGemm
     /// live, the JIT spilled six of the eight accumulators in the K loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Tile<TOps>(byte** rows, byte* tail, int mainChunks, int chunks, byte* w, int* acc)
+    private static void Tile<TOps>(byte** rows, byte** lasts, int mainChunks, int chunks, byte* w, int* acc)
         where TOps : struct, IVnniOps
     {
         byte* p0 = rows[0], p1 = rows[1], p2 = rows[2], p3 = rows[3];
         Vector256<int> c0A = default, c0B = default, c1A = default, c1B = default, c2A = default, c2B = default, c3A = default, c3B = default;
         for (int ch = 0; ch < chunks; ch++)
         {
-            if (ch == mainChunks) { p0 = tail; p1 = tail + 16; p2 = tail + 32; p3 = tail + 48; }
+            if (ch == mainChunks) { p0 = lasts[0]; p1 = lasts[1]; p2 = lasts[2]; p3 = lasts[3]; }
             for (int q = 0; q < 16; q += 4)
             {
                 var wA = Vector256.Load(w); var wB = Vector256.Load(w + 32);
