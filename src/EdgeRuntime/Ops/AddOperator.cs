@@ -27,18 +27,51 @@ public sealed class AddOperator : IOperatorKernel
         SimdVariant variant = QuantizedAddKernels.Select(context.Isa);
         // Same-shape operands on x86: the exact 64 KiB table (see QuantizedAddTable for why not on ARM).
         if (variant == SimdVariant.Avx2 && s.Shape1 == s.OutputShape && s.Shape2 == s.OutputShape)
-            return new TablePrepared(node, s, new QuantizedAddTable(p, signed: s.Type == TensorType.Int8));
+            return new TablePrepared(node, s, new QuantizedAddTable(p, signed: s.Type == TensorType.Int8), context.Workers);
         return new Prepared(node, s, p, variant);
     }
 
-    private sealed class TablePrepared(OperatorNode node, BinaryElementwiseSetup s, QuantizedAddTable table) : PreparedOperator(node)
+    /// <summary>The table kernel, split by elements across the interpreter's workers.</summary>
+    private sealed unsafe class TablePrepared(OperatorNode node, BinaryElementwiseSetup s, QuantizedAddTable table, WorkerPool? workers)
+        : PreparedOperator(node), IParallelJob
     {
+        private readonly int _parts = FastConv.Parts(workers, s.OutputShape.FlatSize, 64 * 1024);
+        private byte* _a, _b, _out;
+        private int _count;
+
         public override string KernelName => "table";
         public override long PackedWeightBytes => QuantizedAddTable.Bytes;
         public override int InPlaceInput => s.InPlaceInput;
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
-            => table.Run(memory.ReadOnlyBytes(s.Input1), memory.ReadOnlyBytes(s.Input2), memory.Bytes(s.Output));
+        {
+            ReadOnlySpan<byte> a = memory.ReadOnlyBytes(s.Input1), b = memory.ReadOnlyBytes(s.Input2);
+            Span<byte> output = memory.Bytes(s.Output);
+            if (_parts <= 1 || workers is null)
+            {
+                table.Run(a, b, output);
+                return;
+            }
+            if (a.Length < output.Length || b.Length < output.Length) throw new InvalidOperationException("ADD operands are shorter than the output");
+            fixed (byte* pa = a, pb = b, po = output)
+            {
+                _a = pa; _b = pb; _out = po; _count = output.Length;
+                try
+                {
+                    workers.Run(this, _parts);
+                }
+                finally
+                {
+                    _a = _b = _out = null;
+                }
+            }
+        }
+
+        public void Execute(int part, int parts)
+        {
+            (int start, int count) = WorkerPool.Split(_count, part, parts, 64);
+            table.Run(new ReadOnlySpan<byte>(_a + start, count), new ReadOnlySpan<byte>(_b + start, count), new Span<byte>(_out + start, count));
+        }
     }
 
     private sealed class Prepared(OperatorNode node, BinaryElementwiseSetup s, AddQuantParams p, SimdVariant variant) : PreparedOperator(node)

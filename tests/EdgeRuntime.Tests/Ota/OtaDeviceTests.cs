@@ -177,15 +177,21 @@ public sealed class OtaDeviceTests(ITestOutputHelper output) : IAsyncLifetime
         await using var dev = Device("dev-slow", "state-slow");
         await dev.WaitFramesAsync(3, T);
         byte[] slow = OtaTestModels.Build(seed: 9, size: 64, heavyLayers: 6);
-        var sw = System.Diagnostics.Stopwatch.StartNew();
+        // The fastest of several warm frames: a budget of a quarter of it is exceeded by every frame the device runs,
+        // however busy the machine (timing the first, JIT-compiling frame made the budget loose enough to pass).
+        double slowMs = double.MaxValue;
         using (var probe = new EdgeRuntime.OtaTestHost.InterpreterSegmenter(WriteTemp("slow-probe.tflite", slow)))
         {
             var img = new EdgeRuntime.Camera.Imaging.RgbImage();
             img.Reset(16, 12);
             var map = new byte[16 * 12];
-            for (int i = 0; i < 3; i++) probe.Segment(img, map);
+            for (int i = 0; i < 8; i++)
+            {
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                probe.Segment(img, map);
+                if (i >= 2) slowMs = Math.Min(slowMs, sw.Elapsed.TotalMilliseconds);
+            }
         }
-        double slowMs = sw.Elapsed.TotalMilliseconds / 3;
         output.WriteLine($"slow model: {slowMs:F1} ms per frame");
         double budget = Math.Max(1.0, slowMs / 4);
         var m = _key.Manifest(slow, 2, [Serve("slow.tflite", slow)], x => x with { LatencyBudgetMs = budget, HealthFrames = 5 });
