@@ -11,8 +11,8 @@ public sealed record ModelCheck(string Name, string? Failure, TimeSpan Elapsed);
 
 /// <summary>
 /// Whole-model bit-exactness: a real model run with <see cref="KernelIsa.Reference"/> (unfused) and with a fast variant
-/// (fused, as deployed) on the same deterministic input must give identical bytes in every output; and every quantized CONV_2D / DEPTHWISE_CONV_2D must
-/// run a kernel of that variant (a silent fallback to the reference kernel fails).
+/// (fused, as deployed) on the same deterministic input must give identical bytes in every output; and every quantized
+/// CONV_2D / DEPTHWISE_CONV_2D must run a kernel of that variant (a silent fallback to the reference kernel fails).
 /// </summary>
 public static class ModelConformance
 {
