@@ -30,13 +30,17 @@ public static class InspectCommand
         Interpreter interpreter = Interpreter.Create(graph);
         var layout = interpreter.Layout;
         w.WriteLine();
-        w.WriteLine($"{"#",4}  {"operator",-22} {"kernel",-12} {"output",-28} {"offset",12} {"bytes",12}");
+        w.WriteLine($"{"#",4}  {"operator",-24} {"kernel",-21} {"output",-28} {"offset",12} {"bytes",12}");
         foreach (var op in interpreter.Operators)
         {
             int t = op.Node.Outputs[0];
             var tensor = graph.Tensors[t];
-            w.WriteLine($"{op.Node.Index,4}  {op.Node.DisplayName,-22} {op.KernelName,-12} {Shape(tensor),-28} {layout.TensorOffsets[t],12:N0} {tensor.ByteSize,12:N0}");
+            w.WriteLine($"{op.Node.Index,4}  {op.Node.DisplayName,-24} {op.KernelName,-21} {Shape(tensor),-28} {layout.TensorOffsets[t],12:N0} {tensor.ByteSize,12:N0}");
         }
+        // Fused operators (Runtime/OperatorFusion.cs) never store the tensors between the nodes they replace.
+        foreach (var op in interpreter.Operators.Where(o => o.Node.IsFused))
+            foreach (var inner in op.Node.FusedNodes.SkipLast(1))
+                w.WriteLine($"      fused: node {inner.Index} {inner.DisplayName} output {Describe(graph.Tensors[inner.Outputs[0]])}, {graph.Tensors[inner.Outputs[0]].ByteSize:N0} bytes, not stored (EDGERT_FUSION=0 keeps it)");
 
         if (showTensors)
         {

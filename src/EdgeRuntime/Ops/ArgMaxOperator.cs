@@ -13,6 +13,24 @@ public sealed class ArgMaxOperator : IOperatorKernel
 
     public PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context)
     {
+        ArgMaxGeometry g = Validate(node, graph);
+        bool vectorized = g.InputType switch
+        {
+            TensorType.Float32 => ArgMaxKernels.IsVectorized<float>(g.AxisSize, g.Inner),
+            TensorType.UInt8 => ArgMaxKernels.IsVectorized<byte>(g.AxisSize, g.Inner),
+            TensorType.Int8 => ArgMaxKernels.IsVectorized<sbyte>(g.AxisSize, g.Inner),
+            _ => false,
+        };
+        SimdVariant variant = ArgMaxKernels.Select(context.Isa);
+        return new Prepared(node, g.InputType, g.Int64, g.Outer, g.AxisSize, g.Inner, vectorized ? variant : SimdVariant.Reference);
+    }
+
+    /// <summary>The input viewed as [outer, axis, inner] and the index type.</summary>
+    internal readonly record struct ArgMaxGeometry(TensorType InputType, bool Int64, int Outer, int AxisSize, int Inner);
+
+    /// <summary>Checks the node as TFLite's Prepare does (shared with the fused RESIZE_BILINEAR+ARG_MAX).</summary>
+    internal static ArgMaxGeometry Validate(OperatorNode node, ModelGraph graph)
+    {
         OpHelpers.CheckOp(node, BuiltinOperator.ArgMax, maxVersion: 3);
         OpHelpers.CheckCounts(node, 2, 2, 1);
         TensorInfo input = OpHelpers.Input(node, graph, 0), axisTensor = OpHelpers.Input(node, graph, 1), output = OpHelpers.Output(node, graph);
@@ -31,16 +49,7 @@ public sealed class ArgMaxOperator : IOperatorKernel
         for (int d = 0; d < axis; d++) outer *= input.Shape[d];
         for (int d = axis + 1; d < rank; d++) inner *= input.Shape[d];
         OpHelpers.Require(input.Shape[axis] > 0, node, $"axis {axis} of {input} is empty");
-        int axisSize = input.Shape[axis];
-        bool vectorized = input.Type switch
-        {
-            TensorType.Float32 => ArgMaxKernels.IsVectorized<float>(axisSize, inner),
-            TensorType.UInt8 => ArgMaxKernels.IsVectorized<byte>(axisSize, inner),
-            TensorType.Int8 => ArgMaxKernels.IsVectorized<sbyte>(axisSize, inner),
-            _ => false,
-        };
-        SimdVariant variant = ArgMaxKernels.Select(context.Isa);
-        return new Prepared(node, input.Type, output.Type == TensorType.Int64, outer, axisSize, inner, vectorized ? variant : SimdVariant.Reference);
+        return new ArgMaxGeometry(input.Type, output.Type == TensorType.Int64, outer, input.Shape[axis], inner);
     }
 
     private sealed class Prepared(OperatorNode node, TensorType inputType, bool int64, int outer, int axisSize, int inner, SimdVariant variant) : PreparedOperator(node)

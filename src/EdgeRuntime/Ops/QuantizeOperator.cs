@@ -26,7 +26,7 @@ public sealed class QuantizeOperator : IOperatorKernel
             return new Prepared(node, input.Type, output.Type, qo.Scale, qo.ZeroPoint, 0, 0, 0, QuantizeKernels.Select(context.Isa));
         var qi = OpHelpers.PerTensor(node, input);
         QuantizeReference.RequantizeMultiplier(qi.Scale, qo.Scale, out int multiplier, out int shift);
-        return new Prepared(node, input.Type, output.Type, qo.Scale, qo.ZeroPoint, qi.ZeroPoint, multiplier, shift, SimdVariant.Reference);
+        return new Prepared(node, input.Type, output.Type, qo.Scale, qo.ZeroPoint, qi.ZeroPoint, multiplier, shift, QuantizeKernels.Select(context.Isa));
     }
 
     private sealed class Prepared(OperatorNode node, TensorType inType, TensorType outType, float outScale, int outZeroPoint, int inZeroPoint, int multiplier, int shift, SimdVariant variant)
@@ -34,7 +34,7 @@ public sealed class QuantizeOperator : IOperatorKernel
     {
         private readonly int _input = node.Inputs[0], _output = node.Outputs[0];
 
-        /// <summary>float -> 8-bit runs the chosen variant; 8-bit requantization the reference.</summary>
+        /// <summary>The chosen variant, for float -> 8-bit and for 8-bit requantization alike.</summary>
         public override string KernelName => SimdVariants.Name(variant);
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
@@ -46,13 +46,13 @@ public sealed class QuantizeOperator : IOperatorKernel
                 case (TensorType.Float32, _):
                     QuantizeKernels.AffineQuantize(variant, memory.ReadOnly<float>(_input), memory.Span<sbyte>(_output), outScale, outZeroPoint); break;
                 case (TensorType.UInt8, TensorType.UInt8):
-                    QuantizeReference.Requantize(memory.ReadOnly<byte>(_input), memory.Span<byte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
+                    QuantizeKernels.Requantize(variant, memory.ReadOnly<byte>(_input), memory.Span<byte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
                 case (TensorType.UInt8, _):
-                    QuantizeReference.Requantize(memory.ReadOnly<byte>(_input), memory.Span<sbyte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
+                    QuantizeKernels.Requantize(variant, memory.ReadOnly<byte>(_input), memory.Span<sbyte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
                 case (_, TensorType.UInt8):
-                    QuantizeReference.Requantize(memory.ReadOnly<sbyte>(_input), memory.Span<byte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
+                    QuantizeKernels.Requantize(variant, memory.ReadOnly<sbyte>(_input), memory.Span<byte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
                 default:
-                    QuantizeReference.Requantize(memory.ReadOnly<sbyte>(_input), memory.Span<sbyte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
+                    QuantizeKernels.Requantize(variant, memory.ReadOnly<sbyte>(_input), memory.Span<sbyte>(_output), inZeroPoint, outZeroPoint, multiplier, shift); break;
             }
         }
     }

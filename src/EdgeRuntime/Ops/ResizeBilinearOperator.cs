@@ -17,6 +17,13 @@ public sealed class ResizeBilinearOperator : IOperatorKernel
 
     public PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context)
     {
+        var (type, plan) = Validate(node, graph);
+        return new Prepared(node, type, plan, ResizeBilinearKernels.Select(context.Isa));
+    }
+
+    /// <summary>Checks the node as TFLite's Prepare does and plans it (shared with the fused RESIZE_BILINEAR+ARG_MAX).</summary>
+    internal static (TensorType Type, ResizeBilinearPlan Plan) Validate(OperatorNode node, ModelGraph graph)
+    {
         OpHelpers.CheckOp(node, BuiltinOperator.ResizeBilinear, maxVersion: 4);
         OpHelpers.CheckCounts(node, 2, 2, 1);
         TensorInfo input = OpHelpers.Input(node, graph, 0), size = OpHelpers.Input(node, graph, 1), output = OpHelpers.Output(node, graph);
@@ -35,7 +42,7 @@ public sealed class ResizeBilinearOperator : IOperatorKernel
         var p = new ResizeBilinearParams(options.AlignCorners, options.HalfPixelCenters);
         if (input.Type == TensorType.UInt8 && ResizeBilinearReference.IsUInt8EightfoldFastPath(p, inShape, outShape.H, outShape.W))
             throw new UnsupportedOperatorException(node, "uint8 exact 8x half-pixel upsampling of a depth%8==0 tensor runs TFLite's ResizeBilinear888Uint8, whose rounding is not reproduced");
-        return new Prepared(node, input.Type, ResizeBilinearPlan.Create(p, inShape, outShape), ResizeBilinearKernels.Select(context.Isa));
+        return (input.Type, ResizeBilinearPlan.Create(p, inShape, outShape));
     }
 
     private sealed class Prepared(OperatorNode node, TensorType type, ResizeBilinearPlan plan, SimdVariant variant) : PreparedOperator(node)

@@ -2,7 +2,7 @@ using EdgeRuntime.Ops;
 
 namespace EdgeRuntime.Runtime;
 
-/// <summary>The list of builtin kernels, one line per operator (each lives in Ops/).</summary>
+/// <summary>The list of builtin kernels, one line per operator (each lives in Ops/), then the fused kernels.</summary>
 internal static class BuiltinKernels
 {
     public static OperatorRegistry Register(OperatorRegistry registry) => registry
@@ -20,5 +20,7 @@ internal static class BuiltinKernels
         .Add(new BatchToSpaceNdOperator())
         .Add(new TileOperator())
         .Add(new ReshapeOperator())
-        .Add(new SqueezeOperator());
+        .Add(new SqueezeOperator())
+        // Fused pairs (Runtime/OperatorFusion.cs): used unless fusion is turned off.
+        .AddFused(new ResizeBilinearArgMaxOperator());
 }

@@ -32,6 +32,10 @@ public sealed class Interpreter : IDisposable
         _opTicks = new long[operators.Length];
     }
 
+    /// <summary>
+    /// The graph as it runs: after hybrid weight expansion and operator fusion (fused nodes have
+    /// <see cref="OperatorNode.IsFused"/>; tensors between fused nodes get no memory). Same tensors as the model's graph.
+    /// </summary>
     public ModelGraph Graph { get; }
     public ArenaLayout Layout { get; }
     public KernelIsa Isa { get; }
@@ -68,6 +72,7 @@ public sealed class Interpreter : IDisposable
         graph = HybridWeightExpansion.Apply(graph, out long expandedWeightBytes);
         KernelIsa isa = options.Isa ?? KernelDispatcher.Active;
         var registry = options.Registry ?? OperatorRegistry.CreateDefault();
+        if (OperatorFusion.IsEnabled(options)) graph = OperatorFusion.Apply(graph, registry);
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1");
         WorkerPool? workers = options.Threads > 1 ? new WorkerPool(options.Threads) : null;
         try
@@ -91,7 +96,7 @@ public sealed class Interpreter : IDisposable
         for (int i = 0; i < prepared.Length; i++)
         {
             OperatorNode node = graph.Operators[i];
-            prepared[i] = registry.Resolve(node).Prepare(node, graph, context);
+            prepared[i] = registry.Prepare(node, graph, context);
             scratch[i] = prepared[i].ScratchBytes;
             inPlace[i] = prepared[i].InPlaceInput;
         }
@@ -135,7 +140,12 @@ public sealed class Interpreter : IDisposable
     /// Bytes of any tensor. Only meaningful right after the operator producing it ran, unless the
     /// interpreter was created with <see cref="InterpreterOptions.PreserveAllTensors"/>.
     /// </summary>
-    public ReadOnlySpan<byte> TensorBytes(int tensor) => _memory.ReadOnlyBytes(tensor);
+    public ReadOnlySpan<byte> TensorBytes(int tensor)
+    {
+        if (Layout.TensorBuffer[tensor] < 0 && !_memory.IsConstant(tensor) && OperatorFusion.FusedAway(Graph, tensor) is { } node)
+            throw new InvalidOperationException($"tensor {Graph.Tensors[tensor]} is computed inside {node} and never stored; create the interpreter with FuseOperators = false to read it");
+        return _memory.ReadOnlyBytes(tensor);
+    }
 
     /// <summary>Stops the worker threads (if any). The interpreter cannot run afterwards when it had workers.</summary>
     public void Dispose() => _workers?.Dispose();

@@ -17,6 +17,13 @@ public sealed class InterpreterOptions
     /// </summary>
     public bool PreserveAllTensors { get; init; }
 
+    /// <summary>
+    /// Run producer/consumer pairs that have a fused kernel as one operator (<see cref="OperatorFusion"/>), so the tensor
+    /// between them takes no arena memory. null: on unless the EDGERT_FUSION environment variable says 0/off. Always off
+    /// with <see cref="PreserveAllTensors"/>. Fused and unfused runs give identical outputs.
+    /// </summary>
+    public bool? FuseOperators { get; init; }
+
     /// <summary>Record per-operator time on each Invoke (two timestamp reads per op, no allocation).</summary>
     public bool ProfileOperators { get; init; }
 

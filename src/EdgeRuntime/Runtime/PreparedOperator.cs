@@ -39,6 +39,29 @@ public interface IOperatorKernel
     PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context);
 }
 
+/// <summary>
+/// Runs a <see cref="Producer"/> node together with the one node that consumes its output (<see cref="Consumer"/>), so the
+/// tensor between them is never written (see <see cref="OperatorFusion"/>). Results must equal the two nodes' own kernels.
+/// </summary>
+public interface IFusedOperatorKernel
+{
+    BuiltinOperator Producer { get; }
+    BuiltinOperator Consumer { get; }
+
+    /// <summary>The fused node's name, as inspect and the per-operator profile show it.</summary>
+    string Name => $"{Producer.ToTfliteName()}+{Consumer.ToTfliteName()}";
+
+    /// <summary>
+    /// The kernel's own conditions (types, axes). The pass has already checked the structure: the producer's single
+    /// output is not graph I/O and is read by the consumer alone. Must not throw: an odd node is left unfused, and the
+    /// unfused kernels report what is wrong with it.
+    /// </summary>
+    bool CanFuse(OperatorNode producer, OperatorNode consumer, ModelGraph graph);
+
+    /// <summary>Prepares the fused node (<see cref="OperatorNode.FusedNodes"/> = [producer, consumer]).</summary>
+    PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context);
+}
+
 /// <summary>What Prepare may consult: the kernel variant chosen at start-up and interpreter options.</summary>
 public sealed class KernelContext
 {

@@ -19,7 +19,9 @@ public class GoldenRawTests(ITestOutputHelper output)
     [InlineData("deeplabv3_mnv2_dm05_pascal_quant", SharedData.CoralDm05, "bird_segmentation")]
     public void CoralLogitsEnteringArgMaxEqualTflite(string goldenDir, string model, string sample)
     {
-        var interpreter = Interpreter.Create(TfliteModelReader.Load(SharedData.Model(model)));
+        ModelGraph graph = TfliteModelReader.Load(SharedData.Model(model));
+        // Unfused, so the upsampled logits exist as a tensor (fused, RESIZE_BILINEAR+ARG_MAX never stores them).
+        var interpreter = Interpreter.Create(graph, new InterpreterOptions { FuseOperators = false });
         Feed(interpreter, goldenDir, sample);
         interpreter.Invoke();
 
@@ -30,6 +32,12 @@ public class GoldenRawTests(ITestOutputHelper output)
 
         byte[] expectedIds = File.ReadAllBytes(Raw(goldenDir, sample + ".output.bin"));
         AssertBytesEqual(expectedIds, interpreter.OutputBytes(), "int64 class ids");
+
+        var fused = Interpreter.Create(graph, new InterpreterOptions { FuseOperators = true });
+        Assert.Contains(fused.Operators, op => op.Node.DisplayName == "RESIZE_BILINEAR+ARG_MAX");
+        Feed(fused, goldenDir, sample);
+        fused.Invoke();
+        AssertBytesEqual(expectedIds, fused.OutputBytes(), "int64 class ids, fused RESIZE_BILINEAR+ARG_MAX");
     }
 
     [Fact]

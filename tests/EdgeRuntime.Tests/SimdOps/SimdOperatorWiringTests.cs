@@ -153,4 +153,27 @@ public class SimdOperatorWiringTests
         Assert.NotEqual("reference", dname);
         Assert.Equal(de, da);
     }
+
+    /// <summary>QUANTIZE 8-bit -> 8-bit: the Coral requantize (uint8 0.0124224 -> 0.0352094) and the mixed and int8 pairs.</summary>
+    [Theory, MemberData(nameof(Isas))]
+    public void RequantizeEveryTypePair(KernelIsa isa)
+    {
+        foreach (var (inType, inScale, inZp, outType, outScale, outZp) in new[]
+        {
+            (TensorType.UInt8, 0.0124224f, 0, TensorType.UInt8, 0.0352094f, 0),
+            (TensorType.UInt8, 0.05f, 128, TensorType.Int8, 0.05f, 0),
+            (TensorType.Int8, 0.02f, -7, TensorType.UInt8, 0.003f, 90),
+            (TensorType.Int8, 0.4f, 3, TensorType.Int8, 0.01f, -100),
+        })
+        {
+            var (name, expected, actual) = RunBoth(isa, h =>
+            {
+                int x = h.Quantized(inType, [1, 33, 33, 19], inScale, inZp);
+                int o = h.Quantized(outType, [1, 33, 33, 19], outScale, outZp);
+                return (new QuantizeOperator(), BuiltinOperator.Quantize, [x], [o], null);
+            });
+            Assert.NotEqual("reference", name);
+            Assert.Equal(expected, actual);
+        }
+    }
 }

@@ -32,7 +32,17 @@ public class SimdOpsConformanceTests
     public void ArgMax(KernelIsa isa) => Check(isa, i => SimdOpsConformance.RunArgMaxConformance(i, 4567, 150));
 
     [Theory, MemberData(nameof(Isas))]
+    public void ResizeArgMaxFused(KernelIsa isa) => Check(isa, i => SimdOpsConformance.RunResizeArgMaxConformance(i, 6789, 160));
+
+    /// <summary>The fused op's own reference (one pixel at a time) equals RESIZE_BILINEAR's then ARG_MAX's reference.</summary>
+    [Fact]
+    public void ResizeArgMaxFusedReference() => Check(KernelIsa.Reference, i => SimdOpsConformance.RunResizeArgMaxConformance(i, 7890, 80));
+
+    [Theory, MemberData(nameof(Isas))]
     public void Quantize(KernelIsa isa) => Check(isa, i => SimdOpsConformance.RunQuantizeConformance(i, 5678, 150));
+
+    [Theory, MemberData(nameof(Isas))]
+    public void Requantize(KernelIsa isa) => Check(isa, i => SimdOpsConformance.RunRequantizeConformance(i, 8901, 400));
 
     [Fact]
     public void ReferenceIsaSelectsReference()

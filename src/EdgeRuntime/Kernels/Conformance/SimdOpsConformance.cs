@@ -15,7 +15,7 @@ namespace EdgeRuntime.Kernels.Conformance;
 /// the variant <paramref name="isa"/> selects (as the operators do) and returns one line per failing case; no lines
 /// means bit-identical. For unit tests and for `edgert selftest kernels` on ARM64 boards / under qemu.
 /// </summary>
-public static class SimdOpsConformance
+public static partial class SimdOpsConformance
 {
     /// <summary>Every family below.</summary>
     public static IEnumerable<string> RunAll(KernelIsa isa, int seed, int cases) =>
@@ -23,7 +23,9 @@ public static class SimdOpsConformance
             .Concat(RunPoolingConformance(isa, seed, cases))
             .Concat(RunResizeConformance(isa, seed, cases))
             .Concat(RunArgMaxConformance(isa, seed, cases))
-            .Concat(RunQuantizeConformance(isa, seed, cases));
+            .Concat(RunResizeArgMaxConformance(isa, seed, cases))
+            .Concat(RunQuantizeConformance(isa, seed, cases))
+            .Concat(RunRequantizeConformance(isa, seed, cases));
 
     /// <summary>Quantized ADD and MUL, uint8 and int8: equal shapes, [C]-vector, scalar, [N,H,W,1] and mixed broadcasts.</summary>
     public static IEnumerable<string> RunElementwiseConformance(KernelIsa isa, int seed, int cases)

@@ -15,7 +15,7 @@ namespace EdgeRuntime.Kernels.Quantization;
 /// are integers, so this is the same), plus zp. NaN gives code 0, as the reference's (int)NaN does.
 /// Variants: Portable (Vector128), Avx2 (Vector256).
 /// </summary>
-public static class QuantizeKernels
+public static partial class QuantizeKernels
 {
     public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: false);
 

@@ -1,0 +1,79 @@
+using EdgeRuntime.Graph;
+
+namespace EdgeRuntime.Runtime;
+
+/// <summary>
+/// The graph rewrite run before planning: a node whose single output is read by exactly one other node, and by nothing
+/// else (not a graph output), is merged with that consumer when the registry has a fused kernel for the pair
+/// (<see cref="IFusedOperatorKernel"/>). The fused node takes the consumer's place in the execution order (every input
+/// of the producer is written before the producer, hence before the consumer) and reads the producer's inputs followed
+/// by the consumer's, the intermediate one replaced by -1 (absent). The intermediate tensor is then neither written nor
+/// read, so the planner gives it no memory: that is the point (DeepLab's 5.5 MB upsampled logits before ARG_MAX).
+/// Tensors keep their indices; the model's own graph is not modified (ONNX export, the writer and the quantizer keep
+/// using it).
+/// </summary>
+public static class OperatorFusion
+{
+    /// <summary>EDGERT_FUSION=0 (or off/false/no) turns fusion off where <see cref="InterpreterOptions.FuseOperators"/> is not set.</summary>
+    public const string EnvironmentVariable = "EDGERT_FUSION";
+
+    /// <summary>Whether an interpreter with these options fuses: never when every tensor must survive (their values are the point).</summary>
+    public static bool IsEnabled(InterpreterOptions options) =>
+        !options.PreserveAllTensors && (options.FuseOperators ?? EnabledByEnvironment(Environment.GetEnvironmentVariable(EnvironmentVariable)));
+
+    public static bool EnabledByEnvironment(string? value) =>
+        value?.Trim().ToLowerInvariant() is not ("0" or "off" or "false" or "no");
+
+    public static ModelGraph Apply(ModelGraph graph, OperatorRegistry registry)
+    {
+        if (registry.FusedKernels.Count == 0) return graph;
+        OperatorNode[] ops = graph.Operators;
+        int tensorCount = graph.Tensors.Length;
+        // How often each tensor is read, and by which node (the last one; only used when it is read once).
+        var reads = new int[tensorCount];
+        var reader = new int[tensorCount];
+        for (int i = 0; i < ops.Length; i++)
+            foreach (int t in ops[i].Inputs)
+                if ((uint)t < (uint)tensorCount) { reads[t]++; reader[t] = i; }
+        var isGraphIo = new bool[tensorCount];
+        foreach (int t in graph.Inputs) if ((uint)t < (uint)tensorCount) isGraphIo[t] = true;
+        foreach (int t in graph.Outputs) if ((uint)t < (uint)tensorCount) isGraphIo[t] = true;
+
+        var replacement = new OperatorNode?[ops.Length];
+        var removed = new bool[ops.Length];
+        for (int i = 0; i < ops.Length; i++)
+        {
+            OperatorNode producer = ops[i];
+            // One fusion per node: a node already merged into an earlier fused node is not merged again.
+            if (replacement[i] is not null || removed[i] || producer.Outputs.Length != 1) continue;
+            int t = producer.Outputs[0];
+            if ((uint)t >= (uint)tensorCount || isGraphIo[t] || reads[t] != 1 || graph.Tensors[t].IsConstant) continue;
+            int j = reader[t];
+            if (j <= i || replacement[j] is not null) continue;
+            OperatorNode consumer = ops[j];
+            foreach (IFusedOperatorKernel kernel in registry.FusedKernels)
+            {
+                if (kernel.Producer != producer.Op || kernel.Consumer != consumer.Op || !kernel.CanFuse(producer, consumer, graph)) continue;
+                int[] inputs = [.. producer.Inputs, .. consumer.Inputs.Select(x => x == t ? -1 : x)];
+                replacement[j] = OperatorNode.Fuse(kernel.Name, [producer, consumer], inputs, consumer.Outputs);
+                removed[i] = true;
+                break;
+            }
+        }
+
+        if (!removed.Contains(true)) return graph;
+        var fused = new List<OperatorNode>(ops.Length);
+        for (int i = 0; i < ops.Length; i++)
+            if (!removed[i]) fused.Add(replacement[i] ?? ops[i]);
+        return new ModelGraph(graph.Tensors, [.. fused], graph.Inputs, graph.Outputs, graph.Description, graph.SchemaVersion, graph.FileBytes);
+    }
+
+    /// <summary>The fused node that computes <paramref name="tensor"/> internally without storing it, or null.</summary>
+    public static OperatorNode? FusedAway(ModelGraph graph, int tensor)
+    {
+        foreach (OperatorNode node in graph.Operators)
+            for (int k = 0; k < node.FusedNodes.Count - 1; k++)
+                if (node.FusedNodes[k].Outputs.Contains(tensor)) return node;
+        return null;
+    }
+}

@@ -1,0 +1,52 @@
+using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels;
+using EdgeRuntime.Runtime;
+using EdgeRuntime.Tests.Support;
+using EdgeRuntime.Tflite;
+using Xunit.Abstractions;
+
+namespace EdgeRuntime.Tests.Models;
+
+/// <summary>
+/// The Coral models end with RESIZE_BILINEAR [1,33,33,21] -> [1,513,513,21] and ARG_MAX: fused, the class ids are the same
+/// bytes as unfused (golden inputs in GoldenRawTests, random inputs here, 1 and 2 threads), and the 5.5 MB tensor is gone.
+/// </summary>
+public class FusionModelTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(SharedData.CoralDm1, 1)]
+    [InlineData(SharedData.CoralDm05, 2)]
+    public void CoralClassIdsAreTheSameFusedAndUnfused(string model, int threads)
+    {
+        ModelGraph graph = TfliteModelReader.Load(SharedData.Model(model));
+        using var plain = Interpreter.Create(graph, new InterpreterOptions { FuseOperators = false, Threads = threads });
+        using var fused = Interpreter.Create(graph, new InterpreterOptions { FuseOperators = true, Threads = threads });
+
+        PreparedOperator op = Assert.Single(fused.Operators, o => o.Node.IsFused);
+        Assert.Equal("RESIZE_BILINEAR+ARG_MAX", op.Node.DisplayName);
+        Assert.Equal([BuiltinOperator.ResizeBilinear, BuiltinOperator.ArgMax], op.Node.FusedNodes.Select(n => n.Op));
+        if (KernelDispatcher.Active != KernelIsa.Reference) Assert.NotEqual("reference", op.KernelName);
+        Assert.Equal(plain.Operators.Count - 1, fused.Operators.Count);
+
+        for (int seed = 1; seed <= 2; seed++)
+        {
+            var rng = new Random(seed);
+            rng.NextBytes(plain.InputBytes());
+            plain.InputBytes().CopyTo(fused.InputBytes());
+            plain.Invoke();
+            fused.Invoke();
+            Assert.True(plain.OutputBytes().SequenceEqual(fused.OutputBytes()), $"seed {seed}: class ids differ");
+        }
+
+        // The upsampled logits are no longer planned: the activations' sum drops by their size (less the fused op's scratch).
+        OperatorNode resize = op.Node.FusedNodes[0];
+        long resized = graph.Tensors[resize.Outputs[0]].ByteSize;
+        Assert.Equal(-1, fused.Layout.TensorOffsets[resize.Outputs[0]]);
+        long scratch = fused.Layout.ScratchSizes.Sum() - plain.Layout.ScratchSizes.Sum();
+        Assert.Equal(plain.Layout.NaiveBytes - resized + scratch, fused.Layout.NaiveBytes);
+        output.WriteLine($"{model} x{threads}: arena unfused {plain.Layout.ArenaBytes:N0} B, fused {fused.Layout.ArenaBytes:N0} B; fused op {op.KernelName}, scratch {scratch:N0} B");
+        Assert.True(fused.Layout.ArenaBytes <= plain.Layout.ArenaBytes);
+        // dm0.5's peak is the end of the graph (logits + ids); dm1.0's is an early 257x257x96 expansion, which fusion cannot touch.
+        if (model == SharedData.CoralDm05) Assert.True(fused.Layout.ArenaBytes < plain.Layout.ArenaBytes * 0.6);
+    }
+}
