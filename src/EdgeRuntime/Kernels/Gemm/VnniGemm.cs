@@ -60,6 +60,7 @@ internal static unsafe class VnniGemm
         byte* tail = stackalloc byte[MR * 16];
         int* corr = stackalloc int[MR];
         int* acc = stackalloc int[MR * NR];
+        byte* partial = stackalloc byte[NR];
         new Span<byte>(tail, MR * 16).Clear();
         WindowedRequant? wr = t.Windowed;
         fixed (int* bias = t.Bias, mult = t.Multiplier, left = t.LeftShift, right = t.RightShift, mask = t.Mask, half = t.HalfMask, total = t.TotalShift)
@@ -82,7 +83,7 @@ internal static unsafe class VnniGemm
                         Unsafe.CopyBlockUnaligned(tail + i * 16, row + mainChunks * 16, (uint)tailLen);
                         lasts[i] = tail + i * 16;
                     }
-                    corr[i] = rowSumScale == 0 ? 0 : unchecked(rowSumScale * FoldedQuantizedGemm.RowSum(row, k, s8));
+                    corr[i] = rowSumScale == 0 || m0 + i >= m ? 0 : unchecked(rowSumScale * RowSum(row, lasts[i], mainChunks, tailLen, s8));
                 }
                 int rowsHere = Math.Min(MR, m - m0);
                 byte* crow = c + (long)m0 * cStride;
@@ -91,10 +92,31 @@ internal static unsafe class VnniGemm
                     Tile<TOps>(rows, lasts, mainChunks, chunks, pw + (long)(n0 / NR) * blockBytes, acc);
                     int width = Math.Min(NR, n - n0);
                     for (int i = 0; i < rowsHere; i++)
-                        Store<TOps, TRound>(Vector256.Load(acc + i * NR), Vector256.Load(acc + i * NR + 8), corr[i], cols, n0, crow + (long)i * cStride + n0, width);
+                        Store<TOps, TRound>(Vector256.Load(acc + i * NR), Vector256.Load(acc + i * NR + 8), corr[i], cols, n0, crow + (long)i * cStride + n0, width, partial);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// sum_k A[k] of one row (as uint8 or int8): vpsadbw against zero adds 16 bytes into two 64-bit lanes in one
+    /// instruction; the partial last chunk (at <paramref name="last"/>, 16 readable bytes) is masked to its first
+    /// <paramref name="tailLen"/> bytes. int8 bytes are summed as a + 128 and corrected by 128 per byte.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RowSum(byte* row, byte* last, int mainChunks, int tailLen, bool s8)
+    {
+        var flip = Vector128.Create(s8 ? (byte)0x80 : (byte)0);
+        var acc = Vector128<ulong>.Zero;
+        for (int ch = 0; ch < mainChunks; ch++)
+            acc = Sse2.Add(acc, Sse2.SumAbsoluteDifferences(Sse2.Xor(Vector128.Load(row + 16 * ch), flip), Vector128<byte>.Zero).AsUInt64());
+        if (tailLen > 0)
+        {
+            var mask = Vector128.GreaterThan(Vector128.Create((byte)tailLen), Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+            acc = Sse2.Add(acc, Sse2.SumAbsoluteDifferences(Sse2.And(Sse2.Xor(Vector128.Load(last), flip), mask), Vector128<byte>.Zero).AsUInt64());
+        }
+        int sum = (int)(acc.GetElement(0) + acc.GetElement(1));
+        return s8 ? sum - 128 * (mainChunks * 16 + tailLen) : sum;
     }
 
     /// <summary>
@@ -131,9 +153,9 @@ internal static unsafe class VnniGemm
     private static Vector256<int> Dot(Vector256<int> acc, Vector256<byte> a, Vector256<byte> w)
         => AvxVnni.MultiplyWideningAndAdd(acc, a, w.AsSByte());
 
-    /// <summary>Requantizes one row's 16 sums (columns col..col+15) and stores the first <paramref name="cols"/> bytes.</summary>
+    /// <summary>Requantizes one row's 16 sums (columns col..col+15) and stores the first <paramref name="cols"/> bytes (a partial block through <paramref name="partial"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TOps, TRound>(Vector256<int> accA, Vector256<int> accB, int corr, in RequantColumns t, int col, byte* dst, int cols)
+    private static void Store<TOps, TRound>(Vector256<int> accA, Vector256<int> accB, int corr, in RequantColumns t, int col, byte* dst, int cols, byte* partial)
         where TOps : struct, IVnniOps where TRound : struct, IRequantAvx2
     {
         var vc = Vector256.Create(corr);
@@ -146,7 +168,12 @@ internal static unsafe class VnniGemm
         if (!TRound.InRange) s = Avx2.Min(Avx2.Max(s, t.Min), t.Max);
         Vector128<byte> bytes = TOps.Pack(s.GetLower(), s.GetUpper());
         if (cols == NR) bytes.Store(dst);
-        else Unsafe.CopyBlockUnaligned(dst, &bytes, (uint)cols);
+        else
+        {
+            // Through a buffer, not &bytes: an address-taken local made the JIT spill and reload every full store.
+            bytes.Store(partial);
+            Unsafe.CopyBlockUnaligned(dst, partial, (uint)cols);
+        }
     }
 }
 
