@@ -89,10 +89,10 @@ internal static unsafe class VnniGemm
                 byte* crow = c + (long)m0 * cStride;
                 for (int n0 = 0; n0 < n; n0 += NR)
                 {
-                    Tile<TOps>(rows, lasts, mainChunks, chunks, pw + (long)(n0 / NR) * blockBytes, acc);
+                    Tile<TOps>(rows, lasts, mainChunks, chunks, pw + (long)(n0 / NR) * blockBytes, bias + n0, corr, acc);
                     int width = Math.Min(NR, n - n0);
                     for (int i = 0; i < rowsHere; i++)
-                        Store<TOps, TRound>(Vector256.Load(acc + i * NR), Vector256.Load(acc + i * NR + 8), corr[i], cols, n0, crow + (long)i * cStride + n0, width, partial);
+                        Store<TOps, TRound>(Vector256.Load(acc + i * NR), Vector256.Load(acc + i * NR + 8), cols, n0, crow + (long)i * cStride + n0, width, partial);
                 }
             }
         }
@@ -120,15 +120,23 @@ internal static unsafe class VnniGemm
     }
 
     /// <summary>
-    /// The 4x16 sums into acc[row * 16 + col]. Not inlined: inside the driver, with the requantization's registers
+    /// The 4x16 sums, started from the folded bias of the columns plus each row's correction, into
+    /// acc[row * 16 + col]. Not inlined: inside the driver, with the requantization's registers
     /// live, the JIT spilled six of the eight accumulators in the K loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Tile<TOps>(byte** rows, byte** lasts, int mainChunks, int chunks, byte* w, int* acc)
+    private static void Tile<TOps>(byte** rows, byte** lasts, int mainChunks, int chunks, byte* w, int* bias, int* corr, int* acc)
         where TOps : struct, IVnniOps
     {
         byte* p0 = rows[0], p1 = rows[1], p2 = rows[2], p3 = rows[3];
-        Vector256<int> c0A = default, c0B = default, c1A = default, c1B = default, c2A = default, c2B = default, c3A = default, c3B = default;
+        Vector256<int> bA = Vector256.Load(bias), bB = Vector256.Load(bias + 8), r = Vector256.Create(corr[0]);
+        Vector256<int> c0A = Avx2.Add(bA, r), c0B = Avx2.Add(bB, r);
+        r = Vector256.Create(corr[1]);
+        Vector256<int> c1A = Avx2.Add(bA, r), c1B = Avx2.Add(bB, r);
+        r = Vector256.Create(corr[2]);
+        Vector256<int> c2A = Avx2.Add(bA, r), c2B = Avx2.Add(bB, r);
+        r = Vector256.Create(corr[3]);
+        Vector256<int> c3A = Avx2.Add(bA, r), c3B = Avx2.Add(bB, r);
         for (int ch = 0; ch < chunks; ch++)
         {
             if (ch == mainChunks) { p0 = lasts[0]; p1 = lasts[1]; p2 = lasts[2]; p3 = lasts[3]; }
@@ -153,14 +161,13 @@ internal static unsafe class VnniGemm
     private static Vector256<int> Dot(Vector256<int> acc, Vector256<byte> a, Vector256<byte> w)
         => AvxVnni.MultiplyWideningAndAdd(acc, a, w.AsSByte());
 
-    /// <summary>Requantizes one row's 16 sums (columns col..col+15) and stores the first <paramref name="cols"/> bytes (a partial block through <paramref name="partial"/>).</summary>
+    /// <summary>Requantizes one row's 16 accumulators (columns col..col+15, bias and correction included) and stores the first <paramref name="cols"/> bytes (a partial block through <paramref name="partial"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TOps, TRound>(Vector256<int> accA, Vector256<int> accB, int corr, in RequantColumns t, int col, byte* dst, int cols, byte* partial)
+    private static void Store<TOps, TRound>(Vector256<int> accA, Vector256<int> accB, in RequantColumns t, int col, byte* dst, int cols, byte* partial)
         where TOps : struct, IVnniOps where TRound : struct, IRequantAvx2
     {
-        var vc = Vector256.Create(corr);
-        var x0 = TRound.Output(Avx2.Add(Avx2.Add(accA, Vector256.Load(t.Bias + col)), vc), t, col);
-        var x1 = TRound.Output(Avx2.Add(Avx2.Add(accB, Vector256.Load(t.Bias + col + 8)), vc), t, col + 8);
+        var x0 = TRound.Output(accA, t, col);
+        var x1 = TRound.Output(accB, t, col + 8);
         // The saturating pack to int16 cannot change the clamp's result because the clamp bounds are bytes.
         // vpackssdw interleaves 128-bit lanes, vpermq restores column order.
         var s = Avx2.PackSignedSaturate(x0, x1);
