@@ -36,22 +36,33 @@ internal static class Setup
     }
 }
 
-/// <summary>1x1 convolutions of DeepLabV3-MobileNetV2 at 33x33 (output stride 16 on 513x513): M = 1089 pixels.</summary>
+/// <summary>
+/// 1x1 convolutions of DeepLabV3-MobileNetV2 on 513x513 inputs: a 33x33 (M = 1089) projection and expansion of the
+/// atrous blocks, and the first expansion at 257x257 (M = 66049, K = 16), where requantization outweighs the multiplies.
+/// </summary>
 public class GemmBenchmarks : IMacCount
 {
     [ParamsSource(typeof(Setup), nameof(Setup.Variants))]
     public string Variant { get; set; } = "reference";
 
-    [Params("k320n1280", "k96n576")]
-    public string Shape { get; set; } = "k320n1280";
+    [Params("m1089k320n1280", "m1089k96n576", "m66049k16n96")]
+    public string Shape { get; set; } = "m1089k320n1280";
 
     [Params(QuantType.Int8, QuantType.UInt8)]
     public QuantType Type { get; set; }
 
-    private const int M = 1089;
-    private int K => Shape == "k320n1280" ? 320 : 96;
-    private int N => Shape == "k320n1280" ? 1280 : 576;
+    private int M => Dim('m');
+    private int K => Dim('k');
+    private int N => Dim('n');
     public long Macs => (long)M * K * N;
+
+    /// <summary>The number after <paramref name="key"/> in <see cref="Shape"/>.</summary>
+    private int Dim(char key)
+    {
+        int at = Shape.IndexOf(key) + 1, end = at;
+        while (end < Shape.Length && char.IsDigit(Shape[end])) end++;
+        return int.Parse(Shape.AsSpan(at, end - at), System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private QuantizedGemm _gemm = null!;
     private PackedGemmWeights _w = null!;
