@@ -54,6 +54,8 @@ internal static unsafe class VnniGemm
         RequantTable t = w.Requant;
         int k = w.K, n = w.N, rowSumScale = w.RowSumScale;
         int mainChunks = k / 16, chunks = w.Kp / 16, blockBytes = chunks * NR * 16, tailLen = k - mainChunks * 16;
+        // The last chunk's 4-byte groups that hold any k < K (the rest meet only zero weights: K = 24 skips 2 of 8).
+        int lastEnd = tailLen == 0 ? 16 : (tailLen + 3) / 4 * 4;
         bool s8 = w.Type == QuantType.Int8;
         byte** rows = stackalloc byte*[MR];
         byte** lasts = stackalloc byte*[MR];
@@ -89,7 +91,7 @@ internal static unsafe class VnniGemm
                 byte* crow = c + (long)m0 * cStride;
                 for (int n0 = 0; n0 < n; n0 += NR)
                 {
-                    Tile<TOps>(rows, lasts, mainChunks, chunks, pw + (long)(n0 / NR) * blockBytes, bias + n0, corr, acc);
+                    Tile<TOps>(rows, lasts, mainChunks, chunks, lastEnd, pw + (long)(n0 / NR) * blockBytes, bias + n0, corr, acc);
                     int width = Math.Min(NR, n - n0);
                     for (int i = 0; i < rowsHere; i++)
                         Store<TOps, TRound>(Vector256.Load(acc + i * NR), Vector256.Load(acc + i * NR + 8), cols, n0, crow + (long)i * cStride + n0, width, partial);
@@ -125,7 +127,7 @@ internal static unsafe class VnniGemm
     /// live, the JIT spilled six of the eight accumulators in the K loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Tile<TOps>(byte** rows, byte** lasts, int mainChunks, int chunks, byte* w, int* bias, int* corr, int* acc)
+    private static void Tile<TOps>(byte** rows, byte** lasts, int mainChunks, int chunks, int lastEnd, byte* w, int* bias, int* corr, int* acc)
         where TOps : struct, IVnniOps
     {
         byte* p0 = rows[0], p1 = rows[1], p2 = rows[2], p3 = rows[3];
@@ -140,7 +142,8 @@ internal static unsafe class VnniGemm
         for (int ch = 0; ch < chunks; ch++)
         {
             if (ch == mainChunks) { p0 = lasts[0]; p1 = lasts[1]; p2 = lasts[2]; p3 = lasts[3]; }
-            for (int q = 0; q < 16; q += 4)
+            int end = ch == chunks - 1 ? lastEnd : 16;
+            for (int q = 0; q < end; q += 4)
             {
                 var wA = Vector256.Load(w); var wB = Vector256.Load(w + 32);
                 var x = TOps.Broadcast(p0 + q); c0A = Dot(c0A, x, wA); c0B = Dot(c0B, x, wB);
