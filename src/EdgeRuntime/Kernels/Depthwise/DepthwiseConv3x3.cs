@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
+using EdgeRuntime.Kernels.Gemm;
 using EdgeRuntime.Kernels.Requantization;
 
 namespace EdgeRuntime.Kernels.Depthwise;
@@ -26,25 +27,22 @@ public readonly record struct DepthwiseGeometry(
 /// <summary>Per-channel 3x3 weights prepared for one variant: (w - w_zp) as int16 and int32, [9][channels padded to 16].</summary>
 public sealed class PackedDepthwiseWeights
 {
-    internal PackedDepthwiseWeights(KernelIsa isa, QuantParams q, int channels, byte[] raw, short[] w16, int[] w32, short[] w16Pairs, RequantTable rq)
+    internal PackedDepthwiseWeights(KernelIsa isa, QuantParams q, int channels, byte[] raw, short[] w16, int[] w32, Avx2DepthwisePack? avx2, RequantTable rq)
     {
-        Isa = isa; Quant = q; Channels = channels; Raw = raw; W16 = w16; W32 = w32; W16Pairs = w16Pairs; Requant = rq;
+        Isa = isa; Quant = q; Channels = channels; Raw = raw; W16 = w16; W32 = w32; Avx2 = avx2; Requant = rq;
         PaddedChannels = w32.Length / 9;
     }
 
     public KernelIsa Isa { get; }
     public QuantParams Quant { get; }
     public int Channels { get; }
-    public long Bytes => Raw.Length + W16.Length * 2L + W32.Length * 4L + W16Pairs.Length * 2L + Requant.Bytes;
+    public long Bytes => Raw.Length + W16.Length * 2L + W32.Length * 4L + (Avx2?.Bytes ?? 0) + Requant.Bytes;
     internal int PaddedChannels { get; }
     internal byte[] Raw { get; }
     internal short[] W16 { get; }
     internal int[] W32 { get; }
-    /// <summary>
-    /// Taps paired (0,1) (2,3) (4,5) (6,7) (8,-) for vpmaddwd, per 16 channels 32 int16 in the vpunpcklwd/vpunpckhwd
-    /// order of two 256-bit int16 vectors: [c0a c0b .. c3a c3b | c8a c8b .. c11b] [c4a .. c7b | c12a .. c15b]. Empty if not needed.
-    /// </summary>
-    internal short[] W16Pairs { get; }
+    /// <summary>The fused AVX2 kernel's layouts (AVX2 packs with at least 16 channels), else null.</summary>
+    internal Avx2DepthwisePack? Avx2 { get; }
     internal RequantTable Requant { get; }
 }
 
@@ -76,27 +74,8 @@ public abstract unsafe class DepthwiseConv3x3
                 w16[t * cp + c] = (short)v;
                 w32[t * cp + c] = v;
             }
-        var pairs = Isa == KernelIsa.Avx2 ? PairWeights(w16, cp) : [];
-        return new PackedDepthwiseWeights(Isa, q, channels, weights.ToArray(), w16, w32, pairs, rq);
-    }
-
-    private static short[] PairWeights(short[] w16, int cp)
-    {
-        var pairs = new short[5 * cp * 2];
-        for (int p = 0; p < 5; p++)
-            for (int cb = 0; cb < cp; cb += 16)
-            {
-                int at = (p * cp + cb) * 2;
-                for (int c = 0; c < 16; c++)
-                {
-                    int vec = (c / 4) % 2;               // 0..3, 8..11 -> unpacklo; 4..7, 12..15 -> unpackhi
-                    int lane = c / 8;                    // 128-bit lane
-                    int slot = at + vec * 16 + lane * 8 + (c % 4) * 2;
-                    pairs[slot] = w16[(2 * p) * cp + cb + c];
-                    pairs[slot + 1] = 2 * p + 1 < 9 ? w16[(2 * p + 1) * cp + cb + c] : (short)0;
-                }
-            }
-        return pairs;
+        var avx2 = Isa == KernelIsa.Avx2 && channels >= 16 ? new Avx2DepthwisePack(q, channels, weights, b) : null;
+        return new PackedDepthwiseWeights(Isa, q, channels, weights.ToArray(), w16, w32, avx2, rq);
     }
 
     /// <summary>Computes output rows [rowStart, rowStart + rowCount) of one image. Does not allocate.</summary>
@@ -108,9 +87,12 @@ public abstract unsafe class DepthwiseConv3x3
         if (output.Length < (long)g.OutputHeight * g.OutputWidth * g.Channels) throw new ArgumentException("output is smaller than the geometry");
         if (rowStart < 0 || rowCount < 0 || rowStart + rowCount > g.OutputHeight) throw new ArgumentOutOfRangeException(nameof(rowStart));
         fixed (byte* pin = input, pout = output)
+        {
+            if (RunFused(w, g, pin, pout, rowStart, rowCount)) return;
+        }
+        fixed (byte* pin = input, pout = output)
         fixed (short* w16 = w.W16)
         fixed (int* w32 = w.W32)
-        fixed (short* wPairs = w.W16Pairs)
         {
             int C = g.Channels, cp = w.PaddedChannels;
             byte** taps = stackalloc byte*[9];
@@ -141,14 +123,13 @@ public abstract unsafe class DepthwiseConv3x3
                 {
                     byte* basePtr = pin + ((long)iy0 * g.InputWidth + (long)rxa * g.StrideW - g.PadLeft) * C;
                     byte* dst = pout + ((long)oy * g.OutputWidth + rxa) * C;
-                    if (InteriorRow(basePtr, tapOff, xStep, rxb - rxa, dst, C, cp, izp, s8, wPairs, taps, acc, w.Requant)) { }
-                    else for (int ox = rxa; ox < rxb; ox++, basePtr += xStep, dst += C)
+                    for (int ox = rxa; ox < rxb; ox++, basePtr += xStep, dst += C)
                     {
                         for (int t = 0; t < 9; t++) taps[t] = basePtr + tapOff[t];
                         for (int c0 = 0; c0 < C; c0 += CB)
                         {
                             int count = Math.Min(CB, C - c0);
-                            int done = Accumulate(taps, fullIdx, 9, c0, count, izp, s8, w16, w32, wPairs, acc);
+                            int done = Accumulate(taps, fullIdx, 9, c0, count, izp, s8, w16, w32, acc);
                             if (done < count) ScalarAccumulate(taps, fullIdx, 9, c0, done, count, izp, s8, w32, acc);
                             Requantizer.Row(Isa, acc, count, c0, 0, w.Requant, dst + c0);
                         }
@@ -175,7 +156,7 @@ public abstract unsafe class DepthwiseConv3x3
                     for (int c0 = 0; c0 < C; c0 += CB)
                     {
                         int count = Math.Min(CB, C - c0);
-                        int done = Accumulate(taps, tapIdx, nt, c0, count, izp, s8, w16, w32, wPairs, acc);
+                        int done = Accumulate(taps, tapIdx, nt, c0, count, izp, s8, w16, w32, acc);
                         ScalarAccumulate(taps, tapIdx, nt, c0, done, count, izp, s8, w32, acc);
                         Requantizer.Row(Isa, acc, count, c0, 0, w.Requant, dst + c0);
                     }
@@ -184,14 +165,11 @@ public abstract unsafe class DepthwiseConv3x3
         }
     }
 
-    /// <summary>
-    /// Optional fast path for <paramref name="n"/> interior pixels of one output row (all 9 taps inside the image); the
-    /// taps of pixel i are basePtr + i * xStep + tapOff[t]. Returns false if this variant has none for these channels.
-    /// </summary>
-    private protected virtual bool InteriorRow(byte* basePtr, long* tapOff, long xStep, int n, byte* dst, int C, int cp, int izp, bool s8, short* wPairs, byte** taps, int* acc, RequantTable rq) => false;
+    /// <summary>Optional whole-range kernel of a variant (it computes every output pixel of the rows itself); false: use the generic loop.</summary>
+    private protected virtual bool RunFused(PackedDepthwiseWeights w, in DepthwiseGeometry g, byte* pin, byte* pout, int rowStart, int rowCount) => false;
 
     /// <summary>Vector part: writes acc[0..returned) for channels c0.. and returns how many it did (a multiple of its width).</summary>
-    private protected abstract int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, short* wPairs, int* acc);
+    private protected abstract int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, int* acc);
 
     private static void ScalarAccumulate(byte** taps, int* tapIdx, int nt, int c0, int from, int count, int izp, bool s8, int* w32, int* acc)
     {
@@ -227,7 +205,7 @@ public abstract unsafe class DepthwiseConv3x3
 public sealed unsafe class ReferenceDepthwiseConv3x3 : DepthwiseConv3x3
 {
     public override KernelIsa Isa => KernelIsa.Reference;
-    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, short* wPairs, int* acc) => 0;
+    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, int* acc) => 0;
 }
 
 /// <summary>Vector128: 4 channels per step, widened to int32.</summary>
@@ -235,7 +213,7 @@ public sealed unsafe class PortableDepthwiseConv3x3 : DepthwiseConv3x3
 {
     public override KernelIsa Isa => KernelIsa.Portable;
 
-    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, short* wPairs, int* acc)
+    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, int* acc)
     {
         var vz = Vector128.Create(izp);
         int c = 0;
@@ -254,87 +232,38 @@ public sealed unsafe class PortableDepthwiseConv3x3 : DepthwiseConv3x3
     }
 }
 
-/// <summary>AVX2: 8 channels per step, vpmovzx/sxbd + vpmulld.</summary>
+/// <summary>
+/// AVX2: the fused kernel of <see cref="Avx2DepthwiseRows"/> (vpmaddwd, or vpdpwssd on AVX-VNNI) for 16 channels or more;
+/// fewer channels take the generic loop with 8 channels per step (vpmovzx/sxbd + vpmulld).
+/// </summary>
 public sealed unsafe class Avx2DepthwiseConv3x3 : DepthwiseConv3x3
 {
-    public override KernelIsa Isa => KernelIsa.Avx2;
+    private readonly bool _vnni;
 
-    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, short* wPairs, int* acc)
+    /// <summary>The dispatcher's instance: vpdpwssd when the CPU has AVX-VNNI (unless EDGERT_VNNI=0).</summary>
+    public Avx2DepthwiseConv3x3() : this(AvxVnni.IsSupported && Environment.GetEnvironmentVariable(Avx2QuantizedGemm.VnniEnvironmentVariable) != "0") { }
+
+    /// <summary><paramref name="useVnni"/> false forces vpmaddwd + vpaddd; true requires AVX-VNNI.</summary>
+    public Avx2DepthwiseConv3x3(bool useVnni)
     {
-        // Interior pixels (all 9 taps, in weight order): int16 pairs of taps through vpmaddwd on pre-interleaved weights.
-        int done = 0;
-        if (nt == 9)
-        {
-            int cp = tapIdx[1]; // tap (0,1) starts one padded channel row in
-            done = s8 ? Pairs<Avx2S8Load16>(taps, c0, count, izp, wPairs, cp, acc) : Pairs<Avx2U8Load16>(taps, c0, count, izp, wPairs, cp, acc);
-        }
-        if (done == count) return done;
-        return s8 ? Run<Avx2S8Load>(taps, tapIdx, nt, c0, count, izp, w32, acc, done) : Run<Avx2U8Load>(taps, tapIdx, nt, c0, count, izp, w32, acc, done);
+        if (useVnni && !AvxVnni.IsSupported) throw new PlatformNotSupportedException("depthwise AVX-VNNI needs x86 AVX-VNNI");
+        _vnni = useVnni;
     }
 
-    private protected override bool InteriorRow(byte* basePtr, long* tapOff, long xStep, int n, byte* dst, int C, int cp, int izp, bool s8, short* wPairs, byte** taps, int* acc, RequantTable rq)
+    public override KernelIsa Isa => KernelIsa.Avx2;
+
+    /// <summary>True when the multiply-adds run on vpdpwssd.</summary>
+    public bool UsesVnni => _vnni;
+
+    private protected override bool RunFused(PackedDepthwiseWeights w, in DepthwiseGeometry g, byte* pin, byte* pout, int rowStart, int rowCount)
     {
-        if (C % 16 != 0) return false;
-        if (s8) InteriorRow<Avx2S8Load16>(basePtr, tapOff, xStep, n, dst, C, cp, izp, wPairs, taps, acc, rq);
-        else InteriorRow<Avx2U8Load16>(basePtr, tapOff, xStep, n, dst, C, cp, izp, wPairs, taps, acc, rq);
+        if (w.Avx2 is null || Avx2DepthwiseRows.StackBytes(g) > Avx2DepthwiseRows.MaxStackBytes) return false;
+        Avx2DepthwiseRows.Run(w.Avx2, _vnni, g, pin, pout, rowStart, rowCount);
         return true;
     }
 
-    private static void InteriorRow<TLoad>(byte* basePtr, long* tapOff, long xStep, int n, byte* dst, int C, int cp, int izp, short* wPairs, byte** taps, int* acc, RequantTable rq) where TLoad : struct, IAvx2Load16
-    {
-        for (int i = 0; i < n; i++, basePtr += xStep, dst += C)
-        {
-            for (int t = 0; t < 9; t++) taps[t] = basePtr + tapOff[t];
-            for (int c0 = 0; c0 < C; c0 += CB)
-            {
-                int count = Math.Min(CB, C - c0);
-                Pairs<TLoad>(taps, c0, count, izp, wPairs, cp, acc);
-                Requantizer.RowAvx2(acc, count, c0, 0, rq, dst + c0);
-            }
-        }
-    }
-
-    /// <summary>
-    /// 16 channels per step: (x - in_zp) as int16 (|.| &lt;= 255) for taps 2p and 2p+1 interleaved, times the (w - w_zp) pairs
-    /// with vpmaddwd (each int32 lane = two products of at most 255*255, exact). Lanes come out as channels
-    /// [0..3, 8..11] and [4..7, 12..15] and are put back in order at the store.
-    /// </summary>
-    private static int Pairs<TLoad>(byte** taps, int c0, int count, int izp, short* wPairs, int cp, int* acc) where TLoad : struct, IAvx2Load16
-    {
-        var vz = Vector256.Create((short)izp);
-        byte* t0 = taps[0] + c0, t1 = taps[1] + c0, t2 = taps[2] + c0, t3 = taps[3] + c0, t4 = taps[4] + c0,
-              t5 = taps[5] + c0, t6 = taps[6] + c0, t7 = taps[7] + c0, t8 = taps[8] + c0;
-        short* wp = wPairs + 2 * c0;
-        long ps = 2L * cp; // shorts per tap pair
-        int c = 0;
-        for (; c + 16 <= count; c += 16)
-        {
-            short* w = wp + 2 * c;
-            Vector256<int> lo, hi;
-            var a = Avx2.Subtract(TLoad.Load(t0 + c), vz);
-            var b = Avx2.Subtract(TLoad.Load(t1 + c), vz);
-            lo = Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(a, b), Avx.LoadVector256(w));
-            hi = Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(a, b), Avx.LoadVector256(w + 16));
-            a = Avx2.Subtract(TLoad.Load(t2 + c), vz);
-            b = Avx2.Subtract(TLoad.Load(t3 + c), vz);
-            lo = Avx2.Add(lo, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(a, b), Avx.LoadVector256(w + ps)));
-            hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(a, b), Avx.LoadVector256(w + ps + 16)));
-            a = Avx2.Subtract(TLoad.Load(t4 + c), vz);
-            b = Avx2.Subtract(TLoad.Load(t5 + c), vz);
-            lo = Avx2.Add(lo, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(a, b), Avx.LoadVector256(w + 2 * ps)));
-            hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(a, b), Avx.LoadVector256(w + 2 * ps + 16)));
-            a = Avx2.Subtract(TLoad.Load(t6 + c), vz);
-            b = Avx2.Subtract(TLoad.Load(t7 + c), vz);
-            lo = Avx2.Add(lo, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(a, b), Avx.LoadVector256(w + 3 * ps)));
-            hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(a, b), Avx.LoadVector256(w + 3 * ps + 16)));
-            a = Avx2.Subtract(TLoad.Load(t8 + c), vz);
-            lo = Avx2.Add(lo, Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(a, Vector256<short>.Zero), Avx.LoadVector256(w + 4 * ps)));
-            hi = Avx2.Add(hi, Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(a, Vector256<short>.Zero), Avx.LoadVector256(w + 4 * ps + 16)));
-            Avx2.Permute2x128(lo, hi, 0x20).Store(acc + c);
-            Avx2.Permute2x128(lo, hi, 0x31).Store(acc + c + 8);
-        }
-        return c;
-    }
+    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, int* acc)
+        => s8 ? Run<Avx2S8Load>(taps, tapIdx, nt, c0, count, izp, w32, acc, 0) : Run<Avx2U8Load>(taps, tapIdx, nt, c0, count, izp, w32, acc, 0);
 
     private static int Run<TLoad>(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, int* w32, int* acc, int c) where TLoad : struct, IAvx2Load8
     {
@@ -366,16 +295,13 @@ public sealed unsafe class Avx2DepthwiseConv3x3 : DepthwiseConv3x3
 internal unsafe interface IAvx2Load8 { static abstract Vector256<int> Load(byte* p); }
 internal unsafe struct Avx2U8Load : IAvx2Load8 { public static Vector256<int> Load(byte* p) => Avx2.ConvertToVector256Int32(p); }
 internal unsafe struct Avx2S8Load : IAvx2Load8 { public static Vector256<int> Load(byte* p) => Avx2.ConvertToVector256Int32((sbyte*)p); }
-internal unsafe interface IAvx2Load16 { static abstract Vector256<short> Load(byte* p); }
-internal unsafe struct Avx2U8Load16 : IAvx2Load16 { public static Vector256<short> Load(byte* p) => Avx2.ConvertToVector256Int16(p); }
-internal unsafe struct Avx2S8Load16 : IAvx2Load16 { public static Vector256<short> Load(byte* p) => Avx2.ConvertToVector256Int16((sbyte*)p); }
 
 /// <summary>ARM64 AdvSimd: 16 channels per step, USUBL/SSUBL to int16 then SMLAL/SMLAL2 with int16 weights.</summary>
 public sealed unsafe class AdvSimdDepthwiseConv3x3 : DepthwiseConv3x3
 {
     public override KernelIsa Isa => KernelIsa.AdvSimd;
 
-    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, short* wPairs, int* acc)
+    private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, int* acc)
     {
         var zb = Vector128.Create((byte)izp);
         int c = 0;

@@ -1,0 +1,372 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using EdgeRuntime.Kernels.Requantization;
+
+namespace EdgeRuntime.Kernels.Depthwise;
+
+/// <summary>Pointers to one layout's per-channel tables (see <see cref="Avx2DepthwisePack"/>); null when not stored.</summary>
+internal unsafe struct DwTables
+{
+    public int* Bias, M, MOdd, Left, Right, Add, Mask, HalfMask, Total;
+}
+
+/// <summary>Everything the fused AVX2 kernel reads, pinned for one Run.</summary>
+internal unsafe struct DwContext
+{
+    public DwTables Perm, Lin;
+    public short* W32, W16;
+    public int Channels, Blocks32;
+    public int TensorMultiplier, TensorLeft, TensorRight, TensorAdd;
+    public int OutputZeroPoint;
+    public byte Min, Max;
+}
+
+/// <summary>
+/// Fused AVX2 3x3 depthwise: per output pixel and block of 32 (then 16) channels, the 9 taps are interleaved in
+/// pairs as bytes (vpunpck{l,h}bw), widened to int16 and multiplied with vpmaddwd (or vpdpwssd on AVX-VNNI) into
+/// accumulators that start at the folded bias; they are requantized in registers, packed and clamped as bytes.
+/// The input zero point is folded into the bias (padding taps read a row of zero-point bytes), so every pixel runs
+/// the same code; border pixels copy their 9 taps into a small staging block first.
+/// </summary>
+internal static unsafe class Avx2DepthwiseRows
+{
+    /// <summary>Largest stack staging (9 taps plus the padding row) before the caller falls back to the generic path.</summary>
+    internal const int MaxStackBytes = 48 * 1024;
+
+    public static int StackBytes(in DepthwiseGeometry g) => (9 + 2 * g.DilationW + 1) * g.Channels;
+
+    [SkipLocalsInit]
+    public static void Run(Avx2DepthwisePack p, bool vnni, in DepthwiseGeometry g, byte* pin, byte* pout, int rowStart, int rowCount)
+    {
+        int C = g.Channels;
+        byte* stage = stackalloc byte[9 * C];
+        int padBytes = (2 * g.DilationW + 1) * C;
+        byte* pad = stackalloc byte[padBytes];
+        new Span<byte>(pad, padBytes).Fill(p.InputZeroPoint);
+        fixed (short* w32 = p.W32, w16 = p.W16)
+        fixed (int* ints = p.Ints)
+        {
+            DwContext k = default;
+            k.Perm = Tables(p, ints, perm: true);
+            k.Lin = Tables(p, ints, perm: false);
+            k.W32 = w32;
+            k.W16 = w16;
+            k.Channels = C;
+            k.Blocks32 = p.Blocks32;
+            k.TensorMultiplier = p.TensorMultiplier;
+            k.TensorLeft = p.TensorLeft;
+            k.TensorRight = p.TensorRight;
+            k.TensorAdd = p.TensorAdd;
+            k.OutputZeroPoint = p.OutputZeroPoint;
+            k.Min = (byte)p.Min;
+            k.Max = (byte)p.Max;
+            var rows = new RowArgs(g, pin, pout, rowStart, rowCount, pad, stage, &k);
+            if (vnni) ByInput<DwVnni>(p, rows);
+            else ByInput<DwMadd>(p, rows);
+        }
+    }
+
+    private static DwTables Tables(Avx2DepthwisePack p, int* ints, bool perm)
+    {
+        int* T(Avx2DepthwisePack.Table t)
+        {
+            int o = p.Offset(t, perm);
+            return o < 0 ? null : ints + o;
+        }
+        return new DwTables
+        {
+            Bias = T(Avx2DepthwisePack.Table.Bias), M = T(Avx2DepthwisePack.Table.M), MOdd = T(Avx2DepthwisePack.Table.MOdd),
+            Left = T(Avx2DepthwisePack.Table.Left), Right = T(Avx2DepthwisePack.Table.Right), Add = T(Avx2DepthwisePack.Table.Add),
+            Mask = T(Avx2DepthwisePack.Table.Mask), HalfMask = T(Avx2DepthwisePack.Table.HalfMask), Total = T(Avx2DepthwisePack.Table.Total),
+        };
+    }
+
+    private readonly struct RowArgs(in DepthwiseGeometry g, byte* pin, byte* pout, int rowStart, int rowCount, byte* pad, byte* stage, DwContext* k)
+    {
+        public readonly DepthwiseGeometry G = g;
+        public readonly byte* In = pin, Out = pout, Pad = pad, Stage = stage;
+        public readonly int RowStart = rowStart, RowCount = rowCount;
+        public readonly DwContext* K = k;
+    }
+
+    private static void ByInput<TMac>(Avx2DepthwisePack p, in RowArgs a) where TMac : struct, IDwMac
+    {
+        if (p.IsInt8) ByRequant<DwS8, TMac>(p, a);
+        else ByRequant<DwU8, TMac>(p, a);
+    }
+
+    private static void ByRequant<TIn, TMac>(Avx2DepthwisePack p, in RowArgs a) where TIn : struct, IDwInput where TMac : struct, IDwMac
+    {
+        if (p.PerTensorAway) Rows<TIn, TMac, DwAwayTensor>(a);
+        else if (p.Rounding == RequantizeRounding.DoubleAwayFromZero) Rows<TIn, TMac, DwAwayChannel>(a);
+        else if (p.Rounding == RequantizeRounding.DoubleUpward) Rows<TIn, TMac, DwUpward>(a);
+        else Rows<TIn, TMac, DwSingle>(a);
+    }
+
+    private static void Rows<TIn, TMac, TRq>(in RowArgs a) where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+    {
+        DepthwiseGeometry g = a.G;
+        int C = g.Channels, W = g.InputWidth, H = g.InputHeight;
+        nint o1 = (nint)g.DilationW * C, o2 = 2 * o1;
+        // Output columns whose three taps are all inside the image.
+        int xa = (g.PadLeft + g.StrideW - 1) / g.StrideW;
+        int xNum = W - 1 - 2 * g.DilationW + g.PadLeft;
+        int xb = xNum < 0 ? 0 : Math.Min(g.OutputWidth, xNum / g.StrideW + 1);
+        if (xb < xa) xb = xa;
+        byte* rp0, rp1, rp2;
+        for (int oy = a.RowStart; oy < a.RowStart + a.RowCount; oy++)
+        {
+            int iy = oy * g.StrideH - g.PadTop;
+            rp0 = (uint)iy < (uint)H ? a.In + (nint)iy * W * C : null;
+            iy += g.DilationH;
+            rp1 = (uint)iy < (uint)H ? a.In + (nint)iy * W * C : null;
+            iy += g.DilationH;
+            rp2 = (uint)iy < (uint)H ? a.In + (nint)iy * W * C : null;
+            byte* dst = a.Out + (nint)oy * g.OutputWidth * C;
+            for (int ox = 0; ox < g.OutputWidth; ox++, dst += C)
+            {
+                int ix = ox * g.StrideW - g.PadLeft;
+                if (ox >= xa && ox < xb)
+                {
+                    nint x = (nint)ix * C;
+                    Pixel<TIn, TMac, TRq>(rp0 != null ? rp0 + x : a.Pad, rp1 != null ? rp1 + x : a.Pad, rp2 != null ? rp2 + x : a.Pad, o1, o2, dst, a.K);
+                    continue;
+                }
+                // Border column: gather the 9 taps (zero-point bytes outside the image) into [3 rows][3 taps][C].
+                for (int ky = 0; ky < 3; ky++)
+                {
+                    byte* row = ky == 0 ? rp0 : ky == 1 ? rp1 : rp2;
+                    for (int kx = 0; kx < 3; kx++)
+                    {
+                        int cx = ix + kx * g.DilationW;
+                        byte* src = row != null && (uint)cx < (uint)W ? row + (nint)cx * C : a.Pad;
+                        Unsafe.CopyBlockUnaligned(a.Stage + (3 * ky + kx) * C, src, (uint)C);
+                    }
+                }
+                Pixel<TIn, TMac, TRq>(a.Stage, a.Stage + 3 * C, a.Stage + 6 * C, C, 2 * C, dst, a.K);
+            }
+        }
+    }
+
+    /// <summary>All channels of one output pixel; the taps are r{ky} + {0, o1, o2}. Needs C >= 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pixel<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, nint o2, byte* dst, DwContext* k)
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+    {
+        int nb = k->Blocks32;
+        for (int b = 0; b < nb; b++)
+            Block32<TIn, TMac, TRq>(r0 + b * 32, r1 + b * 32, r2 + b * 32, o1, o2, b, dst + b * 32, k);
+        int c = nb * 32, C = k->Channels;
+        if (c + 16 <= C)
+        {
+            Block16<TIn, TMac, TRq>(r0, r1, r2, o1, o2, c, dst, k);
+            c += 16;
+        }
+        // The last channels: one more block ending at C, overlapping channels already written (same values).
+        if (c < C) Block16<TIn, TMac, TRq>(r0, r1, r2, o1, o2, C - 16, dst, k);
+    }
+
+    /// <summary>32 channels (block b, pointers already at its first channel), perm layout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block32<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, nint o2, int b, byte* dst, DwContext* k)
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+    {
+        short* w = k->W32 + b * 320;
+        int o = b * 32;
+        int* bias = k->Perm.Bias + o;
+        var a0 = Vector256.Load(bias);
+        var a1 = Vector256.Load(bias + 8);
+        var a2 = Vector256.Load(bias + 16);
+        var a3 = Vector256.Load(bias + 24);
+        Pair32<TMac>(TIn.Load(r0), TIn.Load(r0 + o1), w, ref a0, ref a1, ref a2, ref a3);
+        Pair32<TMac>(TIn.Load(r0 + o2), TIn.Load(r1), w + 64, ref a0, ref a1, ref a2, ref a3);
+        Pair32<TMac>(TIn.Load(r1 + o1), TIn.Load(r1 + o2), w + 128, ref a0, ref a1, ref a2, ref a3);
+        Pair32<TMac>(TIn.Load(r2), TIn.Load(r2 + o1), w + 192, ref a0, ref a1, ref a2, ref a3);
+        Pair32<TMac>(TIn.Load(r2 + o2), Vector256<byte>.Zero, w + 256, ref a0, ref a1, ref a2, ref a3);
+        var zp = Vector256.Create(k->OutputZeroPoint);
+        var q0 = Avx2.Add(TRq.Apply(a0, k, &k->Perm, o), zp);
+        var q1 = Avx2.Add(TRq.Apply(a1, k, &k->Perm, o + 8), zp);
+        var q2 = Avx2.Add(TRq.Apply(a2, k, &k->Perm, o + 16), zp);
+        var q3 = Avx2.Add(TRq.Apply(a3, k, &k->Perm, o + 24), zp);
+        // [0..3 4..7 | 16..19 20..23] and [8..15 | 24..31] as int16, then bytes [0..15 | 16..31]: channel order again.
+        var bytes = TIn.Narrow(Avx2.PackSignedSaturate(q0, q1), Avx2.PackSignedSaturate(q2, q3), Vector256.Create(k->Min), Vector256.Create(k->Max));
+        bytes.Store(dst);
+    }
+
+    /// <summary>Taps a and b of 32 channels: bytes interleaved per channel, zero-extended to int16 pairs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pair32<TMac>(Vector256<byte> a, Vector256<byte> b, short* w, ref Vector256<int> a0, ref Vector256<int> a1, ref Vector256<int> a2, ref Vector256<int> a3)
+        where TMac : struct, IDwMac
+    {
+        var z = Vector256<byte>.Zero;
+        var l = Avx2.UnpackLow(a, b);
+        var h = Avx2.UnpackHigh(a, b);
+        a0 = TMac.Dot(a0, Avx2.UnpackLow(l, z).AsInt16(), Vector256.Load(w));
+        a1 = TMac.Dot(a1, Avx2.UnpackHigh(l, z).AsInt16(), Vector256.Load(w + 16));
+        a2 = TMac.Dot(a2, Avx2.UnpackLow(h, z).AsInt16(), Vector256.Load(w + 32));
+        a3 = TMac.Dot(a3, Avx2.UnpackHigh(h, z).AsInt16(), Vector256.Load(w + 48));
+    }
+
+    /// <summary>16 channels starting at channel c (any offset), lin layout.</summary>
+    private static void Block16<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, nint o2, int c, byte* dst, DwContext* k)
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+    {
+        nint ps = 2 * (nint)k->Channels; // shorts per tap pair
+        short* w = k->W16 + 2 * c;
+        r0 += c; r1 += c; r2 += c;
+        var a0 = Vector256.Load(k->Lin.Bias + c);
+        var a1 = Vector256.Load(k->Lin.Bias + c + 8);
+        Pair16<TIn, TMac>(r0, r0 + o1, w, ref a0, ref a1);
+        Pair16<TIn, TMac>(r0 + o2, r1, w + ps, ref a0, ref a1);
+        Pair16<TIn, TMac>(r1 + o1, r1 + o2, w + 2 * ps, ref a0, ref a1);
+        Pair16<TIn, TMac>(r2, r2 + o1, w + 3 * ps, ref a0, ref a1);
+        // Tap 8 alone: bytes zero-extended to dwords, so the pair's second int16 is 0.
+        a0 = TMac.Dot(a0, TIn.Load8(r2 + o2).AsInt16(), Vector256.Load(w + 4 * ps));
+        a1 = TMac.Dot(a1, TIn.Load8(r2 + o2 + 8).AsInt16(), Vector256.Load(w + 4 * ps + 16));
+        var zp = Vector256.Create(k->OutputZeroPoint);
+        var q0 = Avx2.Add(TRq.Apply(a0, k, &k->Lin, c), zp);
+        var q1 = Avx2.Add(TRq.Apply(a1, k, &k->Lin, c + 8), zp);
+        // [0..3 8..11 | 4..7 12..15] -> [0..7 | 8..15] -> 16 bytes.
+        var s = Avx2.Permute4x64(Avx2.PackSignedSaturate(q0, q1).AsInt64(), 0b11_01_10_00).AsInt16();
+        TIn.Narrow(s.GetLower(), s.GetUpper(), Vector128.Create(k->Min), Vector128.Create(k->Max)).Store(dst + c);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pair16<TIn, TMac>(byte* pa, byte* pb, short* w, ref Vector256<int> a0, ref Vector256<int> a1)
+        where TIn : struct, IDwInput where TMac : struct, IDwMac
+    {
+        var a = TIn.Load128(pa);
+        var b = TIn.Load128(pb);
+        a0 = TMac.Dot(a0, Avx2.ConvertToVector256Int16(Sse2.UnpackLow(a, b)).AsInt16(), Vector256.Load(w));
+        a1 = TMac.Dot(a1, Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(a, b)).AsInt16(), Vector256.Load(w + 16));
+    }
+}
+
+/// <summary>How input bytes are read (int8 as x ^ 0x80 = x + 128, so both types zero-extend) and outputs narrowed.</summary>
+internal unsafe interface IDwInput
+{
+    static abstract Vector256<byte> Load(byte* p);
+    static abstract Vector128<byte> Load128(byte* p);
+    /// <summary>8 bytes zero-extended to dwords.</summary>
+    static abstract Vector256<int> Load8(byte* p);
+    static abstract Vector256<byte> Narrow(Vector256<short> a, Vector256<short> b, Vector256<byte> min, Vector256<byte> max);
+    static abstract Vector128<byte> Narrow(Vector128<short> a, Vector128<short> b, Vector128<byte> min, Vector128<byte> max);
+}
+
+internal unsafe struct DwU8 : IDwInput
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Load(byte* p) => Vector256.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<byte> Load128(byte* p) => Vector128.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Load8(byte* p) => Avx2.ConvertToVector256Int32(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Narrow(Vector256<short> a, Vector256<short> b, Vector256<byte> min, Vector256<byte> max)
+        => Avx2.Min(Avx2.Max(Avx2.PackUnsignedSaturate(a, b), min), max);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<byte> Narrow(Vector128<short> a, Vector128<short> b, Vector128<byte> min, Vector128<byte> max)
+        => Sse2.Min(Sse2.Max(Sse2.PackUnsignedSaturate(a, b), min), max);
+}
+
+internal unsafe struct DwS8 : IDwInput
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Load(byte* p) => Avx2.Xor(Vector256.Load(p), Vector256.Create((byte)0x80));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<byte> Load128(byte* p) => Sse2.Xor(Vector128.Load(p), Vector128.Create((byte)0x80));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Load8(byte* p) => Avx2.Xor(Avx2.ConvertToVector256Int32(p), Vector256.Create(0x80));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Narrow(Vector256<short> a, Vector256<short> b, Vector256<byte> min, Vector256<byte> max)
+        => Avx2.Min(Avx2.Max(Avx2.PackSignedSaturate(a, b), min.AsSByte()), max.AsSByte()).AsByte();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<byte> Narrow(Vector128<short> a, Vector128<short> b, Vector128<byte> min, Vector128<byte> max)
+        => Sse41.Min(Sse41.Max(Sse2.PackSignedSaturate(a, b), min.AsSByte()), max.AsSByte()).AsByte();
+}
+
+/// <summary>acc + the int16 pair dot products of x and w, per int32 lane (exact: |products| &lt;= 2 * 255 * 255).</summary>
+internal interface IDwMac
+{
+    static abstract Vector256<int> Dot(Vector256<int> acc, Vector256<short> x, Vector256<short> w);
+}
+
+internal struct DwMadd : IDwMac
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(Vector256<int> acc, Vector256<short> x, Vector256<short> w) => Avx2.Add(acc, Avx2.MultiplyAddAdjacent(x, w));
+}
+
+internal struct DwVnni : IDwMac
+{
+    /// <summary>vpdpwssd (non-saturating).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Dot(Vector256<int> acc, Vector256<short> x, Vector256<short> w) => AvxVnni.MultiplyWideningAndAdd(acc, x, w);
+}
+
+/// <summary>Requantization of 8 accumulators (bias included) whose constants sit at offset o of the tables; no zero point or clamp.</summary>
+internal unsafe interface IDwRequant
+{
+    static abstract Vector256<int> Apply(Vector256<int> x, DwContext* k, DwTables* t, int o);
+}
+
+/// <summary>Shared part of the double rounding: SaturatingRoundingDoublingHighMul as floor((x*m + 2^30) / 2^31) via vpmuldq.</summary>
+internal static class DwFixedPoint
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> HighMul(Vector256<int> x, Vector256<int> m, Vector256<int> mOdd)
+    {
+        var nudge = Vector256.Create(1L << 30);
+        var even = Avx2.Add(Avx2.Multiply(x, m), nudge);
+        var odd = Avx2.Add(Avx2.Multiply(Avx2.ShiftRightLogical(x.AsInt64(), 32).AsInt32(), mOdd), nudge);
+        // Bits 31..62 of each 64-bit sum: even lanes moved down to the low dword, odd lanes up to the high dword.
+        return Avx2.Blend(Avx2.ShiftRightLogical(even, 31).AsInt32(), Avx2.ShiftLeftLogical(odd, 1).AsInt32(), 0b1010_1010);
+    }
+
+    /// <summary>
+    /// RoundingDivideByPOT (ties away from zero) as sign(h) * ((|h| + add) &gt;&gt; right), add = 2^(right-1) (0 if right = 0):
+    /// |h| &lt;= 2^31 and add &lt;= 2^30 fit in uint32; vpsignd gives 0 for h = 0 and keeps int.MinValue when right = 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Away(Vector256<int> h, Vector256<uint> add, Vector256<uint> right)
+        => Avx2.Sign(Avx2.ShiftRightLogicalVariable(Avx2.Add(Avx2.Abs(h), add), right).AsInt32(), h);
+}
+
+internal unsafe struct DwAwayTensor : IDwRequant
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Apply(Vector256<int> x, DwContext* k, DwTables* t, int o)
+    {
+        x = Avx2.ShiftLeftLogical(x, Vector128.CreateScalar(k->TensorLeft));
+        var m = Vector256.Create(k->TensorMultiplier);
+        var h = DwFixedPoint.HighMul(x, m, m);
+        return Avx2.Sign(Avx2.ShiftRightLogical(Avx2.Add(Avx2.Abs(h), Vector256.Create((uint)k->TensorAdd)), Vector128.CreateScalar((uint)k->TensorRight)).AsInt32(), h);
+    }
+}
+
+internal unsafe struct DwAwayChannel : IDwRequant
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Apply(Vector256<int> x, DwContext* k, DwTables* t, int o)
+    {
+        x = Avx2.ShiftLeftLogicalVariable(x, Vector256.Load((uint*)t->Left + o));
+        var h = DwFixedPoint.HighMul(x, Vector256.Load(t->M + o), Vector256.Load(t->MOdd + o));
+        return DwFixedPoint.Away(h, Vector256.Load((uint*)t->Add + o), Vector256.Load((uint*)t->Right + o));
+    }
+}
+
+internal unsafe struct DwUpward : IDwRequant
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Apply(Vector256<int> x, DwContext* k, DwTables* t, int o)
+        => Requantizer.MbqmAvx2(x, Vector256.Load(t->M + o), Vector256.Load(t->Left + o), Vector256.Load(t->Right + o),
+            Vector256.Load(t->Mask + o), Vector256.Load(t->HalfMask + o), upward: true);
+}
+
+internal unsafe struct DwSingle : IDwRequant
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Apply(Vector256<int> x, DwContext* k, DwTables* t, int o)
+        => Requantizer.SingleAvx2(x, Vector256.Load(t->M + o), Vector256.Load(t->Total + o));
+}
