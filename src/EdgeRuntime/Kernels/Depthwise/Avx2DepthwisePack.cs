@@ -2,6 +2,19 @@ using EdgeRuntime.Kernels.Requantization;
 
 namespace EdgeRuntime.Kernels.Depthwise;
 
+/// <summary>Which requantization operator the fused AVX2 kernel runs (see the IDwRequant structs).</summary>
+internal enum DwRequantKind
+{
+    /// <summary>Double rounding away from zero, one multiplier, right shift only: constants broadcast, no tables.</summary>
+    AwayTensor,
+    /// <summary>Double rounding away from zero, per-channel, right shifts only.</summary>
+    AwayRightOnly,
+    /// <summary>Double rounding away from zero, any shifts.</summary>
+    Away,
+    Upward,
+    Single,
+}
+
 /// <summary>
 /// Weights, folded bias and requantization constants of the fused AVX2 depthwise kernel (<see cref="Avx2DepthwiseRows"/>),
 /// in two layouts: "perm" for whole 32-channel blocks, whose accumulators hold channels [0..3|16..19] [4..7|20..23]
@@ -22,8 +35,16 @@ internal sealed class Avx2DepthwisePack
         int C = channels;
         Channels = C;
         Blocks32 = C / 32;
-        PerTensorAway = q.Multiplier.Length == 1 && q.Rounding == RequantizeRounding.DoubleAwayFromZero;
-        Rounding = q.Rounding;
+        // Right shifts only (multipliers below 1, as converters produce): no left shift, and |result| <= 2^30 so adding
+        // the output zero point cannot wrap int32 and may happen after saturating to int16.
+        bool rightOnly = q.Shift.All(s => s < 0);
+        Kind = q.Rounding switch
+        {
+            RequantizeRounding.DoubleAwayFromZero when rightOnly => q.Multiplier.Length == 1 ? DwRequantKind.AwayTensor : DwRequantKind.AwayRightOnly,
+            RequantizeRounding.DoubleAwayFromZero => DwRequantKind.Away,
+            RequantizeRounding.DoubleUpward => DwRequantKind.Upward,
+            _ => DwRequantKind.Single,
+        };
         XorInput = q.Type == QuantType.Int8 ? (byte)0x80 : (byte)0;
         InputZeroPoint = (byte)q.InputZeroPoint;
         // int8 inputs are read as x ^ 0x80 = x + 128 (zero-extended), so the zero point moves by 128 too.
@@ -65,10 +86,14 @@ internal sealed class Avx2DepthwisePack
 
         // Per-channel constants (RDBPOT ties away from zero as sign(h) * ((|h| + Add) >> Right), Add = 2^(Right-1) or 0).
         // Only the tables the chosen requantization reads are stored.
-        Table[] used = PerTensorAway ? [Table.Bias]
-            : q.Rounding == RequantizeRounding.DoubleAwayFromZero ? [Table.Bias, Table.M, Table.MOdd, Table.Left, Table.Right, Table.Add]
-            : q.Rounding == RequantizeRounding.DoubleUpward ? [Table.Bias, Table.M, Table.Left, Table.Right, Table.Mask, Table.HalfMask]
-            : [Table.Bias, Table.M, Table.Total];
+        Table[] used = Kind switch
+        {
+            DwRequantKind.AwayTensor => [Table.Bias],
+            DwRequantKind.AwayRightOnly => [Table.Bias, Table.M, Table.MOdd, Table.Right, Table.Add],
+            DwRequantKind.Away => [Table.Bias, Table.M, Table.MOdd, Table.Left, Table.Right, Table.Add],
+            DwRequantKind.Upward => [Table.Bias, Table.M, Table.Left, Table.Right, Table.Mask, Table.HalfMask],
+            _ => [Table.Bias, Table.M, Table.Total],
+        };
         int permLen = 32 * Blocks32, linLen = C + 16;
         PermLength = permLen;
         LinLength = linLen;
@@ -103,13 +128,11 @@ internal sealed class Avx2DepthwisePack
                         else if (i % 2 == 0) Ints[s * permLen + at] = Ints[linBase + _slot[(int)Table.M] * linLen + PermChannel(b, k, i + 1)];
                     }
                 }
-        if (PerTensorAway)
+        if (Kind == DwRequantKind.AwayTensor)
         {
-            int shift = q.Shift[0];
             TensorMultiplier = q.Multiplier[0];
-            TensorLeft = shift > 0 ? shift : 0;
-            TensorRight = shift > 0 ? 0 : -shift;
-            TensorAdd = TensorRight > 0 ? 1 << (TensorRight - 1) : 0;
+            TensorRight = -q.Shift[0];
+            TensorAdd = 1 << (TensorRight - 1);
         }
         OutputZeroPoint = q.OutputZeroPoint;
         Min = q.OutputMin;
@@ -122,13 +145,12 @@ internal sealed class Avx2DepthwisePack
 
     public int Channels { get; }
     public int Blocks32 { get; }
-    public bool PerTensorAway { get; }
+    public DwRequantKind Kind { get; }
     public bool IsInt8 { get; }
     public RequantizeRounding Rounding { get; }
     public byte XorInput { get; }
     public byte InputZeroPoint { get; }
     public int TensorMultiplier { get; }
-    public int TensorLeft { get; }
     public int TensorRight { get; }
     public int TensorAdd { get; }
     public int OutputZeroPoint { get; }

@@ -17,7 +17,7 @@ internal unsafe struct DwContext
     public DwTables Perm, Lin;
     public short* W32, W16;
     public int Channels, Blocks32;
-    public int TensorMultiplier, TensorLeft, TensorRight, TensorAdd;
+    public int TensorMultiplier, TensorRight, TensorAdd;
     public int OutputZeroPoint;
     public byte Min, Max;
 }
@@ -55,7 +55,6 @@ internal static unsafe class Avx2DepthwiseRows
             k.Channels = C;
             k.Blocks32 = p.Blocks32;
             k.TensorMultiplier = p.TensorMultiplier;
-            k.TensorLeft = p.TensorLeft;
             k.TensorRight = p.TensorRight;
             k.TensorAdd = p.TensorAdd;
             k.OutputZeroPoint = p.OutputZeroPoint;
@@ -98,10 +97,14 @@ internal static unsafe class Avx2DepthwiseRows
 
     private static void ByRequant<TIn, TMac>(Avx2DepthwisePack p, in RowArgs a) where TIn : struct, IDwInput where TMac : struct, IDwMac
     {
-        if (p.PerTensorAway) Rows<TIn, TMac, DwAwayTensor>(a);
-        else if (p.Rounding == RequantizeRounding.DoubleAwayFromZero) Rows<TIn, TMac, DwAwayChannel>(a);
-        else if (p.Rounding == RequantizeRounding.DoubleUpward) Rows<TIn, TMac, DwUpward>(a);
-        else Rows<TIn, TMac, DwSingle>(a);
+        switch (p.Kind)
+        {
+            case DwRequantKind.AwayTensor: Rows<TIn, TMac, DwAwayTensor>(a); break;
+            case DwRequantKind.AwayRightOnly: Rows<TIn, TMac, DwAwayRightOnly>(a); break;
+            case DwRequantKind.Away: Rows<TIn, TMac, DwAway>(a); break;
+            case DwRequantKind.Upward: Rows<TIn, TMac, DwUpward>(a); break;
+            default: Rows<TIn, TMac, DwSingle>(a); break;
+        }
     }
 
     private static void Rows<TIn, TMac, TRq>(in RowArgs a) where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
@@ -184,14 +187,25 @@ internal static unsafe class Avx2DepthwiseRows
         Pair32<TMac>(TIn.Load(r1 + o1), TIn.Load(r1 + o2), w + 128, ref a0, ref a1, ref a2, ref a3);
         Pair32<TMac>(TIn.Load(r2), TIn.Load(r2 + o1), w + 192, ref a0, ref a1, ref a2, ref a3);
         Pair32<TMac>(TIn.Load(r2 + o2), Vector256<byte>.Zero, w + 256, ref a0, ref a1, ref a2, ref a3);
-        var zp = Vector256.Create(k->OutputZeroPoint);
-        var q0 = Avx2.Add(TRq.Apply(a0, k, &k->Perm, o), zp);
-        var q1 = Avx2.Add(TRq.Apply(a1, k, &k->Perm, o + 8), zp);
-        var q2 = Avx2.Add(TRq.Apply(a2, k, &k->Perm, o + 16), zp);
-        var q3 = Avx2.Add(TRq.Apply(a3, k, &k->Perm, o + 24), zp);
+        var q0 = TRq.Apply(a0, k, &k->Perm, o);
+        var q1 = TRq.Apply(a1, k, &k->Perm, o + 8);
+        var q2 = TRq.Apply(a2, k, &k->Perm, o + 16);
+        var q3 = TRq.Apply(a3, k, &k->Perm, o + 24);
         // [0..3 4..7 | 16..19 20..23] and [8..15 | 24..31] as int16, then bytes [0..15 | 16..31]: channel order again.
-        var bytes = TIn.Narrow(Avx2.PackSignedSaturate(q0, q1), Avx2.PackSignedSaturate(q2, q3), Vector256.Create(k->Min), Vector256.Create(k->Max));
+        var bytes = TIn.Narrow(PackWithZeroPoint<TRq>(q0, q1, k), PackWithZeroPoint<TRq>(q2, q3, k), Vector256.Create(k->Min), Vector256.Create(k->Max));
         bytes.Store(dst);
+    }
+
+    /// <summary>
+    /// Adds the output zero point and saturates to int16. The reference adds in int32 (wrapping) and clamps; when
+    /// |x| &lt;= 2^30 nothing wraps, and saturating first then adding with saturation clamps to the same bytes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<short> PackWithZeroPoint<TRq>(Vector256<int> a, Vector256<int> b, DwContext* k) where TRq : struct, IDwRequant
+    {
+        if (TRq.SmallResult) return Avx2.AddSaturate(Avx2.PackSignedSaturate(a, b), Vector256.Create((short)k->OutputZeroPoint));
+        var zp = Vector256.Create(k->OutputZeroPoint);
+        return Avx2.PackSignedSaturate(Avx2.Add(a, zp), Avx2.Add(b, zp));
     }
 
     /// <summary>Taps a and b of 32 channels: bytes interleaved per channel, zero-extended to int16 pairs.</summary>
@@ -224,11 +238,10 @@ internal static unsafe class Avx2DepthwiseRows
         // Tap 8 alone: bytes zero-extended to dwords, so the pair's second int16 is 0.
         a0 = TMac.Dot(a0, TIn.Load8(r2 + o2).AsInt16(), Vector256.Load(w + 4 * ps));
         a1 = TMac.Dot(a1, TIn.Load8(r2 + o2 + 8).AsInt16(), Vector256.Load(w + 4 * ps + 16));
-        var zp = Vector256.Create(k->OutputZeroPoint);
-        var q0 = Avx2.Add(TRq.Apply(a0, k, &k->Lin, c), zp);
-        var q1 = Avx2.Add(TRq.Apply(a1, k, &k->Lin, c + 8), zp);
+        var q0 = TRq.Apply(a0, k, &k->Lin, c);
+        var q1 = TRq.Apply(a1, k, &k->Lin, c + 8);
         // [0..3 8..11 | 4..7 12..15] -> [0..7 | 8..15] -> 16 bytes.
-        var s = Avx2.Permute4x64(Avx2.PackSignedSaturate(q0, q1).AsInt64(), 0b11_01_10_00).AsInt16();
+        var s = Avx2.Permute4x64(PackWithZeroPoint<TRq>(q0, q1, k).AsInt64(), 0b11_01_10_00).AsInt16();
         TIn.Narrow(s.GetLower(), s.GetUpper(), Vector128.Create(k->Min), Vector128.Create(k->Max)).Store(dst + c);
     }
 
@@ -308,6 +321,9 @@ internal struct DwVnni : IDwMac
 /// <summary>Requantization of 8 accumulators (bias included) whose constants sit at offset o of the tables; no zero point or clamp.</summary>
 internal unsafe interface IDwRequant
 {
+    /// <summary>True when every result is within +-2^30 (right shift of at least 1), see PackWithZeroPoint.</summary>
+    static abstract bool SmallResult { get; }
+
     static abstract Vector256<int> Apply(Vector256<int> x, DwContext* k, DwTables* t, int o);
 }
 
@@ -333,20 +349,38 @@ internal static class DwFixedPoint
         => Avx2.Sign(Avx2.ShiftRightLogicalVariable(Avx2.Add(Avx2.Abs(h), add), right).AsInt32(), h);
 }
 
+/// <summary>One multiplier, right shift r &gt;= 1: broadcast constants, no tables.</summary>
 internal unsafe struct DwAwayTensor : IDwRequant
 {
+    public static bool SmallResult => true;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Apply(Vector256<int> x, DwContext* k, DwTables* t, int o)
     {
-        x = Avx2.ShiftLeftLogical(x, Vector128.CreateScalar(k->TensorLeft));
         var m = Vector256.Create(k->TensorMultiplier);
         var h = DwFixedPoint.HighMul(x, m, m);
         return Avx2.Sign(Avx2.ShiftRightLogical(Avx2.Add(Avx2.Abs(h), Vector256.Create((uint)k->TensorAdd)), Vector128.CreateScalar((uint)k->TensorRight)).AsInt32(), h);
     }
 }
 
-internal unsafe struct DwAwayChannel : IDwRequant
+/// <summary>Per-channel multipliers, right shifts &gt;= 1.</summary>
+internal unsafe struct DwAwayRightOnly : IDwRequant
 {
+    public static bool SmallResult => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Apply(Vector256<int> x, DwContext* k, DwTables* t, int o)
+    {
+        var h = DwFixedPoint.HighMul(x, Vector256.Load(t->M + o), Vector256.Load(t->MOdd + o));
+        return DwFixedPoint.Away(h, Vector256.Load((uint*)t->Add + o), Vector256.Load((uint*)t->Right + o));
+    }
+}
+
+/// <summary>Any shifts (left shifts wrap like the reference's x * (1 &lt;&lt; left)).</summary>
+internal unsafe struct DwAway : IDwRequant
+{
+    public static bool SmallResult => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Apply(Vector256<int> x, DwContext* k, DwTables* t, int o)
     {
@@ -358,6 +392,8 @@ internal unsafe struct DwAwayChannel : IDwRequant
 
 internal unsafe struct DwUpward : IDwRequant
 {
+    public static bool SmallResult => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Apply(Vector256<int> x, DwContext* k, DwTables* t, int o)
         => Requantizer.MbqmAvx2(x, Vector256.Load(t->M + o), Vector256.Load(t->Left + o), Vector256.Load(t->Right + o),
@@ -366,6 +402,8 @@ internal unsafe struct DwUpward : IDwRequant
 
 internal unsafe struct DwSingle : IDwRequant
 {
+    public static bool SmallResult => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Apply(Vector256<int> x, DwContext* k, DwTables* t, int o)
         => Requantizer.SingleAvx2(x, Vector256.Load(t->M + o), Vector256.Load(t->Total + o));
