@@ -64,7 +64,7 @@ internal sealed class Avx2DepthwisePack
             folded[c] = unchecked(bias[c] - izp * sum);
         }
 
-        // Pair weights (taps 2p, 2p+1; tap 9 = 0) as int16 pairs for vpmaddwd / vpdpwssd.
+        // lin: taps paired in order (2p, 2p+1; tap 9 = 0) as int16 pairs for vpmaddwd / vpdpwssd.
         W16 = new short[5 * C * 2];
         for (int p = 0; p < 5; p++)
             for (int c = 0; c < C; c++)
@@ -72,16 +72,18 @@ internal sealed class Avx2DepthwisePack
                 W16[(p * C + c) * 2] = (short)w[2 * p * C + c];
                 W16[(p * C + c) * 2 + 1] = 2 * p + 1 < 9 ? (short)w[(2 * p + 1) * C + c] : (short)0;
             }
-        W32 = new short[Blocks32 * 5 * 4 * 16];
+        // perm: taps paired by column (rows 0 and 1 of a column share an interleave that the pixel to the right reuses).
+        W32 = new short[Blocks32 * PermPairs.Length * 4 * 16];
         for (int b = 0; b < Blocks32; b++)
-            for (int p = 0; p < 5; p++)
+            for (int p = 0; p < PermPairs.Length; p++)
                 for (int k = 0; k < 4; k++)
                     for (int i = 0; i < 8; i++)
                     {
                         int c = PermChannel(b, k, i);
-                        int at = (((b * 5 + p) * 4 + k) * 8 + i) * 2;
-                        W32[at] = W16[(p * C + c) * 2];
-                        W32[at + 1] = W16[(p * C + c) * 2 + 1];
+                        int at = (((b * PermPairs.Length + p) * 4 + k) * 8 + i) * 2;
+                        (int t0, int t1) = PermPairs[p];
+                        W32[at] = t0 < 0 ? (short)0 : (short)w[t0 * C + c];
+                        W32[at + 1] = t1 < 0 ? (short)0 : (short)w[t1 * C + c];
                     }
 
         // Per-channel constants (RDBPOT ties away from zero as sign(h) * ((|h| + Add) >> Right), Add = 2^(Right-1) or 0).
@@ -140,6 +142,15 @@ internal sealed class Avx2DepthwisePack
         IsInt8 = q.Type == QuantType.Int8;
     }
 
+    /// <summary>
+    /// The tap pairs (tap = 3 * ky + kx, -1 = none) of the perm layout: P0..P2 = rows 0 and 1 of column kx,
+    /// P3 = row 2 columns 0 and 1, P4 = (row 2 column 2, -), P5 = (-, row 2 column 2).
+    /// </summary>
+    internal static readonly (int, int)[] PermPairs = [(0, 3), (1, 4), (2, 5), (6, 7), (8, -1), (-1, 8)];
+
+    /// <summary>shorts per 32-channel block of <see cref="W32"/>.</summary>
+    internal const int PermBlockShorts = 6 * 4 * 16;
+
     /// <summary>Channel of lane i (0..7) of accumulator k (0..3) in 32-channel block b.</summary>
     internal static int PermChannel(int b, int k, int i) => b * 32 + (i < 4 ? 0 : 16) + 4 * k + (i & 3);
 
@@ -156,7 +167,7 @@ internal sealed class Avx2DepthwisePack
     public int OutputZeroPoint { get; }
     public int Min { get; }
     public int Max { get; }
-    /// <summary>[block][pair][accumulator][8 lanes][2]: the perm layout.</summary>
+    /// <summary>[block][pair (<see cref="PermPairs"/>)][accumulator][8 lanes][2]: the perm layout.</summary>
     public short[] W32 { get; }
     /// <summary>[pair][channel][2]: the lin layout.</summary>
     public short[] W16 { get; }

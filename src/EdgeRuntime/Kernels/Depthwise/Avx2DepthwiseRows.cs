@@ -34,14 +34,14 @@ internal static unsafe class Avx2DepthwiseRows
     /// <summary>Largest stack staging (9 taps plus the padding row) before the caller falls back to the generic path.</summary>
     internal const int MaxStackBytes = 48 * 1024;
 
-    public static int StackBytes(in DepthwiseGeometry g) => (9 + 2 * g.DilationW + 1) * g.Channels;
+    public static int StackBytes(in DepthwiseGeometry g) => (9 + 4 * g.DilationW + 1) * g.Channels;
 
     [SkipLocalsInit]
     public static void Run(Avx2DepthwisePack p, bool vnni, in DepthwiseGeometry g, byte* pin, byte* pout, int rowStart, int rowCount)
     {
         int C = g.Channels;
         byte* stage = stackalloc byte[9 * C];
-        int padBytes = (2 * g.DilationW + 1) * C;
+        int padBytes = (4 * g.DilationW + 1) * C; // taps up to 4 * dilation columns right of a pixel pair's first column
         byte* pad = stackalloc byte[padBytes];
         new Span<byte>(pad, padBytes).Fill(p.InputZeroPoint);
         fixed (short* w32 = p.W32, w16 = p.W16)
@@ -110,83 +110,254 @@ internal static unsafe class Avx2DepthwiseRows
     private static void Rows<TIn, TMac, TRq>(in RowArgs a) where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
     {
         DepthwiseGeometry g = a.G;
-        int C = g.Channels, W = g.InputWidth, H = g.InputHeight;
-        nint o1 = (nint)g.DilationW * C, o2 = 2 * o1;
+        int C = g.Channels, W = g.InputWidth, H = g.InputHeight, d = g.DilationW, s = g.StrideW;
+        nint o1 = (nint)d * C;
         // Output columns whose three taps are all inside the image.
-        int xa = (g.PadLeft + g.StrideW - 1) / g.StrideW;
-        int xNum = W - 1 - 2 * g.DilationW + g.PadLeft;
-        int xb = xNum < 0 ? 0 : Math.Min(g.OutputWidth, xNum / g.StrideW + 1);
+        int xa = (g.PadLeft + s - 1) / s;
+        int xNum = W - 1 - 2 * d + g.PadLeft;
+        int xb = xNum < 0 ? 0 : Math.Min(g.OutputWidth, xNum / s + 1);
         if (xb < xa) xb = xa;
-        byte* rp0, rp1, rp2;
+        // Pixels x and x + pair read columns shifted by s * pair: d (they share two columns) or 2d (one), else no pairs.
+        int pair = d % s == 0 ? d / s : 2 * d % s == 0 ? 2 * d / s : 0;
+        bool wide = pair > 0 && s * pair == 2 * d;
         for (int oy = a.RowStart; oy < a.RowStart + a.RowCount; oy++)
         {
             int iy = oy * g.StrideH - g.PadTop;
-            rp0 = (uint)iy < (uint)H ? a.In + (nint)iy * W * C : null;
+            byte* rp0 = (uint)iy < (uint)H ? a.In + (nint)iy * W * C : null;
             iy += g.DilationH;
-            rp1 = (uint)iy < (uint)H ? a.In + (nint)iy * W * C : null;
+            byte* rp1 = (uint)iy < (uint)H ? a.In + (nint)iy * W * C : null;
             iy += g.DilationH;
-            rp2 = (uint)iy < (uint)H ? a.In + (nint)iy * W * C : null;
-            byte* dst = a.Out + (nint)oy * g.OutputWidth * C;
-            for (int ox = 0; ox < g.OutputWidth; ox++, dst += C)
+            byte* rp2 = (uint)iy < (uint)H ? a.In + (nint)iy * W * C : null;
+            byte* rowDst = a.Out + (nint)oy * g.OutputWidth * C;
+            for (int ox = 0; ox < g.OutputWidth; ox++)
             {
-                int ix = ox * g.StrideW - g.PadLeft;
-                if (ox >= xa && ox < xb)
+                if (ox == xa && xa < xb && rp0 != null && rp1 != null && rp2 != null)
                 {
-                    nint x = (nint)ix * C;
-                    Pixel<TIn, TMac, TRq>(rp0 != null ? rp0 + x : a.Pad, rp1 != null ? rp1 + x : a.Pad, rp2 != null ? rp2 + x : a.Pad, o1, o2, dst, a.K);
+                    nint at = ((nint)xa * s - g.PadLeft) * C;
+                    Segment<TIn, TMac, TRq>(rp0 + at, rp1 + at, rp2 + at, o1, (nint)s * C, xb - xa, pair, wide, rowDst + (nint)xa * C, a.K);
+                    ox = xb - 1;
+                    continue;
+                }
+                if (ox == xa && xa < xb)
+                {
+                    // Interior columns of a row with rows outside the image: those read the zero-point row, which is long
+                    // enough for every offset.
+                    int x = xa;
+                    if (pair > 0)
+                        for (; x + 2 * pair <= xb; x += 2 * pair)
+                            for (int j = x; j < x + pair; j++)
+                            {
+                                nint at = ((nint)j * s - g.PadLeft) * C;
+                                PixelPair<TIn, TMac, TRq>(Row(rp0, at, a.Pad), Row(rp1, at, a.Pad), Row(rp2, at, a.Pad), o1, wide,
+                                    rowDst + (nint)j * C, rowDst + (nint)(j + pair) * C, a.K);
+                            }
+                    for (; x < xb; x++)
+                    {
+                        nint at = ((nint)x * s - g.PadLeft) * C;
+                        Pixel<TIn, TMac, TRq>(Row(rp0, at, a.Pad), Row(rp1, at, a.Pad), Row(rp2, at, a.Pad), o1, rowDst + (nint)x * C, a.K);
+                    }
+                    ox = xb - 1;
                     continue;
                 }
                 // Border column: gather the 9 taps (zero-point bytes outside the image) into [3 rows][3 taps][C].
+                int ix = ox * s - g.PadLeft;
                 for (int ky = 0; ky < 3; ky++)
                 {
                     byte* row = ky == 0 ? rp0 : ky == 1 ? rp1 : rp2;
                     for (int kx = 0; kx < 3; kx++)
                     {
-                        int cx = ix + kx * g.DilationW;
+                        int cx = ix + kx * d;
                         byte* src = row != null && (uint)cx < (uint)W ? row + (nint)cx * C : a.Pad;
                         Unsafe.CopyBlockUnaligned(a.Stage + (3 * ky + kx) * C, src, (uint)C);
                     }
                 }
-                Pixel<TIn, TMac, TRq>(a.Stage, a.Stage + 3 * C, a.Stage + 6 * C, C, 2 * C, dst, a.K);
+                Pixel<TIn, TMac, TRq>(a.Stage, a.Stage + 3 * C, a.Stage + 6 * C, C, rowDst + (nint)ox * C, a.K);
             }
         }
     }
 
-    /// <summary>All channels of one output pixel; the taps are r{ky} + {0, o1, o2}. Needs C >= 16.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Pixel<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, nint o2, byte* dst, DwContext* k)
+    private static byte* Row(byte* row, nint at, byte* pad) => row != null ? row + at : pad;
+
+    /// <summary>n interior pixels of a row whose three input rows are inside the image; pixel i reads r{ky} + i * step.</summary>
+    private static void Segment<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, nint step, int n, int pair, bool wide, byte* dst, DwContext* k)
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+    {
+        nint C = k->Channels;
+        if (pair > 0)
+            for (; n >= 2 * pair; n -= 2 * pair)
+            {
+                for (int j = 0; j < pair; j++)
+                {
+                    PixelPair<TIn, TMac, TRq>(r0, r1, r2, o1, wide, dst, dst + pair * C, k);
+                    r0 += step; r1 += step; r2 += step; dst += C;
+                }
+                r0 += pair * step; r1 += pair * step; r2 += pair * step; dst += pair * C;
+            }
+        for (; n > 0; n--)
+        {
+            Pixel<TIn, TMac, TRq>(r0, r1, r2, o1, dst, k);
+            r0 += step; r1 += step; r2 += step; dst += C;
+        }
+    }
+
+    /// <summary>All channels of one output pixel; the taps are r{ky} + {0, o1, 2 * o1}. Needs C >= 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pixel<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, byte* dst, DwContext* k)
         where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
     {
         int nb = k->Blocks32;
         for (int b = 0; b < nb; b++)
-            Block32<TIn, TMac, TRq>(r0 + b * 32, r1 + b * 32, r2 + b * 32, o1, o2, b, dst + b * 32, k);
-        int c = nb * 32, C = k->Channels;
-        if (c + 16 <= C)
-        {
-            Block16<TIn, TMac, TRq>(r0, r1, r2, o1, o2, c, dst, k);
-            c += 16;
-        }
-        // The last channels: one more block ending at C, overlapping channels already written (same values).
-        if (c < C) Block16<TIn, TMac, TRq>(r0, r1, r2, o1, o2, C - 16, dst, k);
+            Block32<TIn, TMac, TRq>(r0 + b * 32, r1 + b * 32, r2 + b * 32, o1, b, dst + b * 32, k);
+        Tail<TIn, TMac, TRq>(r0, r1, r2, o1, dst, k);
     }
 
-    /// <summary>32 channels (block b, pointers already at its first channel), perm layout.</summary>
+    /// <summary>
+    /// Two output pixels of a row whose taps start o1 (not wide) or 2 * o1 (wide) bytes apart, so their 32-channel blocks
+    /// share column interleaves; the first pixel's taps are r{ky} + {0, o1, 2 * o1}.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Block32<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, nint o2, int b, byte* dst, DwContext* k)
+    private static void PixelPair<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, bool wide, byte* dstA, byte* dstB, DwContext* k)
         where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
     {
-        short* w = k->W32 + b * 320;
+        int nb = k->Blocks32;
+        if (wide)
+            for (int b = 0; b < nb; b++)
+                Block32Pair<TIn, TMac, TRq>(r0 + b * 32, r1 + b * 32, r2 + b * 32, o1, true, b, dstA + b * 32, dstB + b * 32, k);
+        else
+            for (int b = 0; b < nb; b++)
+                Block32Pair<TIn, TMac, TRq>(r0 + b * 32, r1 + b * 32, r2 + b * 32, o1, false, b, dstA + b * 32, dstB + b * 32, k);
+        Tail<TIn, TMac, TRq>(r0, r1, r2, o1, dstA, k);
+        nint shift = wide ? 2 * o1 : o1;
+        Tail<TIn, TMac, TRq>(r0 + shift, r1 + shift, r2 + shift, o1, dstB, k);
+    }
+
+    /// <summary>Channels after the 32-channel blocks: 16-channel blocks, the last one ending at C (overlapping channels already written, same values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tail<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, byte* dst, DwContext* k)
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+    {
+        int c = k->Blocks32 * 32, C = k->Channels;
+        if (c == C) return;
+        if (c + 16 <= C)
+        {
+            Block16<TIn, TMac, TRq>(r0, r1, r2, o1, c, dst, k);
+            c += 16;
+        }
+        if (c < C) Block16<TIn, TMac, TRq>(r0, r1, r2, o1, C - 16, dst, k);
+    }
+
+    /// <summary>32 channels (block b, pointers already at its first channel), perm layout, pairs <see cref="Avx2DepthwisePack.PermPairs"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block32<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, int b, byte* dst, DwContext* k)
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+    {
+        short* w = k->W32 + b * Avx2DepthwisePack.PermBlockShorts;
         int o = b * 32;
         int* bias = k->Perm.Bias + o;
         var a0 = Vector256.Load(bias);
         var a1 = Vector256.Load(bias + 8);
         var a2 = Vector256.Load(bias + 16);
         var a3 = Vector256.Load(bias + 24);
-        Pair32<TMac>(TIn.Load(r0), TIn.Load(r0 + o1), w, ref a0, ref a1, ref a2, ref a3);
-        Pair32<TMac>(TIn.Load(r0 + o2), TIn.Load(r1), w + 64, ref a0, ref a1, ref a2, ref a3);
-        Pair32<TMac>(TIn.Load(r1 + o1), TIn.Load(r1 + o2), w + 128, ref a0, ref a1, ref a2, ref a3);
-        Pair32<TMac>(TIn.Load(r2), TIn.Load(r2 + o1), w + 192, ref a0, ref a1, ref a2, ref a3);
-        Pair32<TMac>(TIn.Load(r2 + o2), Vector256<byte>.Zero, w + 256, ref a0, ref a1, ref a2, ref a3);
+        nint o2 = 2 * o1;
+        Interleave(TIn.Load(r0), TIn.Load(r1), out var x0, out var x1, out var x2, out var x3);
+        Dot<TMac>(ref a0, ref a1, ref a2, ref a3, x0, x1, x2, x3, w);
+        Interleave(TIn.Load(r0 + o1), TIn.Load(r1 + o1), out x0, out x1, out x2, out x3);
+        Dot<TMac>(ref a0, ref a1, ref a2, ref a3, x0, x1, x2, x3, w + 64);
+        Interleave(TIn.Load(r0 + o2), TIn.Load(r1 + o2), out x0, out x1, out x2, out x3);
+        Dot<TMac>(ref a0, ref a1, ref a2, ref a3, x0, x1, x2, x3, w + 128);
+        Interleave(TIn.Load(r2), TIn.Load(r2 + o1), out x0, out x1, out x2, out x3);
+        Dot<TMac>(ref a0, ref a1, ref a2, ref a3, x0, x1, x2, x3, w + 192);
+        Interleave(TIn.Load(r2 + o2), Vector256<byte>.Zero, out x0, out x1, out x2, out x3);
+        Dot<TMac>(ref a0, ref a1, ref a2, ref a3, x0, x1, x2, x3, w + 256);
+        Store32<TIn, TRq>(a0, a1, a2, a3, o, dst, k);
+    }
+
+    /// <summary>
+    /// Block32 for two pixels A and B (see <see cref="PixelPair"/>): columns c_j = r + j * o1; A reads c0..c2, B reads
+    /// c1..c3 (c2..c4 when wide). Each column's rows 0+1 interleave and each row-2 pair is built once for both pixels.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block32Pair<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, bool wide, int b, byte* dstA, byte* dstB, DwContext* k)
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+    {
+        short* w = k->W32 + b * Avx2DepthwisePack.PermBlockShorts;
+        int o = b * 32;
+        int* bias = k->Perm.Bias + o;
+        var a0 = Vector256.Load(bias);
+        var a1 = Vector256.Load(bias + 8);
+        var a2 = Vector256.Load(bias + 16);
+        var a3 = Vector256.Load(bias + 24);
+        var b0 = a0; var b1 = a1; var b2 = a2; var b3 = a3;
+        nint o2 = 2 * o1, o3 = 3 * o1;
+        // Rows 0 and 1, column by column: pairs P0..P2 (column 0..2 of a pixel).
+        Interleave(TIn.Load(r0), TIn.Load(r1), out var x0, out var x1, out var x2, out var x3);
+        Dot<TMac>(ref a0, ref a1, ref a2, ref a3, x0, x1, x2, x3, w);
+        Interleave(TIn.Load(r0 + o1), TIn.Load(r1 + o1), out x0, out x1, out x2, out x3);
+        Dot<TMac>(ref a0, ref a1, ref a2, ref a3, x0, x1, x2, x3, w + 64);
+        if (!wide) Dot<TMac>(ref b0, ref b1, ref b2, ref b3, x0, x1, x2, x3, w);
+        Interleave(TIn.Load(r0 + o2), TIn.Load(r1 + o2), out x0, out x1, out x2, out x3);
+        Dot<TMac>(ref a0, ref a1, ref a2, ref a3, x0, x1, x2, x3, w + 128);
+        Dot<TMac>(ref b0, ref b1, ref b2, ref b3, x0, x1, x2, x3, wide ? w : w + 64);
+        Interleave(TIn.Load(r0 + o3), TIn.Load(r1 + o3), out x0, out x1, out x2, out x3);
+        Dot<TMac>(ref b0, ref b1, ref b2, ref b3, x0, x1, x2, x3, wide ? w + 64 : w + 128);
+        if (wide)
+        {
+            nint o4 = 4 * o1;
+            Interleave(TIn.Load(r0 + o4), TIn.Load(r1 + o4), out x0, out x1, out x2, out x3);
+            Dot<TMac>(ref b0, ref b1, ref b2, ref b3, x0, x1, x2, x3, w + 128);
+            // Row 2: A = (c0, c1) P3 + (c2, -) P4; B = (c2, c3) P3 + (c4, -) P4.
+            Interleave(TIn.Load(r2), TIn.Load(r2 + o1), out x0, out x1, out x2, out x3);
+            Dot<TMac>(ref a0, ref a1, ref a2, ref a3, x0, x1, x2, x3, w + 192);
+            Interleave(TIn.Load(r2 + o2), TIn.Load(r2 + o3), out x0, out x1, out x2, out x3);
+            Dot<TMac>(ref a0, ref a1, ref a2, ref a3, x0, x1, x2, x3, w + 256);
+            Dot<TMac>(ref b0, ref b1, ref b2, ref b3, x0, x1, x2, x3, w + 192);
+            Interleave(TIn.Load(r2 + o4), Vector256<byte>.Zero, out x0, out x1, out x2, out x3);
+            Dot<TMac>(ref b0, ref b1, ref b2, ref b3, x0, x1, x2, x3, w + 256);
+        }
+        else
+        {
+            // Row 2: A = (c0, c1) P3 + (c2, c3) P4; B = (c1, c2) P3 + (c2, c3) P5.
+            Interleave(TIn.Load(r2), TIn.Load(r2 + o1), out x0, out x1, out x2, out x3);
+            Dot<TMac>(ref a0, ref a1, ref a2, ref a3, x0, x1, x2, x3, w + 192);
+            Interleave(TIn.Load(r2 + o1), TIn.Load(r2 + o2), out x0, out x1, out x2, out x3);
+            Dot<TMac>(ref b0, ref b1, ref b2, ref b3, x0, x1, x2, x3, w + 192);
+            Interleave(TIn.Load(r2 + o2), TIn.Load(r2 + o3), out x0, out x1, out x2, out x3);
+            Dot<TMac>(ref a0, ref a1, ref a2, ref a3, x0, x1, x2, x3, w + 256);
+            Dot<TMac>(ref b0, ref b1, ref b2, ref b3, x0, x1, x2, x3, w + 320);
+        }
+        Store32<TIn, TRq>(a0, a1, a2, a3, o, dstA, k);
+        Store32<TIn, TRq>(b0, b1, b2, b3, o, dstB, k);
+    }
+
+    /// <summary>Bytes of taps a and b of 32 channels interleaved per channel and zero-extended to int16 pairs, in the perm order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Interleave(Vector256<byte> a, Vector256<byte> b, out Vector256<short> x0, out Vector256<short> x1, out Vector256<short> x2, out Vector256<short> x3)
+    {
+        var z = Vector256<byte>.Zero;
+        var l = Avx2.UnpackLow(a, b);
+        var h = Avx2.UnpackHigh(a, b);
+        x0 = Avx2.UnpackLow(l, z).AsInt16();
+        x1 = Avx2.UnpackHigh(l, z).AsInt16();
+        x2 = Avx2.UnpackLow(h, z).AsInt16();
+        x3 = Avx2.UnpackHigh(h, z).AsInt16();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot<TMac>(ref Vector256<int> a0, ref Vector256<int> a1, ref Vector256<int> a2, ref Vector256<int> a3,
+        Vector256<short> x0, Vector256<short> x1, Vector256<short> x2, Vector256<short> x3, short* w) where TMac : struct, IDwMac
+    {
+        a0 = TMac.Dot(a0, x0, Vector256.Load(w));
+        a1 = TMac.Dot(a1, x1, Vector256.Load(w + 16));
+        a2 = TMac.Dot(a2, x2, Vector256.Load(w + 32));
+        a3 = TMac.Dot(a3, x3, Vector256.Load(w + 48));
+    }
+
+    /// <summary>Requantizes 32 perm-ordered accumulators and stores them as 32 bytes in channel order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store32<TIn, TRq>(Vector256<int> a0, Vector256<int> a1, Vector256<int> a2, Vector256<int> a3, int o, byte* dst, DwContext* k)
+        where TIn : struct, IDwInput where TRq : struct, IDwRequant
+    {
         var q0 = TRq.Apply(a0, k, &k->Perm, o);
         var q1 = TRq.Apply(a1, k, &k->Perm, o + 8);
         var q2 = TRq.Apply(a2, k, &k->Perm, o + 16);
@@ -208,24 +379,11 @@ internal static unsafe class Avx2DepthwiseRows
         return Avx2.PackSignedSaturate(Avx2.Add(a, zp), Avx2.Add(b, zp));
     }
 
-    /// <summary>Taps a and b of 32 channels: bytes interleaved per channel, zero-extended to int16 pairs.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Pair32<TMac>(Vector256<byte> a, Vector256<byte> b, short* w, ref Vector256<int> a0, ref Vector256<int> a1, ref Vector256<int> a2, ref Vector256<int> a3)
-        where TMac : struct, IDwMac
-    {
-        var z = Vector256<byte>.Zero;
-        var l = Avx2.UnpackLow(a, b);
-        var h = Avx2.UnpackHigh(a, b);
-        a0 = TMac.Dot(a0, Avx2.UnpackLow(l, z).AsInt16(), Vector256.Load(w));
-        a1 = TMac.Dot(a1, Avx2.UnpackHigh(l, z).AsInt16(), Vector256.Load(w + 16));
-        a2 = TMac.Dot(a2, Avx2.UnpackLow(h, z).AsInt16(), Vector256.Load(w + 32));
-        a3 = TMac.Dot(a3, Avx2.UnpackHigh(h, z).AsInt16(), Vector256.Load(w + 48));
-    }
-
     /// <summary>16 channels starting at channel c (any offset), lin layout.</summary>
-    private static void Block16<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, nint o2, int c, byte* dst, DwContext* k)
+    private static void Block16<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, int c, byte* dst, DwContext* k)
         where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
     {
+        nint o2 = 2 * o1;
         nint ps = 2 * (nint)k->Channels; // shorts per tap pair
         short* w = k->W16 + 2 * c;
         r0 += c; r1 += c; r2 += c;
