@@ -116,6 +116,27 @@ public unsafe class DepthwiseFusedTests
         for (int i = 0; i < 400; i++) AssertSame(kernel, RandomCase(rng), rng);
     }
 
+    /// <summary>16 channels at stride 1 run two pixels as one 32-channel pixel: every width (odd pixel left over), dilation and type.</summary>
+    [Theory]
+    [MemberData(nameof(MacVariants))]
+    public void SixteenChannelsAtStrideOne(bool vnni)
+    {
+        var kernel = new Avx2DepthwiseConv3x3(vnni);
+        var rng = new Random(16);
+        for (int w = 1; w <= 14; w++)
+            for (int dilation = 1; dilation <= 3; dilation++)
+                foreach (var type in new[] { QuantType.UInt8, QuantType.Int8 })
+                {
+                    int h = rng.Next(1, 9);
+                    var g = DepthwiseGeometry.Create(h, w, 16, 1, dilation, samePadding: rng.Next(4) != 0);
+                    if (g.OutputHeight < 1 || g.OutputWidth < 1) continue;
+                    var input = new byte[h * w * 16]; rng.NextBytes(input);
+                    var weights = new byte[9 * 16]; rng.NextBytes(weights);
+                    int[] bias = Enumerable.Range(0, 16).Select(_ => rng.Next(-100000, 100000)).ToArray();
+                    AssertSame(kernel, new DepthwiseCase(Quant(rng, type, 16), g, input, weights, bias), rng);
+                }
+    }
+
     /// <summary>A row too wide for the stack staging takes the generic loop, and a partial row range writes only its rows.</summary>
     [Theory]
     [MemberData(nameof(MacVariants))]

@@ -140,6 +140,7 @@ internal sealed class Avx2DepthwisePack
         Min = q.OutputMin;
         Max = q.OutputMax;
         IsInt8 = q.Type == QuantType.Int8;
+        if (C == 16) TwoPixels = new Avx2DepthwisePack(Replicate(q), 32, Replicate(weights), [.. bias, .. bias]);
     }
 
     /// <summary>
@@ -150,6 +151,25 @@ internal sealed class Avx2DepthwisePack
 
     /// <summary>shorts per 32-channel block of <see cref="W32"/>.</summary>
     internal const int PermBlockShorts = 6 * 4 * 16;
+
+    /// <summary>16 channels: the same layer as 32 channels (each parameter twice), so two neighbouring pixels run as one.</summary>
+    public Avx2DepthwisePack? TwoPixels { get; }
+
+    private static QuantParams Replicate(QuantParams q) => new()
+    {
+        Type = q.Type, InputZeroPoint = q.InputZeroPoint, FilterZeroPoint = q.FilterZeroPoint, OutputZeroPoint = q.OutputZeroPoint,
+        OutputMin = q.OutputMin, OutputMax = q.OutputMax, Rounding = q.Rounding,
+        Multiplier = q.Multiplier.Length == 1 ? q.Multiplier : [.. q.Multiplier, .. q.Multiplier],
+        Shift = q.Shift.Length == 1 ? q.Shift : [.. q.Shift, .. q.Shift],
+    };
+
+    private static byte[] Replicate(ReadOnlySpan<byte> weights)
+    {
+        var w = new byte[9 * 32];
+        for (int t = 0; t < 9; t++)
+            for (int c = 0; c < 32; c++) w[t * 32 + c] = weights[t * 16 + c % 16];
+        return w;
+    }
 
     /// <summary>Channel of lane i (0..7) of accumulator k (0..3) in 32-channel block b.</summary>
     internal static int PermChannel(int b, int k, int i) => b * 32 + (i < 4 ? 0 : 16) + 4 * k + (i & 3);
@@ -184,5 +204,5 @@ internal sealed class Avx2DepthwisePack
         return perm ? s * PermLength : count * PermLength + s * LinLength;
     }
 
-    public long Bytes => W32.Length * 2L + W16.Length * 2L + Ints.Length * 4L;
+    public long Bytes => W32.Length * 2L + W16.Length * 2L + Ints.Length * 4L + (TwoPixels?.Bytes ?? 0);
 }

@@ -44,27 +44,32 @@ internal static unsafe class Avx2DepthwiseRows
         int padBytes = (4 * g.DilationW + 1) * C; // taps up to 4 * dilation columns right of a pixel pair's first column
         byte* pad = stackalloc byte[padBytes];
         new Span<byte>(pad, padBytes).Fill(p.InputZeroPoint);
-        fixed (short* w32 = p.W32, w16 = p.W16)
-        fixed (int* ints = p.Ints)
+        Avx2DepthwisePack? two = g.StrideW == 1 ? p.TwoPixels : null;
+        fixed (short* w32 = p.W32, w16 = p.W16, w32Two = two?.W32)
+        fixed (int* ints = p.Ints, intsTwo = two?.Ints)
         {
-            DwContext k = default;
-            k.Perm = Tables(p, ints, perm: true);
-            k.Lin = Tables(p, ints, perm: false);
-            k.W32 = w32;
-            k.W16 = w16;
-            k.Channels = C;
-            k.Blocks32 = p.Blocks32;
-            k.TensorMultiplier = p.TensorMultiplier;
-            k.TensorRight = p.TensorRight;
-            k.TensorAdd = p.TensorAdd;
-            k.OutputZeroPoint = p.OutputZeroPoint;
-            k.Min = (byte)p.Min;
-            k.Max = (byte)p.Max;
-            var rows = new RowArgs(g, pin, pout, rowStart, rowCount, pad, stage, &k);
+            DwContext k = Context(p, w32, w16, ints), kTwo = two is null ? default : Context(two, w32Two, null, intsTwo);
+            var rows = new RowArgs(g, pin, pout, rowStart, rowCount, pad, stage, &k, two is null ? null : &kTwo);
             if (vnni) ByInput<DwVnni>(p, rows);
             else ByInput<DwMadd>(p, rows);
         }
     }
+
+    private static DwContext Context(Avx2DepthwisePack p, short* w32, short* w16, int* ints) => new()
+    {
+        Perm = Tables(p, ints, perm: true),
+        Lin = Tables(p, ints, perm: false),
+        W32 = w32,
+        W16 = w16,
+        Channels = p.Channels,
+        Blocks32 = p.Blocks32,
+        TensorMultiplier = p.TensorMultiplier,
+        TensorRight = p.TensorRight,
+        TensorAdd = p.TensorAdd,
+        OutputZeroPoint = p.OutputZeroPoint,
+        Min = (byte)p.Min,
+        Max = (byte)p.Max,
+    };
 
     private static DwTables Tables(Avx2DepthwisePack p, int* ints, bool perm)
     {
@@ -81,12 +86,14 @@ internal static unsafe class Avx2DepthwiseRows
         };
     }
 
-    private readonly struct RowArgs(in DepthwiseGeometry g, byte* pin, byte* pout, int rowStart, int rowCount, byte* pad, byte* stage, DwContext* k)
+    private readonly struct RowArgs(in DepthwiseGeometry g, byte* pin, byte* pout, int rowStart, int rowCount, byte* pad, byte* stage, DwContext* k, DwContext* kTwo)
     {
         public readonly DepthwiseGeometry G = g;
         public readonly byte* In = pin, Out = pout, Pad = pad, Stage = stage;
         public readonly int RowStart = rowStart, RowCount = rowCount;
         public readonly DwContext* K = k;
+        /// <summary>16 channels at stride 1: two neighbouring pixels as one 32-channel pixel (<see cref="Avx2DepthwisePack.TwoPixels"/>), else null.</summary>
+        public readonly DwContext* KTwo = kTwo;
     }
 
     private static void ByInput<TMac>(Avx2DepthwisePack p, in RowArgs a) where TMac : struct, IDwMac
@@ -134,7 +141,17 @@ internal static unsafe class Avx2DepthwiseRows
                 if (ox == xa && xa < xb && rp0 != null && rp1 != null && rp2 != null)
                 {
                     nint at = ((nint)xa * s - g.PadLeft) * C;
-                    Segment<TIn, TMac, TRq>(rp0 + at, rp1 + at, rp2 + at, o1, (nint)s * C, xb - xa, pair, wide, rowDst + (nint)xa * C, a.K);
+                    int x = xa, n = xb - xa;
+                    if (a.KTwo != null)
+                    {
+                        // Pixels x and x + 1 are 32 contiguous bytes at every tap: one 32-channel pixel whose neighbour is
+                        // 2 columns (dilation 1: wide) or d columns (dilation 2) away.
+                        Segment<TIn, TMac, TRq>(rp0 + at, rp1 + at, rp2 + at, o1, 2 * C, n / 2, d <= 2 ? 1 : 0, d == 1, rowDst + (nint)x * C, a.KTwo);
+                        at += (nint)(n & ~1) * C;
+                        x += n & ~1;
+                        n &= 1;
+                    }
+                    Segment<TIn, TMac, TRq>(rp0 + at, rp1 + at, rp2 + at, o1, (nint)s * C, n, pair, wide, rowDst + (nint)x * C, a.K);
                     ox = xb - 1;
                     continue;
                 }
