@@ -146,7 +146,7 @@ public unsafe class DepthwiseFusedTests
         var rng = new Random(5);
         int c = 5000;
         var g = DepthwiseGeometry.Create(3, 4, c, 1, 1, samePadding: true);
-        Assert.True(Avx2DepthwiseRows.StackBytes(g) > Avx2DepthwiseRows.MaxStackBytes);
+        Assert.True(DepthwiseRowDriver.StackBytes(g) > DepthwiseRowDriver.MaxStackBytes);
         var input = new byte[3 * 4 * c]; rng.NextBytes(input);
         var w = new byte[9 * c]; rng.NextBytes(w);
         AssertSame(kernel, new DepthwiseCase(Quant(rng, QuantType.UInt8, c), g, input, w, []), rng);

@@ -23,35 +23,24 @@ internal unsafe struct DwContext
 }
 
 /// <summary>
-/// Fused AVX2 3x3 depthwise: per output pixel and block of 32 (then 16) channels, the 9 taps are interleaved in
-/// pairs as bytes (vpunpck{l,h}bw), widened to int16 and multiplied with vpmaddwd (or vpdpwssd on AVX-VNNI) into
-/// accumulators that start at the folded bias; they are requantized in registers, packed and clamped as bytes.
-/// The input zero point is folded into the bias (padding taps read a row of zero-point bytes), so every pixel runs
-/// the same code; border pixels copy their 9 taps into a small staging block first.
+/// Fused AVX2 3x3 depthwise, rows walked by <see cref="DepthwiseRowDriver"/>: per output pixel (or pair of pixels
+/// sharing input columns) and block of 32 (then 16) channels, the taps are interleaved in pairs as bytes
+/// (vpunpck{l,h}bw), widened to int16 and multiplied with vpmaddwd (or vpdpwssd on AVX-VNNI) into accumulators that
+/// start at the bias with the input zero point folded in (padding taps read zero-point bytes, contributing 0); they
+/// are requantized in registers, packed and clamped as bytes.
 /// </summary>
 internal static unsafe class Avx2DepthwiseRows
 {
-    /// <summary>Largest stack staging (9 taps plus the padding row) before the caller falls back to the generic path.</summary>
-    internal const int MaxStackBytes = 48 * 1024;
-
-    public static int StackBytes(in DepthwiseGeometry g) => (9 + 4 * g.DilationW + 1) * g.Channels;
-
-    [SkipLocalsInit]
     public static void Run(Avx2DepthwisePack p, bool vnni, in DepthwiseGeometry g, byte* pin, byte* pout, int rowStart, int rowCount)
     {
-        int C = g.Channels;
-        byte* stage = stackalloc byte[9 * C];
-        int padBytes = (4 * g.DilationW + 1) * C; // taps up to 4 * dilation columns right of a pixel pair's first column
-        byte* pad = stackalloc byte[padBytes];
-        new Span<byte>(pad, padBytes).Fill(p.InputZeroPoint);
         Avx2DepthwisePack? two = g.StrideW == 1 ? p.TwoPixels : null;
         fixed (short* w32 = p.W32, w16 = p.W16, w32Two = two?.W32)
         fixed (int* ints = p.Ints, intsTwo = two?.Ints)
         {
             DwContext k = Context(p, w32, w16, ints), kTwo = two is null ? default : Context(two, w32Two, null, intsTwo);
-            var rows = new RowArgs(g, pin, pout, rowStart, rowCount, pad, stage, &k, two is null ? null : &kTwo);
-            if (vnni) ByInput<DwVnni>(p, rows);
-            else ByInput<DwMadd>(p, rows);
+            var a = new Args(g, pin, pout, rowStart, rowCount, p.InputZeroPoint, &k, two is null ? null : &kTwo);
+            if (vnni) ByInput<DwVnni>(p, a);
+            else ByInput<DwMadd>(p, a);
         }
     }
 
@@ -86,141 +75,38 @@ internal static unsafe class Avx2DepthwiseRows
         };
     }
 
-    private readonly struct RowArgs(in DepthwiseGeometry g, byte* pin, byte* pout, int rowStart, int rowCount, byte* pad, byte* stage, DwContext* k, DwContext* kTwo)
+    private readonly struct Args(in DepthwiseGeometry g, byte* pin, byte* pout, int rowStart, int rowCount, byte izp, DwContext* k, DwContext* kTwo)
     {
         public readonly DepthwiseGeometry G = g;
-        public readonly byte* In = pin, Out = pout, Pad = pad, Stage = stage;
+        public readonly byte* In = pin, Out = pout;
         public readonly int RowStart = rowStart, RowCount = rowCount;
-        public readonly DwContext* K = k;
-        /// <summary>16 channels at stride 1: two neighbouring pixels as one 32-channel pixel (<see cref="Avx2DepthwisePack.TwoPixels"/>), else null.</summary>
-        public readonly DwContext* KTwo = kTwo;
+        public readonly byte InputZeroPoint = izp;
+        public readonly DwContext* K = k, KTwo = kTwo;
+
+        public void Run<TP>() where TP : struct, IDwPixels => DepthwiseRowDriver.Run<TP>(G, In, Out, RowStart, RowCount, InputZeroPoint, K, KTwo);
     }
 
-    private static void ByInput<TMac>(Avx2DepthwisePack p, in RowArgs a) where TMac : struct, IDwMac
+    private static void ByInput<TMac>(Avx2DepthwisePack p, in Args a) where TMac : struct, IDwMac
     {
         if (p.IsInt8) ByRequant<DwS8, TMac>(p, a);
         else ByRequant<DwU8, TMac>(p, a);
     }
 
-    private static void ByRequant<TIn, TMac>(Avx2DepthwisePack p, in RowArgs a) where TIn : struct, IDwInput where TMac : struct, IDwMac
+    private static void ByRequant<TIn, TMac>(Avx2DepthwisePack p, in Args a) where TIn : struct, IDwInput where TMac : struct, IDwMac
     {
         switch (p.Kind)
         {
-            case DwRequantKind.AwayTensor: Rows<TIn, TMac, DwAwayTensor>(a); break;
-            case DwRequantKind.AwayRightOnly: Rows<TIn, TMac, DwAwayRightOnly>(a); break;
-            case DwRequantKind.Away: Rows<TIn, TMac, DwAway>(a); break;
-            case DwRequantKind.Upward: Rows<TIn, TMac, DwUpward>(a); break;
-            default: Rows<TIn, TMac, DwSingle>(a); break;
-        }
-    }
-
-    private static void Rows<TIn, TMac, TRq>(in RowArgs a) where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
-    {
-        DepthwiseGeometry g = a.G;
-        int C = g.Channels, W = g.InputWidth, H = g.InputHeight, d = g.DilationW, s = g.StrideW;
-        nint o1 = (nint)d * C;
-        // Output columns whose three taps are all inside the image.
-        int xa = (g.PadLeft + s - 1) / s;
-        int xNum = W - 1 - 2 * d + g.PadLeft;
-        int xb = xNum < 0 ? 0 : Math.Min(g.OutputWidth, xNum / s + 1);
-        if (xb < xa) xb = xa;
-        // Pixels x and x + pair read columns shifted by s * pair: d (they share two columns) or 2d (one), else no pairs.
-        int pair = d % s == 0 ? d / s : 2 * d % s == 0 ? 2 * d / s : 0;
-        bool wide = pair > 0 && s * pair == 2 * d;
-        for (int oy = a.RowStart; oy < a.RowStart + a.RowCount; oy++)
-        {
-            int iy = oy * g.StrideH - g.PadTop;
-            byte* rp0 = (uint)iy < (uint)H ? a.In + (nint)iy * W * C : null;
-            iy += g.DilationH;
-            byte* rp1 = (uint)iy < (uint)H ? a.In + (nint)iy * W * C : null;
-            iy += g.DilationH;
-            byte* rp2 = (uint)iy < (uint)H ? a.In + (nint)iy * W * C : null;
-            byte* rowDst = a.Out + (nint)oy * g.OutputWidth * C;
-            for (int ox = 0; ox < g.OutputWidth; ox++)
-            {
-                if (ox == xa && xa < xb && rp0 != null && rp1 != null && rp2 != null)
-                {
-                    nint at = ((nint)xa * s - g.PadLeft) * C;
-                    int x = xa, n = xb - xa;
-                    if (a.KTwo != null)
-                    {
-                        // Pixels x and x + 1 are 32 contiguous bytes at every tap: one 32-channel pixel whose neighbour is
-                        // 2 columns (dilation 1: wide) or d columns (dilation 2) away.
-                        Segment<TIn, TMac, TRq>(rp0 + at, rp1 + at, rp2 + at, o1, 2 * C, n / 2, d <= 2 ? 1 : 0, d == 1, rowDst + (nint)x * C, a.KTwo);
-                        at += (nint)(n & ~1) * C;
-                        x += n & ~1;
-                        n &= 1;
-                    }
-                    Segment<TIn, TMac, TRq>(rp0 + at, rp1 + at, rp2 + at, o1, (nint)s * C, n, pair, wide, rowDst + (nint)x * C, a.K);
-                    ox = xb - 1;
-                    continue;
-                }
-                if (ox == xa && xa < xb)
-                {
-                    // Interior columns of a row with rows outside the image: those read the zero-point row, which is long
-                    // enough for every offset.
-                    int x = xa;
-                    if (pair > 0)
-                        for (; x + 2 * pair <= xb; x += 2 * pair)
-                            for (int j = x; j < x + pair; j++)
-                            {
-                                nint at = ((nint)j * s - g.PadLeft) * C;
-                                PixelPair<TIn, TMac, TRq>(Row(rp0, at, a.Pad), Row(rp1, at, a.Pad), Row(rp2, at, a.Pad), o1, wide,
-                                    rowDst + (nint)j * C, rowDst + (nint)(j + pair) * C, a.K);
-                            }
-                    for (; x < xb; x++)
-                    {
-                        nint at = ((nint)x * s - g.PadLeft) * C;
-                        Pixel<TIn, TMac, TRq>(Row(rp0, at, a.Pad), Row(rp1, at, a.Pad), Row(rp2, at, a.Pad), o1, rowDst + (nint)x * C, a.K);
-                    }
-                    ox = xb - 1;
-                    continue;
-                }
-                // Border column: gather the 9 taps (zero-point bytes outside the image) into [3 rows][3 taps][C].
-                int ix = ox * s - g.PadLeft;
-                for (int ky = 0; ky < 3; ky++)
-                {
-                    byte* row = ky == 0 ? rp0 : ky == 1 ? rp1 : rp2;
-                    for (int kx = 0; kx < 3; kx++)
-                    {
-                        int cx = ix + kx * d;
-                        byte* src = row != null && (uint)cx < (uint)W ? row + (nint)cx * C : a.Pad;
-                        Unsafe.CopyBlockUnaligned(a.Stage + (3 * ky + kx) * C, src, (uint)C);
-                    }
-                }
-                Pixel<TIn, TMac, TRq>(a.Stage, a.Stage + 3 * C, a.Stage + 6 * C, C, rowDst + (nint)ox * C, a.K);
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte* Row(byte* row, nint at, byte* pad) => row != null ? row + at : pad;
-
-    /// <summary>n interior pixels of a row whose three input rows are inside the image; pixel i reads r{ky} + i * step.</summary>
-    private static void Segment<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, nint step, int n, int pair, bool wide, byte* dst, DwContext* k)
-        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
-    {
-        nint C = k->Channels;
-        if (pair > 0)
-            for (; n >= 2 * pair; n -= 2 * pair)
-            {
-                for (int j = 0; j < pair; j++)
-                {
-                    PixelPair<TIn, TMac, TRq>(r0, r1, r2, o1, wide, dst, dst + pair * C, k);
-                    r0 += step; r1 += step; r2 += step; dst += C;
-                }
-                r0 += pair * step; r1 += pair * step; r2 += pair * step; dst += pair * C;
-            }
-        for (; n > 0; n--)
-        {
-            Pixel<TIn, TMac, TRq>(r0, r1, r2, o1, dst, k);
-            r0 += step; r1 += step; r2 += step; dst += C;
+            case DwRequantKind.AwayTensor: a.Run<Avx2Pixels<TIn, TMac, DwAwayTensor>>(); break;
+            case DwRequantKind.AwayRightOnly: a.Run<Avx2Pixels<TIn, TMac, DwAwayRightOnly>>(); break;
+            case DwRequantKind.Away: a.Run<Avx2Pixels<TIn, TMac, DwAway>>(); break;
+            case DwRequantKind.Upward: a.Run<Avx2Pixels<TIn, TMac, DwUpward>>(); break;
+            default: a.Run<Avx2Pixels<TIn, TMac, DwSingle>>(); break;
         }
     }
 
     /// <summary>All channels of one output pixel; the taps are r{ky} + {0, o1, 2 * o1}. Needs C >= 16.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Pixel<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, byte* dst, DwContext* k)
+    internal static void Pixel<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, byte* dst, DwContext* k)
         where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
     {
         int nb = k->Blocks32;
@@ -234,7 +120,7 @@ internal static unsafe class Avx2DepthwiseRows
     /// share column interleaves; the first pixel's taps are r{ky} + {0, o1, 2 * o1}.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PixelPair<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, bool wide, byte* dstA, byte* dstB, DwContext* k)
+    internal static void PixelPair<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, bool wide, byte* dstA, byte* dstB, DwContext* k)
         where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
     {
         int nb = k->Blocks32;
@@ -429,6 +315,20 @@ internal static unsafe class Avx2DepthwiseRows
         a0 = TMac.Dot(a0, Avx2.ConvertToVector256Int16(Sse2.UnpackLow(a, b)).AsInt16(), Vector256.Load(w));
         a1 = TMac.Dot(a1, Avx2.ConvertToVector256Int16(Sse2.UnpackHigh(a, b)).AsInt16(), Vector256.Load(w + 16));
     }
+}
+
+/// <summary>The AVX2 kernel as the row driver's pixel kernel.</summary>
+internal unsafe struct Avx2Pixels<TIn, TMac, TRq> : IDwPixels where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+{
+    public static bool Pairs => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Pixel(byte* r0, byte* r1, byte* r2, nint o1, byte* dst, void* k)
+        => Avx2DepthwiseRows.Pixel<TIn, TMac, TRq>(r0, r1, r2, o1, dst, (DwContext*)k);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PixelPair(byte* r0, byte* r1, byte* r2, nint o1, bool wide, byte* dstA, byte* dstB, void* k)
+        => Avx2DepthwiseRows.PixelPair<TIn, TMac, TRq>(r0, r1, r2, o1, wide, dstA, dstB, (DwContext*)k);
 }
 
 /// <summary>How input bytes are read (int8 as x ^ 0x80 = x + 128, so both types zero-extend) and outputs narrowed.</summary>

@@ -257,7 +257,7 @@ public sealed unsafe class Avx2DepthwiseConv3x3 : DepthwiseConv3x3
 
     private protected override bool RunFused(PackedDepthwiseWeights w, in DepthwiseGeometry g, byte* pin, byte* pout, int rowStart, int rowCount)
     {
-        if (w.Avx2 is null || Avx2DepthwiseRows.StackBytes(g) > Avx2DepthwiseRows.MaxStackBytes) return false;
+        if (w.Avx2 is null || DepthwiseRowDriver.StackBytes(g) > DepthwiseRowDriver.MaxStackBytes) return false;
         Avx2DepthwiseRows.Run(w.Avx2, _vnni, g, pin, pout, rowStart, rowCount);
         return true;
     }
