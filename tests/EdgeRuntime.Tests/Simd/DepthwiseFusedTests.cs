@@ -26,20 +26,7 @@ public unsafe class DepthwiseFusedTests
     private static readonly int[] InterestingChannels = [16, 17, 24, 31, 32, 33, 40, 47, 48, 63, 64, 65, 80, 96, 144, 200];
 
     private static QuantParams Quant(Random rng, QuantType type, int c)
-    {
-        var q = KernelConformance.RandomQuant(rng, type, c);
-        if (rng.Next(3) != 0) return q;
-        // Converter-like: positive multipliers, right shifts only, double rounding away from zero (the broadcast/right-only kinds).
-        int n = rng.Next(2) == 0 ? 1 : c;
-        return new QuantParams
-        {
-            Type = q.Type, InputZeroPoint = q.InputZeroPoint, FilterZeroPoint = q.FilterZeroPoint, OutputZeroPoint = q.OutputZeroPoint,
-            OutputMin = q.OutputMin, OutputMax = q.OutputMax,
-            Multiplier = Enumerable.Range(0, n).Select(_ => rng.Next(1 << 30, int.MaxValue)).ToArray(),
-            Shift = Enumerable.Range(0, n).Select(_ => -rng.Next(1, 32)).ToArray(),
-            Rounding = RequantizeRounding.DoubleAwayFromZero,
-        };
-    }
+        => rng.Next(3) == 0 ? KernelConformance.ConverterQuant(rng, type, c) : KernelConformance.RandomQuant(rng, type, c);
 
     private static DepthwiseCase RandomCase(Random rng)
     {

@@ -67,6 +67,28 @@ public static class KernelConformance
         };
     }
 
+    /// <summary>
+    /// What converters produce: multipliers in [2^30, 2^31), right shifts only, double rounding away from zero (the
+    /// fused depthwise kernels' broadcast and right-only requantization), per tensor or per channel.
+    /// </summary>
+    public static QuantParams ConverterQuant(Random rng, QuantType type, int channels)
+    {
+        var q = RandomQuant(rng, type, channels);
+        int n = rng.Next(2) == 0 ? 1 : channels;
+        var mult = new int[n];
+        var shift = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            mult[i] = rng.Next(1 << 30, int.MaxValue);
+            shift[i] = -rng.Next(1, 32);
+        }
+        return new QuantParams
+        {
+            Type = q.Type, InputZeroPoint = q.InputZeroPoint, FilterZeroPoint = q.FilterZeroPoint, OutputZeroPoint = q.OutputZeroPoint,
+            OutputMin = q.OutputMin, OutputMax = q.OutputMax, Multiplier = mult, Shift = shift, Rounding = RequantizeRounding.DoubleAwayFromZero,
+        };
+    }
+
     private static byte[] RandomBytes(Random rng, int n)
     {
         var b = new byte[n];
@@ -137,7 +159,8 @@ public static class KernelConformance
         var type = rng.Next(2) == 0 ? QuantType.UInt8 : QuantType.Int8;
         int h = rng.Next(1, 10), w = rng.Next(1, 10), c = rng.Next(1, 50);
         if (rng.Next(8) == 0) c = rng.Next(250, 300); // crosses the 256-channel accumulator block
-        int stride = rng.Next(1, 3), dilation = rng.Next(1, 3);
+        else if (rng.Next(3) == 0) c = rng.Next(16, 130); // the fused kernels' 16/32-channel blocks and their tails
+        int stride = rng.Next(1, 3), dilation = rng.Next(1, rng.Next(4) == 0 ? 4 : 3);
         DepthwiseGeometry g;
         if (rng.Next(2) == 0)
         {
@@ -150,7 +173,7 @@ public static class KernelConformance
             int outW = Math.Max(1, (w + 2 * padL - (2 * dilation + 1)) / stride + 1);
             g = new DepthwiseGeometry(h, w, c, outH, outW, stride, stride, dilation, dilation, padT, padL);
         }
-        var q = RandomQuant(rng, type, c);
+        var q = rng.Next(3) == 0 ? ConverterQuant(rng, type, c) : RandomQuant(rng, type, c);
         return new DepthwiseCase(q, g, RandomBytes(rng, h * w * c), RandomBytes(rng, 9 * c), RandomBias(rng, c));
     }
 

@@ -2,7 +2,7 @@ using EdgeRuntime.Kernels.Requantization;
 
 namespace EdgeRuntime.Kernels.Depthwise;
 
-/// <summary>Which requantization operator the fused AVX2 kernel runs (see the IDwRequant structs).</summary>
+/// <summary>Which requantization operator a fused depthwise kernel runs (see the IDwRequant / IArmRequant structs).</summary>
 internal enum DwRequantKind
 {
     /// <summary>Double rounding away from zero, one multiplier, right shift only: constants broadcast, no tables.</summary>
@@ -13,6 +13,24 @@ internal enum DwRequantKind
     Away,
     Upward,
     Single,
+}
+
+internal static class DwRequant
+{
+    public static DwRequantKind KindOf(QuantParams q)
+    {
+        // Right shifts only (multipliers below 1, as converters produce): no left shift, and |result| <= 2^30 so adding
+        // the output zero point cannot wrap int32 and may happen after saturating to int16.
+        bool rightOnly = true;
+        foreach (int s in q.Shift) rightOnly &= s < 0;
+        return q.Rounding switch
+        {
+            RequantizeRounding.DoubleAwayFromZero when rightOnly => q.Multiplier.Length == 1 ? DwRequantKind.AwayTensor : DwRequantKind.AwayRightOnly,
+            RequantizeRounding.DoubleAwayFromZero => DwRequantKind.Away,
+            RequantizeRounding.DoubleUpward => DwRequantKind.Upward,
+            _ => DwRequantKind.Single,
+        };
+    }
 }
 
 /// <summary>
@@ -35,16 +53,7 @@ internal sealed class Avx2DepthwisePack
         int C = channels;
         Channels = C;
         Blocks32 = C / 32;
-        // Right shifts only (multipliers below 1, as converters produce): no left shift, and |result| <= 2^30 so adding
-        // the output zero point cannot wrap int32 and may happen after saturating to int16.
-        bool rightOnly = q.Shift.All(s => s < 0);
-        Kind = q.Rounding switch
-        {
-            RequantizeRounding.DoubleAwayFromZero when rightOnly => q.Multiplier.Length == 1 ? DwRequantKind.AwayTensor : DwRequantKind.AwayRightOnly,
-            RequantizeRounding.DoubleAwayFromZero => DwRequantKind.Away,
-            RequantizeRounding.DoubleUpward => DwRequantKind.Upward,
-            _ => DwRequantKind.Single,
-        };
+        Kind = DwRequant.KindOf(q);
         XorInput = q.Type == QuantType.Int8 ? (byte)0x80 : (byte)0;
         InputZeroPoint = (byte)q.InputZeroPoint;
         // int8 inputs are read as x ^ 0x80 = x + 128 (zero-extended), so the zero point moves by 128 too.

@@ -31,6 +31,7 @@ public sealed class PackedDepthwiseWeights
     {
         Isa = isa; Quant = q; Channels = channels; Raw = raw; W16 = w16; W32 = w32; Avx2 = avx2; Requant = rq;
         PaddedChannels = w32.Length / 9;
+        Kind = DwRequant.KindOf(q);
     }
 
     public KernelIsa Isa { get; }
@@ -44,6 +45,7 @@ public sealed class PackedDepthwiseWeights
     /// <summary>The fused AVX2 kernel's layouts (AVX2 packs with at least 16 channels), else null.</summary>
     internal Avx2DepthwisePack? Avx2 { get; }
     internal RequantTable Requant { get; }
+    internal DwRequantKind Kind { get; }
 }
 
 /// <summary>
@@ -296,10 +298,20 @@ internal unsafe interface IAvx2Load8 { static abstract Vector256<int> Load(byte*
 internal unsafe struct Avx2U8Load : IAvx2Load8 { public static Vector256<int> Load(byte* p) => Avx2.ConvertToVector256Int32(p); }
 internal unsafe struct Avx2S8Load : IAvx2Load8 { public static Vector256<int> Load(byte* p) => Avx2.ConvertToVector256Int32((sbyte*)p); }
 
-/// <summary>ARM64 AdvSimd: 16 channels per step, USUBL/SSUBL to int16 then SMLAL/SMLAL2 with int16 weights.</summary>
+/// <summary>
+/// ARM64 AdvSimd: 16 channels per step, USUBL/SSUBL to int16 then SMLAL/SMLAL2 with int16 weights; 16 channels or more
+/// run fused (<see cref="AdvSimdDepthwiseRows"/>), requantized in registers.
+/// </summary>
 public sealed unsafe class AdvSimdDepthwiseConv3x3 : DepthwiseConv3x3
 {
     public override KernelIsa Isa => KernelIsa.AdvSimd;
+
+    private protected override bool RunFused(PackedDepthwiseWeights w, in DepthwiseGeometry g, byte* pin, byte* pout, int rowStart, int rowCount)
+    {
+        if (g.Channels < 16 || DepthwiseRowDriver.StackBytes(g) > DepthwiseRowDriver.MaxStackBytes) return false;
+        AdvSimdDepthwiseRows.Run(w, g, pin, pout, rowStart, rowCount);
+        return true;
+    }
 
     private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, int* acc)
     {
