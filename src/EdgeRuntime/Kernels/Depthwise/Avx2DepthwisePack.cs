@@ -54,7 +54,6 @@ internal sealed class Avx2DepthwisePack
         Channels = C;
         Blocks32 = C / 32;
         Kind = DwRequant.KindOf(q);
-        XorInput = q.Type == QuantType.Int8 ? (byte)0x80 : (byte)0;
         InputZeroPoint = (byte)q.InputZeroPoint;
         // int8 inputs are read as x ^ 0x80 = x + 128 (zero-extended), so the zero point moves by 128 too.
         int izp = q.InputZeroPoint + (q.Type == QuantType.Int8 ? 128 : 0);
@@ -187,8 +186,6 @@ internal sealed class Avx2DepthwisePack
     public int Blocks32 { get; }
     public DwRequantKind Kind { get; }
     public bool IsInt8 { get; }
-    public RequantizeRounding Rounding { get; }
-    public byte XorInput { get; }
     public byte InputZeroPoint { get; }
     public int TensorMultiplier { get; }
     public int TensorRight { get; }
