@@ -24,7 +24,7 @@ public readonly record struct DepthwiseGeometry(
     }
 }
 
-/// <summary>Per-channel 3x3 weights prepared for one variant: (w - w_zp) as int16 and int32, [9][channels padded to 16].</summary>
+/// <summary>Per-channel 3x3 weights prepared for one variant: (w - w_zp) as int32 (and int16 for AdvSimd), [9][channels padded to 16]; AVX2 adds the fused kernel's layouts.</summary>
 public sealed class PackedDepthwiseWeights
 {
     internal PackedDepthwiseWeights(KernelIsa isa, QuantParams q, int channels, byte[] raw, short[] w16, int[] w32, Avx2DepthwisePack? avx2, RequantTable rq)
@@ -67,13 +67,14 @@ public abstract unsafe class DepthwiseConv3x3
         int[] b = bias.Length == 0 ? new int[channels] : bias.Length == channels ? bias.ToArray() : throw new ArgumentException($"{bias.Length} biases for {channels} channels");
         var rq = new RequantTable(q, channels, b);
         int cp = (channels + 15) / 16 * 16;
-        var w16 = new short[9 * cp];
+        // int16 weights only for the AdvSimd kernel (SMLAL); the other variants read the int32 copy.
+        short[] w16 = Isa == KernelIsa.AdvSimd ? new short[9 * cp] : [];
         var w32 = new int[9 * cp];
         for (int t = 0; t < 9; t++)
             for (int c = 0; c < channels; c++)
             {
                 int v = (q.Type == QuantType.Int8 ? (sbyte)weights[t * channels + c] : weights[t * channels + c]) - q.FilterZeroPoint;
-                w16[t * cp + c] = (short)v;
+                if (w16.Length > 0) w16[t * cp + c] = (short)v;
                 w32[t * cp + c] = v;
             }
         var avx2 = Isa == KernelIsa.Avx2 && channels >= 16 ? new Avx2DepthwisePack(q, channels, weights, b) : null;
