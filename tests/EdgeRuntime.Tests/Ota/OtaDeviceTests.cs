@@ -176,24 +176,10 @@ public sealed class OtaDeviceTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await using var dev = Device("dev-slow", "state-slow");
         await dev.WaitFramesAsync(3, T);
-        byte[] slow = OtaTestModels.Build(seed: 9, size: 64, heavyLayers: 6);
-        // The fastest of several warm frames: a budget of a quarter of it is exceeded by every frame the device runs,
-        // however busy the machine (timing the first, JIT-compiling frame made the budget loose enough to pass).
-        double slowMs = double.MaxValue;
-        using (var probe = new EdgeRuntime.OtaTestHost.InterpreterSegmenter(WriteTemp("slow-probe.tflite", slow)))
-        {
-            var img = new EdgeRuntime.Camera.Imaging.RgbImage();
-            img.Reset(16, 12);
-            var map = new byte[16 * 12];
-            for (int i = 0; i < 8; i++)
-            {
-                var sw = System.Diagnostics.Stopwatch.StartNew();
-                probe.Segment(img, map);
-                if (i >= 2) slowMs = Math.Min(slowMs, sw.Elapsed.TotalMilliseconds);
-            }
-        }
-        output.WriteLine($"slow model: {slowMs:F1} ms per frame");
-        double budget = Math.Max(1.0, slowMs / 4);
+        byte[] slow = OtaTestModels.Build(seed: 9, size: 160, heavyLayers: 8);
+        // 8 3x3 convs at 160x160 are ~0.5 GMAC: no CPU here runs a frame within 0.05 ms, however the JIT has tiered
+        // (budgets derived from a timed probe were flaky: tier-0 probe frames made the budget loose).
+        const double budget = 0.05;
         var m = _key.Manifest(slow, 2, [Serve("slow.tflite", slow)], x => x with { LatencyBudgetMs = budget, HealthFrames = 5 });
         await Publish.ManifestAsync(_broker, "edgert/v1/dev-slow/model/desired", m);
 
