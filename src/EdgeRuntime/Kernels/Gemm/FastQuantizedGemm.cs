@@ -77,7 +77,7 @@ public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
                 data[at] = centered ? (byte)((s8 ? (sbyte)wb : wb) - wzp) : (byte)(wb ^ flip);
             }
         }
-        return new PackedGemmWeights(Isa, q, n, k, nr, kp, data, new RequantTable(q, n, folded), raw, KernelName, vnni, rowSumScale);
+        return new PackedGemmWeights(Isa, q, n, k, nr, kp, data, new RequantTable(q, n, folded, windowed: vnni), raw, KernelName, vnni, rowSumScale);
     }
 
     /// <summary>True when every w - w_zp is an int8 value.</summary>
@@ -137,7 +137,7 @@ public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
     }
 
     /// <summary>Sum of a row's k bytes as uint8 or int8 (16 at a time; the int16 pair sums cannot overflow).</summary>
-    internal static int RowSum(byte* row, int k, bool s8)
+    private static int RowSum(byte* row, int k, bool s8)
     {
         int i = 0, sum = 0;
         if (k >= 16)

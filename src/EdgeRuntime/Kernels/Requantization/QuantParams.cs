@@ -68,7 +68,8 @@ public sealed class RequantTable
 {
     public const int Pad = 16;
 
-    public RequantTable(QuantParams q, int channels, int[] bias)
+    /// <param name="windowed">Also build <see cref="Windowed"/> (only the kernels that run it need its tables).</param>
+    public RequantTable(QuantParams q, int channels, int[] bias, bool windowed = false)
     {
         q.Validate(channels);
         Channels = channels;
@@ -105,7 +106,7 @@ public sealed class RequantTable
             NegTotalShift[c] = -31;
         }
         Rounding = q.Rounding;
-        Windowed = WindowedRequant.TryCreate(q, channels, padded);
+        Windowed = windowed ? WindowedRequant.TryCreate(q, channels, padded) : null;
         OutputZeroPoint = q.OutputZeroPoint;
         Min = q.OutputMin;
         Max = q.OutputMax;
@@ -124,7 +125,7 @@ public sealed class RequantTable
     public int[] TotalShift { get; }
     public int[] NegTotalShift { get; }
     public RequantizeRounding Rounding { get; }
-    /// <summary>The same requantization in its cheaper windowed form, when every channel qualifies (see <see cref="WindowedRequant"/>).</summary>
+    /// <summary>The same requantization in its cheaper windowed form, when asked for and every channel qualifies (see <see cref="WindowedRequant"/>).</summary>
     public WindowedRequant? Windowed { get; }
     public int OutputZeroPoint { get; }
     public int Min { get; }
