@@ -68,7 +68,7 @@ internal static unsafe class VnniGemm
         fixed (int* bias = t.Bias, mult = t.Multiplier, left = t.LeftShift, right = t.RightShift, mask = t.Mask, half = t.HalfMask, total = t.TotalShift)
         fixed (int* xlo = wr?.XLo, xhi = wr?.XHi, mh = wr?.MulHi, ml = wr?.MulLo, wh = wr?.HalfZp, wright = wr?.Right)
         {
-            var cols = new RequantColumns(bias, mult, left, right, mask, half, total, t, new WindowedColumns(xlo, xhi, mh, ml, wh, wright));
+            var cols = new RequantColumns(mult, left, right, mask, half, total, t, new WindowedColumns(xlo, xhi, mh, ml, wh, wright));
             for (int m0 = 0; m0 < m; m0 += MR)
             {
                 for (int i = 0; i < MR; i++)
@@ -188,9 +188,9 @@ internal static unsafe class VnniGemm
 }
 
 /// <summary>The requantization tables of one GEMM, pinned for a run, plus the output zero point and clamp as vectors.</summary>
-internal readonly unsafe struct RequantColumns(int* bias, int* mult, int* left, int* right, int* mask, int* half, int* total, RequantTable t, WindowedColumns window)
+internal readonly unsafe struct RequantColumns(int* mult, int* left, int* right, int* mask, int* half, int* total, RequantTable t, WindowedColumns window)
 {
-    public readonly int* Bias = bias, Mult = mult, Left = left, Right = right, Mask = mask, Half = half, Total = total;
+    public readonly int* Mult = mult, Left = left, Right = right, Mask = mask, Half = half, Total = total;
     public readonly WindowedColumns Window = window;
     public readonly Vector256<int> ZeroPoint = Vector256.Create(t.OutputZeroPoint);
     public readonly Vector256<short> Min = Vector256.Create((short)t.Min), Max = Vector256.Create((short)t.Max);
