@@ -64,7 +64,13 @@ public sealed record MemoryResult
     public required bool PeakWasReset { get; init; }
 }
 
-public sealed record OperatorTime(string Op, string Kernel, int Count, double TotalMs, double Percent);
+/// <summary>
+/// One row of the per-operator table (operators with the same name and kernel summed). <see cref="PlannedShare4"/>: the
+/// largest share of an operator's work one of 4 equally fast threads gets from its chunks (worst operator of the row;
+/// null when they run serially; 0.25 is perfect). <see cref="CountedShare"/>: the largest share of chunks one thread
+/// actually ran in the profiling pass at the bench's thread count, as the scheduler counted it.
+/// </summary>
+public sealed record OperatorTime(string Op, string Kernel, int Count, double TotalMs, double Percent, double? PlannedShare4 = null, double? CountedShare = null);
 
 /// <summary>Ours over ORT: below 1 means edgert is faster / smaller.</summary>
 public sealed record Comparison(

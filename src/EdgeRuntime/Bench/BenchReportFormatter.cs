@@ -33,14 +33,16 @@ public static class BenchReportFormatter
         sb.AppendLine();
 
         sb.AppendLine(Inv, $"edgert operators (separate profiling pass, mean of {r.ProfiledInvokes} invokes; inference only)");
-        sb.AppendLine("op                           count   total ms        %  kernel");
+        sb.AppendLine(Inv, $"op                           count   total ms        %  share@4  counted@{r.EdgeRt.Threads}  kernel");
         double sum = 0;
         foreach (OperatorTime op in r.Operators)
         {
-            sb.AppendLine(Inv, $"{op.Op,-28} {op.Count,5} {op.TotalMs,10:F3} {op.Percent,8:F1}  {op.Kernel}");
+            sb.AppendLine(Inv, $"{op.Op,-28} {op.Count,5} {op.TotalMs,10:F3} {op.Percent,8:F1}  {Share(op.PlannedShare4),7}  {Share(op.CountedShare),9}  {op.Kernel}");
             sum += op.TotalMs;
         }
         sb.AppendLine(Inv, $"{"total",-28} {r.Operators.Sum(o => o.Count),5} {sum,10:F3} {100.0,8:F1}");
+        if (r.Operators.Where(o => o.PlannedShare4 is not null).MaxBy(o => o.PlannedShare4) is { } worst)
+            sb.AppendLine(Inv, $"  share@4: largest share of an operator's work one of 4 equal threads gets from its chunks (0.250 is perfect); worst {worst.PlannedShare4:F3} ({worst.Op}). counted@N: the largest share of chunks one thread ran here. -: serial");
         sb.AppendLine();
 
         sb.AppendLine("memory                    working memory      arena  packed wts  model consts  RSS growth  phase peak RSS");
@@ -67,6 +69,8 @@ public static class BenchReportFormatter
         }
         return sb.ToString();
     }
+
+    private static string Share(double? share) => share is null ? "-" : share.Value.ToString("F3", Inv);
 
     public static string Mb(long? bytes) => bytes is null ? "-" : bytes < 0 ? "n/a" : string.Create(Inv, $"{bytes.Value / (1024.0 * 1024.0):F2} MiB");
 }

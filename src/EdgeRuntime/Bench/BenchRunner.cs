@@ -204,7 +204,7 @@ public static class BenchRunner
             interpreter.ResetProfile();
             for (int i = 0; i < invokes; i++) interpreter.Invoke();
 
-            var rows = new Dictionary<(string Op, string Kernel), (int Count, long Ticks)>();
+            var rows = new Dictionary<(string Op, string Kernel), (int Count, long Ticks, double? Planned, double? Counted)>();
             ReadOnlySpan<long> ticks = interpreter.OperatorTicks;
             long total = 0;
             for (int i = 0; i < interpreter.Operators.Count; i++)
@@ -212,13 +212,15 @@ public static class BenchRunner
                 PreparedOperator op = interpreter.Operators[i];
                 var key = (op.Node.DisplayName, op.KernelName);
                 rows.TryGetValue(key, out var acc);
-                rows[key] = (acc.Count + 1, acc.Ticks + ticks[i]);
+                double? planned = op.Parallelism.IsParallel ? op.Parallelism.PlannedMaxShare(4) : null;
+                double? counted = CountedShare(interpreter.OperatorChunksByThread(i));
+                rows[key] = (acc.Count + 1, acc.Ticks + ticks[i], Worst(acc.Planned, planned), Worst(acc.Counted, counted));
                 total += ticks[i];
             }
             double msPerTick = 1000.0 / Stopwatch.Frequency / invokes;
             return rows
                 .Select(r => new OperatorTime(r.Key.Op, r.Key.Kernel, r.Value.Count, r.Value.Ticks * msPerTick,
-                    total > 0 ? 100.0 * r.Value.Ticks / total : 0))
+                    total > 0 ? 100.0 * r.Value.Ticks / total : 0, r.Value.Planned, r.Value.Counted))
                 .OrderByDescending(r => r.TotalMs)
                 .ToList();
         }
@@ -226,6 +228,20 @@ public static class BenchRunner
         {
             Release(interpreter);
         }
+    }
+
+    private static double? Worst(double? a, double? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
+
+    /// <summary>The largest share of an operator's chunks one thread ran (null when it ran serially).</summary>
+    private static double? CountedShare(ReadOnlySpan<long> chunksByThread)
+    {
+        long sum = 0, max = 0;
+        foreach (long c in chunksByThread)
+        {
+            sum += c;
+            max = Math.Max(max, c);
+        }
+        return sum == 0 ? null : (double)max / sum;
     }
 
     /// <summary>The exported model must take and give exactly what ours does, or the comparison is meaningless.</summary>

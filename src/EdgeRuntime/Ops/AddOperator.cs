@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Elementwise;
 using EdgeRuntime.Kernels.Reference;
 using EdgeRuntime.Kernels.Simd;
@@ -25,40 +27,41 @@ public sealed class AddOperator : IOperatorKernel
             throw new UnsupportedOperatorException(node, $"scales (in {s.Q1.Scale:G6}, {s.Q2.Scale:G6}, out {s.QOut.Scale:G6}) need a multiplier TFLite cannot represent: {e.Message}");
         }
         SimdVariant variant = QuantizedAddKernels.Select(context.Isa);
-        // Same-shape operands on x86: the exact 64 KiB table (see QuantizedAddTable for why not on ARM).
-        if (variant == SimdVariant.Avx2 && s.Shape1 == s.OutputShape && s.Shape2 == s.OutputShape)
-            return new TablePrepared(node, s, new QuantizedAddTable(p, signed: s.Type == TensorType.Int8), context.Workers);
+        if (variant != SimdVariant.Reference && s.Shape1 == s.OutputShape && s.Shape2 == s.OutputShape)
+        {
+            // Same-shape operands (MobileNetV2's residual ADD) run in chunks of elements on the workers. On x86 the exact
+            // 64 KiB table (see QuantizedAddTable for why not on ARM).
+            QuantizedAddTable? table = variant == SimdVariant.Avx2 ? new QuantizedAddTable(p, signed: s.Type == TensorType.Int8) : null;
+            return new SameShapePrepared(node, s, p, variant, table, context.Workers);
+        }
         return new Prepared(node, s, p, variant);
     }
 
-    /// <summary>The table kernel, split by elements across the interpreter's workers.</summary>
-    private sealed unsafe class TablePrepared(OperatorNode node, BinaryElementwiseSetup s, QuantizedAddTable table, WorkerPool? workers)
-        : PreparedOperator(node), IParallelJob
+    /// <summary>Same-shape quantized ADD as a flat element loop, in chunks of elements across the interpreter's workers.</summary>
+    private sealed unsafe class SameShapePrepared(OperatorNode node, BinaryElementwiseSetup s, AddQuantParams p, SimdVariant variant,
+        QuantizedAddTable? table, WorkerPool? workers) : PreparedOperator(node), IParallelJob
     {
-        private readonly int _parts = FastConv.Parts(workers, s.OutputShape.FlatSize, 64 * 1024);
+        private readonly ParallelWork _work = ParallelWork.Plan(workers, s.OutputShape.FlatSize, 4 * 1024, 64);
+        private readonly AddQuantParams _params = p;
         private byte* _a, _b, _out;
-        private int _count;
 
-        public override string KernelName => "table";
-        public override long PackedWeightBytes => QuantizedAddTable.Bytes;
+        public override string KernelName => table is null ? SimdVariants.Name(variant) : "table";
+        public override long PackedWeightBytes => table is null ? 0 : QuantizedAddTable.Bytes;
         public override int InPlaceInput => s.InPlaceInput;
+        public override ParallelWork Parallelism => _work;
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
         {
             ReadOnlySpan<byte> a = memory.ReadOnlyBytes(s.Input1), b = memory.ReadOnlyBytes(s.Input2);
             Span<byte> output = memory.Bytes(s.Output);
-            if (_parts <= 1 || workers is null)
-            {
-                table.Run(a, b, output);
-                return;
-            }
-            if (a.Length < output.Length || b.Length < output.Length) throw new InvalidOperationException("ADD operands are shorter than the output");
+            if (a.Length < _work.Units || b.Length < _work.Units || output.Length < _work.Units)
+                throw new InvalidOperationException("ADD operands are shorter than the output");
             fixed (byte* pa = a, pb = b, po = output)
             {
-                _a = pa; _b = pb; _out = po; _count = output.Length;
+                _a = pa; _b = pb; _out = po;
                 try
                 {
-                    workers.Run(this, _parts);
+                    _work.Run(workers, this);
                 }
                 finally
                 {
@@ -67,10 +70,24 @@ public sealed class AddOperator : IOperatorKernel
             }
         }
 
-        public void Execute(int part, int parts)
+        public void Execute(int chunk, int chunks, int worker)
         {
-            (int start, int count) = WorkerPool.Split(_count, part, parts, 64);
-            table.Run(new ReadOnlySpan<byte>(_a + start, count), new ReadOnlySpan<byte>(_b + start, count), new Span<byte>(_out + start, count));
+            (int start, int count) = _work.Range(chunk);
+            if (count == 0) return;
+            var a = new ReadOnlySpan<byte>(_a + start, count);
+            var b = new ReadOnlySpan<byte>(_b + start, count);
+            var output = new Span<byte>(_out + start, count);
+            if (table is not null)
+            {
+                table.Run(a, b, output);
+                return;
+            }
+            var flat = new Shape4(1, 1, 1, count);
+            if (s.Type == TensorType.UInt8)
+                QuantizedAddKernels.Quantized(variant, _params, flat, a, flat, b, flat, output);
+            else
+                QuantizedAddKernels.Quantized(variant, _params, flat, MemoryMarshal.Cast<byte, sbyte>(a), flat, MemoryMarshal.Cast<byte, sbyte>(b), flat,
+                    MemoryMarshal.Cast<byte, sbyte>(output));
         }
     }
 

@@ -62,20 +62,14 @@ internal static class FastConv
         return true;
     }
 
-    /// <summary>How many parts to split <paramref name="work"/> units into: at most one per thread, at least <paramref name="minPerPart"/> units each.</summary>
-    public static int Parts(WorkerPool? workers, long work, long minPerPart)
-    {
-        int threads = workers?.Threads ?? 1;
-        if (threads <= 1) return 1;
-        return (int)Math.Clamp(work / Math.Max(1, minPerPart), 1, threads);
-    }
 }
 
 /// <summary>
 /// Quantized CONV_2D as a GEMM with prepacked weights [outC, fH*fW*inC] (the OHWI filter rows as they are).
 /// 1x1 stride-1: the NHWC input rows are the GEMM's A directly. Otherwise im2col of a block of output rows into
 /// arena scratch (padding taps filled with the input zero point, so they contribute (zp - zp) * w = 0 exactly as the
-/// reference skips them), then GEMM. Work is split by output rows across the interpreter's workers.
+/// reference skips them), then GEMM. Work is cut into chunks of output rows (pixels for 1x1) for the interpreter's workers;
+/// each thread unfolds into its own scratch block.
 /// </summary>
 internal sealed unsafe class FastConv2DPrepared : PreparedOperator, IParallelJob
 {
@@ -86,7 +80,8 @@ internal sealed unsafe class FastConv2DPrepared : PreparedOperator, IParallelJob
     private readonly QuantizedGemm _gemm;
     private readonly PackedGemmWeights _packed;
     private readonly bool _pointwise;
-    private readonly int _k, _rowsPerBlock, _scratchPerPart, _parts;
+    private readonly int _k, _rowsPerBlock, _scratchPerThread, _threads;
+    private readonly ParallelWork _work;
     private readonly byte _padValue;
     private readonly WorkerPool? _workers;
     private readonly string _name;
@@ -107,26 +102,29 @@ internal sealed unsafe class FastConv2DPrepared : PreparedOperator, IParallelJob
         _pointwise = _fH == 1 && _fW == 1 && geometry.StrideH == 1 && geometry.StrideW == 1 && geometry.PadH == 0 && geometry.PadW == 0;
         _padValue = (byte)q.InputZeroPoint;
         _workers = context.Workers;
-        long rows = (long)outShape.N * outShape.H;
+        int rows = outShape.N * outShape.H;
         if (_pointwise)
         {
-            _parts = FastConv.Parts(_workers, rows * outShape.W, 64);
+            // Pixels in multiples of 8 (whole GEMM row tiles), at least 32 per chunk.
+            _work = ParallelWork.Plan(_workers, rows * outShape.W, 32, 8);
             _name = _gemm.KernelName;
         }
         else
         {
             long rowBytes = (long)outShape.W * _k;
-            _parts = FastConv.Parts(_workers, rows, 1);
-            long perPart = (rows + _parts - 1) / _parts;
-            _rowsPerBlock = (int)Math.Clamp(FastConv.Im2ColTargetBytes / rowBytes, 1, perPart);
+            _work = ParallelWork.Plan(_workers, rows, 1);
+            _threads = _work.IsParallel ? _workers!.Threads : 1;
+            long perChunk = ((long)rows + _work.Chunks - 1) / _work.Chunks;
+            _rowsPerBlock = (int)Math.Clamp(FastConv.Im2ColTargetBytes / rowBytes, 1, Math.Max(1, perChunk));
             long bytes = _rowsPerBlock * rowBytes;
-            if (bytes > int.MaxValue / Math.Max(1, _parts)) throw new ModelFormatException($"{node}: im2col block of {bytes} bytes is too large");
-            _scratchPerPart = (int)((bytes + 63) / 64 * 64);
+            if (bytes > int.MaxValue / _threads) throw new ModelFormatException($"{node}: im2col block of {bytes} bytes is too large");
+            _scratchPerThread = (int)((bytes + 63) / 64 * 64);
             _name = "im2col-" + _gemm.KernelName;
         }
     }
 
-    public override long ScratchBytes => (long)_scratchPerPart * _parts;
+    public override long ScratchBytes => (long)_scratchPerThread * _threads;
+    public override ParallelWork Parallelism => _work;
     public override long PackedWeightBytes => _packed.Bytes;
     public override string KernelName => _name;
 
@@ -139,8 +137,7 @@ internal sealed unsafe class FastConv2DPrepared : PreparedOperator, IParallelJob
             _pscratch = ps;
             try
             {
-                if (_parts <= 1 || _workers is null) Execute(0, 1);
-                else _workers.Run(this, _parts);
+                _work.Run(_workers, this);
             }
             finally
             {
@@ -149,22 +146,21 @@ internal sealed unsafe class FastConv2DPrepared : PreparedOperator, IParallelJob
         }
     }
 
-    public void Execute(int part, int parts)
+    public void Execute(int chunk, int chunks, int worker)
     {
         int n = _packed.N;
+        (int start, int count) = _work.Range(chunk);
+        if (count == 0) return;
         if (_pointwise)
         {
-            int m = _in.N * _in.H * _in.W, k = _k;
-            (int start, int count) = WorkerPool.Split(m, part, parts, 4);
-            if (count == 0) return;
+            int k = _k;
             _gemm.Run(_packed, count, new ReadOnlySpan<byte>(_pin + (long)start * k, count * k), k,
                 new Span<byte>(_pout + (long)start * n, count * n), n);
             return;
         }
 
-        int outW = _out.W, totalRows = _out.N * _out.H;
-        (int rowStart, int rowCount) = WorkerPool.Split(totalRows, part, parts);
-        byte* buffer = _pscratch + (long)part * _scratchPerPart;
+        int outW = _out.W, rowStart = start, rowCount = count;
+        byte* buffer = _pscratch + (long)worker * _scratchPerThread;
         int rowBytes = outW * _k;
         for (int r0 = rowStart; r0 < rowStart + rowCount; r0 += _rowsPerBlock)
         {
@@ -227,7 +223,7 @@ internal sealed unsafe class FastConv2DPrepared : PreparedOperator, IParallelJob
     }
 }
 
-/// <summary>Quantized 3x3 DEPTHWISE_CONV_2D (depth multiplier 1, any stride/dilation/padding) on <see cref="DepthwiseConv3x3"/>, split by output rows.</summary>
+/// <summary>Quantized 3x3 DEPTHWISE_CONV_2D (depth multiplier 1, any stride/dilation/padding) on <see cref="DepthwiseConv3x3"/>, in chunks of output rows.</summary>
 internal sealed unsafe class FastDepthwisePrepared : PreparedOperator, IParallelJob
 {
     private readonly int _input, _output;
@@ -235,7 +231,7 @@ internal sealed unsafe class FastDepthwisePrepared : PreparedOperator, IParallel
     private readonly DepthwiseGeometry _g;
     private readonly DepthwiseConv3x3 _kernel;
     private readonly PackedDepthwiseWeights _packed;
-    private readonly int _parts;
+    private readonly ParallelWork _work;
     private readonly WorkerPool? _workers;
     private readonly string _name;
     private byte* _pin, _pout;
@@ -250,11 +246,12 @@ internal sealed unsafe class FastDepthwisePrepared : PreparedOperator, IParallel
         _kernel = DepthwiseConv3x3.For(context.Isa);
         _packed = _kernel.Pack(q, inShape.C, weights, bias);
         _workers = context.Workers;
-        _parts = FastConv.Parts(_workers, (long)outShape.N * outShape.H, 2);
+        _work = ParallelWork.Plan(_workers, outShape.N * outShape.H, 1);
         _name = "dw3x3-" + KernelDispatcher.Name(_kernel.Isa);
     }
 
     public override long PackedWeightBytes => _packed.Bytes;
+    public override ParallelWork Parallelism => _work;
     public override string KernelName => _name;
 
     public override void Invoke(TensorMemory memory, Span<byte> scratch)
@@ -265,8 +262,7 @@ internal sealed unsafe class FastDepthwisePrepared : PreparedOperator, IParallel
             _pout = pout;
             try
             {
-                if (_parts <= 1 || _workers is null) Execute(0, 1);
-                else _workers.Run(this, _parts);
+                _work.Run(_workers, this);
             }
             finally
             {
@@ -275,12 +271,12 @@ internal sealed unsafe class FastDepthwisePrepared : PreparedOperator, IParallel
         }
     }
 
-    public void Execute(int part, int parts)
+    public void Execute(int chunk, int chunks, int worker)
     {
         DepthwiseGeometry g = _g;
         int outH = g.OutputHeight;
         int inBytes = g.InputHeight * g.InputWidth * g.Channels, outBytes = outH * g.OutputWidth * g.Channels;
-        (int start, int count) = WorkerPool.Split(_batches * outH, part, parts);
+        (int start, int count) = _work.Range(chunk);
         for (int row = start; row < start + count;)
         {
             int b = row / outH, oy = row % outH;

@@ -10,8 +10,15 @@ namespace EdgeRuntime.Ops;
 /// <summary>Constant float filter and bias of a float conv (the SIMD paths prepack them in Prepare).</summary>
 internal static class FastFloatConv
 {
-    /// <summary>Multiply-adds below which a part is not worth a thread hand-off.</summary>
-    internal const long MinMacsPerPart = 64 * 1024;
+    /// <summary>Multiply-adds below which a chunk is not worth a thread hand-off.</summary>
+    internal const long MinMacsPerChunk = 64 * 1024;
+
+    /// <summary>Chunks of output rows with at least <see cref="MinMacsPerChunk"/> multiply-adds each.</summary>
+    public static ParallelWork RowWork(WorkerPool? workers, int rows, long macs)
+    {
+        long macsPerRow = Math.Max(1, macs / Math.Max(1, rows));
+        return ParallelWork.Plan(workers, rows, (MinMacsPerChunk + macsPerRow - 1) / macsPerRow);
+    }
 
     public static bool TryConstants(ModelGraph graph, int filter, int bias, out float[] weights, out float[] biasValues)
     {
@@ -41,7 +48,7 @@ internal sealed class FloatConv2DPrepared : PreparedOperator, IParallelJob
     private readonly float _min, _max;
     private readonly PackedFloatConvWeights _packed;
     private readonly WorkerPool? _workers;
-    private readonly int _parts;
+    private readonly ParallelWork _work;
     private readonly string _name;
     private TensorMemory? _memory;
 
@@ -51,33 +58,28 @@ internal sealed class FloatConv2DPrepared : PreparedOperator, IParallelJob
         (_input, _output, _in, _out, _g, _min, _max) = (input, output, inShape, outShape, geometry, min, max);
         _packed = FloatConvSimd.PackConv(context.Isa, filterShape, weights, bias);
         _workers = context.Workers;
-        long rows = (long)outShape.N * outShape.H;
-        long macs = rows * outShape.W * outShape.C * filterShape.H * filterShape.W * filterShape.C;
-        _parts = (int)Math.Min(FastConv.Parts(_workers, macs, FastFloatConv.MinMacsPerPart), Math.Max(1, rows));
+        int rows = outShape.N * outShape.H;
+        long macs = (long)rows * outShape.W * outShape.C * filterShape.H * filterShape.W * filterShape.C;
+        _work = FastFloatConv.RowWork(_workers, rows, macs);
         _name = FastFloatConv.Name("conv", context.Isa);
     }
 
     public override long PackedWeightBytes => _packed.Bytes;
     public override string KernelName => _name;
+    public override ParallelWork Parallelism => _work;
 
     public override void Invoke(TensorMemory memory, Span<byte> scratch)
     {
-        if (_parts <= 1 || _workers is null)
-        {
-            Execute(memory, 0, 1);
-            return;
-        }
         _memory = memory;
-        try { _workers.Run(this, _parts); }
+        try { _work.Run(_workers, this); }
         finally { _memory = null; }
     }
 
-    public void Execute(int part, int parts) => Execute(_memory!, part, parts);
-
-    private void Execute(TensorMemory memory, int part, int parts)
+    public void Execute(int chunk, int chunks, int worker)
     {
-        (int start, int count) = WorkerPool.Split(_out.N * _out.H, part, parts);
+        (int start, int count) = _work.Range(chunk);
         if (count == 0) return;
+        TensorMemory memory = _memory!;
         FloatConvSimd.Conv(_packed, _g, _min, _max, _in, memory.ReadOnly<float>(_input), _out, memory.Span<float>(_output), start, count);
     }
 }
@@ -91,7 +93,8 @@ internal sealed unsafe class FloatDepthwisePrepared : PreparedOperator, IParalle
     private readonly float _min, _max;
     private readonly PackedFloatDepthwiseWeights _packed;
     private readonly WorkerPool? _workers;
-    private readonly int _parts, _scratchFloatsPerPart;
+    private readonly ParallelWork _work;
+    private readonly int _threads, _scratchFloatsPerThread;
     private readonly string _name;
     private TensorMemory? _memory;
 
@@ -101,32 +104,28 @@ internal sealed unsafe class FloatDepthwisePrepared : PreparedOperator, IParalle
         (_input, _output, _in, _out, _g, _depthMultiplier, _min, _max) = (input, output, inShape, outShape, geometry, depthMultiplier, min, max);
         _packed = FloatConvSimd.PackDepthwise(context.Isa, filterShape, weights, bias);
         _workers = context.Workers;
-        long rows = (long)outShape.N * outShape.H;
-        long macs = rows * outShape.W * outShape.C * filterShape.H * filterShape.W;
-        _parts = (int)Math.Min(FastConv.Parts(_workers, macs, FastFloatConv.MinMacsPerPart), Math.Max(1, rows));
-        // Scratch floats per part, padded to 64 bytes, only for depth multipliers above 1.
-        _scratchFloatsPerPart = depthMultiplier == 1 ? 0 : (FloatConvSimd.DepthwiseScratchFloats(_packed) + 15) / 16 * 16;
+        int rows = outShape.N * outShape.H;
+        _work = FastFloatConv.RowWork(_workers, rows, (long)rows * outShape.W * outShape.C * filterShape.H * filterShape.W);
+        _threads = _work.IsParallel ? _workers!.Threads : 1;
+        // Scratch floats per thread, padded to 64 bytes, only for depth multipliers above 1.
+        _scratchFloatsPerThread = depthMultiplier == 1 ? 0 : (FloatConvSimd.DepthwiseScratchFloats(_packed) + 15) / 16 * 16;
         _name = FastFloatConv.Name("dw", context.Isa);
     }
 
-    public override long ScratchBytes => (long)_scratchFloatsPerPart * sizeof(float) * _parts;
+    public override long ScratchBytes => (long)_scratchFloatsPerThread * sizeof(float) * _threads;
     public override long PackedWeightBytes => _packed.Bytes;
     public override string KernelName => _name;
+    public override ParallelWork Parallelism => _work;
 
     public override void Invoke(TensorMemory memory, Span<byte> scratch)
     {
-        if (_parts <= 1 || _workers is null)
-        {
-            Execute(memory, MemoryMarshal.Cast<byte, float>(scratch), 0, 1);
-            return;
-        }
         // Workers cannot capture a Span: they get the arena scratch as a pointer for the duration of the call.
         fixed (byte* ps = scratch)
         {
             _memory = memory;
             _scratchPtr = ps;
             _scratchLength = scratch.Length;
-            try { _workers.Run(this, _parts); }
+            try { _work.Run(_workers, this); }
             finally
             {
                 _memory = null;
@@ -139,17 +138,13 @@ internal sealed unsafe class FloatDepthwisePrepared : PreparedOperator, IParalle
     private byte* _scratchPtr;
     private int _scratchLength;
 
-    public void Execute(int part, int parts)
+    public void Execute(int chunk, int chunks, int worker)
     {
-        Span<byte> all = new(_scratchPtr, _scratchLength);
-        Execute(_memory!, MemoryMarshal.Cast<byte, float>(all), part, parts);
-    }
-
-    private void Execute(TensorMemory memory, Span<float> scratch, int part, int parts)
-    {
-        (int start, int count) = WorkerPool.Split(_out.N * _out.H, part, parts);
+        (int start, int count) = _work.Range(chunk);
         if (count == 0) return;
-        Span<float> mine = _scratchFloatsPerPart == 0 ? default : scratch.Slice(part * _scratchFloatsPerPart, _scratchFloatsPerPart);
+        TensorMemory memory = _memory!;
+        Span<float> scratch = MemoryMarshal.Cast<byte, float>(new Span<byte>(_scratchPtr, _scratchLength));
+        Span<float> mine = _scratchFloatsPerThread == 0 ? default : scratch.Slice(worker * _scratchFloatsPerThread, _scratchFloatsPerThread);
         FloatConvSimd.Depthwise(_packed, _g, _depthMultiplier, _min, _max, _in, memory.ReadOnly<float>(_input), _out, memory.Span<float>(_output), start, count, mine);
     }
 }
@@ -167,7 +162,7 @@ internal sealed class FloatDepthwiseUnpackedPrepared : PreparedOperator, IParall
     private readonly float[] _zeroBias;
     private readonly KernelIsa _isa;
     private readonly WorkerPool? _workers;
-    private readonly int _parts;
+    private readonly ParallelWork _work;
     private readonly string _name;
     private TensorMemory? _memory;
 
@@ -179,32 +174,26 @@ internal sealed class FloatDepthwiseUnpackedPrepared : PreparedOperator, IParall
         FloatConvSimd.Lanes(_isa); // throws for Reference
         _zeroBias = bias < 0 ? new float[outShape.C] : [];
         _workers = context.Workers;
-        long rows = (long)outShape.N * outShape.H;
-        long macs = rows * outShape.W * outShape.C * filterShape.H * filterShape.W;
-        _parts = (int)Math.Min(FastConv.Parts(_workers, macs, FastFloatConv.MinMacsPerPart), Math.Max(1, rows));
+        int rows = outShape.N * outShape.H;
+        _work = FastFloatConv.RowWork(_workers, rows, (long)rows * outShape.W * outShape.C * filterShape.H * filterShape.W);
         _name = FastFloatConv.Name("dw", context.Isa);
     }
 
     public override string KernelName => _name;
+    public override ParallelWork Parallelism => _work;
 
     public override void Invoke(TensorMemory memory, Span<byte> scratch)
     {
-        if (_parts <= 1 || _workers is null)
-        {
-            Execute(memory, 0, 1);
-            return;
-        }
         _memory = memory;
-        try { _workers.Run(this, _parts); }
+        try { _work.Run(_workers, this); }
         finally { _memory = null; }
     }
 
-    public void Execute(int part, int parts) => Execute(_memory!, part, parts);
-
-    private void Execute(TensorMemory memory, int part, int parts)
+    public void Execute(int chunk, int chunks, int worker)
     {
-        (int start, int count) = WorkerPool.Split(_out.N * _out.H, part, parts);
+        (int start, int count) = _work.Range(chunk);
         if (count == 0) return;
+        TensorMemory memory = _memory!;
         ReadOnlySpan<float> bias = _bias < 0 ? _zeroBias : memory.ReadOnly<float>(_bias);
         FloatConvSimd.DepthwiseUnpacked(_isa, _g, _min, _max, _in, memory.ReadOnly<float>(_input), _filterShape, memory.ReadOnly<float>(_filter), bias,
             _out, memory.Span<float>(_output), start, count);

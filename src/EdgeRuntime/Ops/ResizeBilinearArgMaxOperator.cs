@@ -50,8 +50,9 @@ public sealed class ResizeBilinearArgMaxOperator : IFusedOperatorKernel
 
     private sealed unsafe class Prepared : PreparedOperator, IParallelJob
     {
-        private readonly int _input, _output, _rows, _parts;
-        private readonly long _scratchPerPart;
+        private readonly int _input, _output, _rows, _threads;
+        private readonly ParallelWork _work;
+        private readonly long _scratchPerThread;
         private readonly ResizeBilinearArgMaxPlan _plan;
         private readonly SimdVariant _variant;
         private readonly bool _int64;
@@ -64,12 +65,14 @@ public sealed class ResizeBilinearArgMaxOperator : IFusedOperatorKernel
         {
             (_input, _output, _plan, _variant, _int64, _workers) = (input, output, plan, variant, int64, workers);
             _rows = plan.Resize.Output.N * plan.Resize.Output.H;
-            // The reference runs whole on the calling thread; the vector code splits output rows, each part with its own planes.
-            _parts = variant == SimdVariant.Reference ? 1 : FastConv.Parts(workers, _rows, 8);
-            _scratchPerPart = (ResizeBilinearArgMaxKernels.ScratchBytes(variant, plan) + 63) / 64 * 64;
+            // The reference runs whole on the calling thread; the vector code runs chunks of output rows, each thread with its own planes.
+            _work = variant == SimdVariant.Reference ? new ParallelWork(_rows, 1) : ParallelWork.Plan(workers, _rows, 8);
+            _threads = _work.IsParallel ? workers!.Threads : 1;
+            _scratchPerThread = (ResizeBilinearArgMaxKernels.ScratchBytes(variant, plan) + 63) / 64 * 64;
         }
 
-        public override long ScratchBytes => _scratchPerPart * _parts;
+        public override long ScratchBytes => _scratchPerThread * _threads;
+        public override ParallelWork Parallelism => _work;
 
         public override string KernelName => SimdVariants.Name(_variant);
 
@@ -88,8 +91,7 @@ public sealed class ResizeBilinearArgMaxOperator : IFusedOperatorKernel
                 _pscratch = ps;
                 try
                 {
-                    if (_parts <= 1 || _workers is null) Execute(0, 1);
-                    else _workers.Run(this, _parts);
+                    _work.Run(_workers, this);
                 }
                 finally
                 {
@@ -98,12 +100,12 @@ public sealed class ResizeBilinearArgMaxOperator : IFusedOperatorKernel
             }
         }
 
-        public void Execute(int part, int parts)
+        public void Execute(int chunk, int chunks, int worker)
         {
-            (int start, int count) = WorkerPool.Split(_rows, part, parts);
+            (int start, int count) = _work.Range(chunk);
             if (count == 0) return;
             var input = new ReadOnlySpan<byte>(_pin, _plan.Resize.Input.FlatSize);
-            var scratch = new Span<byte>(_pscratch + part * _scratchPerPart, (int)_scratchPerPart);
+            var scratch = new Span<byte>(_pscratch + worker * _scratchPerThread, (int)_scratchPerThread);
             int ids = _rows * _plan.Resize.Output.W;
             if (_int64) ResizeBilinearArgMaxKernels.Rows(_variant, _plan, input, scratch, new Span<long>(_pout, ids), start, count);
             else ResizeBilinearArgMaxKernels.Rows(_variant, _plan, input, scratch, new Span<int>(_pout, ids), start, count);

@@ -18,6 +18,7 @@ public sealed class Interpreter : IDisposable
     private readonly PreparedOperator[] _operators;
     private readonly TensorMemory _memory;
     private readonly long[] _opTicks;
+    private readonly long[] _opChunks;
     private readonly bool _profile;
 
     private Interpreter(ModelGraph graph, PreparedOperator[] operators, ArenaLayout layout, TensorMemory memory, KernelIsa isa, bool profile, WorkerPool? workers)
@@ -30,6 +31,7 @@ public sealed class Interpreter : IDisposable
         Isa = isa;
         _profile = profile;
         _opTicks = new long[operators.Length];
+        _opChunks = new long[profile ? operators.Length * Threads : 0];
     }
 
     /// <summary>
@@ -64,7 +66,18 @@ public sealed class Interpreter : IDisposable
     /// <summary>Accumulated Stopwatch ticks per operator when profiling is on.</summary>
     public ReadOnlySpan<long> OperatorTicks => _opTicks;
 
-    public void ResetProfile() => Array.Clear(_opTicks);
+    /// <summary>
+    /// When profiling: chunks each thread ran of operator <paramref name="op"/>, accumulated over the profiled invokes
+    /// (empty for an operator that runs serially). The scheduler's own count of who did the work.
+    /// </summary>
+    public ReadOnlySpan<long> OperatorChunksByThread(int op) =>
+        _opChunks.Length == 0 || !_operators[op].Parallelism.IsParallel ? default : _opChunks.AsSpan(op * Threads, Threads);
+
+    public void ResetProfile()
+    {
+        Array.Clear(_opTicks);
+        Array.Clear(_opChunks);
+    }
 
     public static Interpreter Create(ModelGraph graph, InterpreterOptions? options = null)
     {
@@ -163,6 +176,8 @@ public sealed class Interpreter : IDisposable
                 long start = Stopwatch.GetTimestamp();
                 ops[i].Invoke(_memory, scratch);
                 _opTicks[i] += Stopwatch.GetTimestamp() - start;
+                if (_workers is not null && ops[i].Parallelism.IsParallel)
+                    for (int w = 0; w < _workers.Threads; w++) _opChunks[i * _workers.Threads + w] += _workers.ChunksRunBy(w);
             }
             else
             {

@@ -27,6 +27,9 @@ public abstract class PreparedOperator
     /// <summary>Name of the kernel variant that runs (e.g. "reference", "advsimd-dot").</summary>
     public virtual string KernelName => "reference";
 
+    /// <summary>How the operator's work is cut into chunks for the interpreter's workers (default: serial, no units).</summary>
+    public virtual ParallelWork Parallelism => default;
+
     public abstract void Invoke(TensorMemory memory, Span<byte> scratch);
 }
 
