@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# edgert against TensorFlow Lite 2.14 + XNNPACK (../shared/peers/tflite-2.14) on every runnable model in
+# ../shared/models and on what `edgert quantize` makes of the float ones: inference only, 1 and 2 threads, the two
+# runtimes interleaved in one run (R rounds, median of each runtime's per-round figure), printed as a table with
+# ratios (edgert / TFLite: below 1 means edgert is faster).
+#   edgert: `edgert bench` inference p50 (NativeAOT linux-x64); TFLite: benchmark_model "Inference (avg)".
+# Usage: scripts/peer-bench.sh [--rounds R] [--runs N] [--threads "1 2"] [--models REGEX] [--no-publish] [--no-quantize]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared="${EDGERT_SHARED:-$(cd .. && pwd)/shared}"
+rounds=3; runs=20; threads="1 2"; filter=.; publish=1; quantize=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --rounds) rounds="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --models) filter="$2"; shift 2 ;;
+    --no-publish) publish=0; shift ;;
+    --no-quantize) quantize=0; shift ;;
+    -h|--help) sed -n 2,7p "$0"; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+peer="$shared/peers/tflite-2.14/linux-x64/benchmark_model"
+[[ -x $peer ]] || { echo "peer not found: $peer" >&2; exit 2; }
+bin=artifacts/publish/linux-x64/edgert
+if [[ $publish == 1 || ! -x $bin ]]; then
+  echo "publishing edgert (NativeAOT linux-x64)..." >&2
+  dotnet publish src/EdgeRuntime -r linux-x64 -c Release -p:PublishAot=true -o artifacts/publish/linux-x64 -nologo -v q >/dev/null
+fi
+work=artifacts/peer-bench; mkdir -p "$work"
+
+models=()
+for m in "$shared"/models/coral/*.tflite "$shared"/models/coral_toco/*.tflite "$shared"/models/tfhub/*.tflite \
+         "$shared"/models/tflite_float/*.tflite "$shared"/models/mediapipe/*.tflite; do
+  models+=("$m")
+done
+if [[ $quantize == 1 ]]; then
+  # edgert's own PTQ of the float models (calibration: the demo photos, never evaluation images).
+  mkdir -p "$work/calib"
+  for f in "$shared"/data/demo/*.jpg; do ln -sf "$f" "$work/calib/"; done
+  for f in "$shared/models/tflite_float/deeplabv3_257_mv_gpu.tflite" "$shared/models/tfhub/lite-model_deeplabv3-mobilenetv2_dm05_1_default_2.tflite"; do
+    out="$work/$(basename "$f" .tflite).edgert-ptq-int8.tflite"
+    [[ -f $out ]] || "$bin" quantize "$f" "$out" --calibration-dir "$work/calib" --max-images 4 >/dev/null 2>"$work/quantize.log" \
+      || { echo "quantize failed for $f: $(tail -1 "$work/quantize.log")" >&2; continue; }
+    models+=("$out")
+  done
+fi
+
+# Each prints nothing when its runtime cannot run the model (the table then shows "-").
+edgert_ms() { { "$bin" bench "$1" --threads "$2" --warmup 3 --iterations "$runs" 2>/dev/null || true; } | awk '$1 == "edgert" && NF > 10 { print $11; exit }'; }
+peer_ms() {
+  { "$peer" --graph="$1" --num_threads="$2" --use_xnnpack=true --warmup_runs=3 --num_runs="$runs" 2>&1 || true; } \
+    | sed -n 's/.*Inference (avg): \([0-9.e+]*\).*/\1/p' | tail -1 | awk '{ if ($1 != "") printf "%.3f\n", $1 / 1000 }'
+}
+median() { tr ' ' '\n' | { grep -E '^[0-9.]+$' || true; } | sort -g | awk '{a[NR]=$1} END { if (NR) print a[int((NR+1)/2)]; else print "-" }'; }
+
+echo "edgert (NativeAOT, $(uname -m)) vs TFLite 2.14 + XNNPACK, inference only, $rounds rounds x $runs runs, $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-62s %3s %12s %12s %7s\n' model thr "TFLite ms" "edgert ms" ratio
+for m in "${models[@]}"; do
+  name=${m#"$shared/models/"}; name=${name#"$work/"}
+  [[ $name =~ $filter ]] || continue
+  for t in $threads; do
+    e=""; p=""
+    for r in $(seq "$rounds"); do
+      e+="$(edgert_ms "$m" "$t") "; p+="$(peer_ms "$m" "$t") "
+    done
+    em=$(echo "$e" | median); pm=$(echo "$p" | median)
+    ratio=$(awk -v e="$em" -v p="$pm" 'BEGIN { if (e == "-" || p == "-" || p == 0) print "-"; else printf "%.2f", e / p }')
+    printf '%-62s %3s %12s %12s %7s\n' "$name" "$t" "$pm" "$em" "$ratio"
+  done
+done
