@@ -2,7 +2,8 @@
 # Cross-publishes edgert for linux-arm64 (NativeAOT) on this x64 machine and runs the kernel conformance
 # self-test under qemu-user as a Pi 4 (Cortex-A72: AdvSimd, no dot product) and a Pi 5 (Cortex-A76: + SDOT).
 # Each run must pick the expected variant (a silent fallback fails) and be bit-exact with Reference: the random kernel
-# suite, plus the whole Coral dm05 model (real weights, 513x513) run with Reference and with the active variant (1, 2 and 4
+# suite (convolutions, then ADD/MUL, pooling, resize, ARG_MAX, fused resize+argmax, QUANTIZE with --cases/4; each ARM-only
+# path must report that it ran), plus the whole Coral dm05 model (real weights, 513x513) run with Reference and with the active variant (1, 2 and 4
 # threads) on a deterministic input, all output bytes compared, every conv/depthwise required to run an active-variant kernel.
 # The reference data folder is ../shared (the first ancestor folder with shared/models), or $EDGERT_SHARED.
 # Usage: scripts/qemu-conformance.sh [--cases N] [--seed N] [--no-publish] [--no-model]

@@ -5,7 +5,8 @@ namespace EdgeRuntime.Cli;
 
 /// <summary>
 /// Hidden verb <c>edgert selftest kernels [--expect VARIANT] [--seed N] [--cases N] [--model PATH]... [--threads 1,2]</c>:
-/// the random bit-exactness suite of every kernel variant this CPU supports against Reference, a check that the
+/// the random bit-exactness suite of every kernel variant this CPU supports against Reference (convolution kernels, then
+/// the non-convolution kernels of <see cref="SimdOpsConformance"/> with a quarter of the cases), a check that the
 /// dispatcher picked the expected variant (so a silent fallback on a device fails), and for each --model a whole-model
 /// run with Reference and with the active variant on a deterministic input: all output bytes must be equal and every
 /// quantized conv/depthwise must run an active-variant kernel. Exit 0 only when everything holds.
@@ -82,12 +83,25 @@ public static class SelfTestCommand
         var sw = System.Diagnostics.Stopwatch.StartNew();
         foreach (var r in KernelConformance.Run(variants, seed, cases))
         {
-            Console.WriteLine($"  {KernelDispatcher.Name(r.Isa),-12} {r.Passed} passed, {r.Failed} failed (gemm, depthwise, requantize, float conv, float depthwise x {cases} cases, seed {seed})");
+            Console.WriteLine($"  {KernelDispatcher.Name(r.Isa),-12} {r.Passed} passed, {r.Failed} failed (gemm, depthwise, fused depthwise, requantize, float conv, float depthwise x {cases} cases, seed {seed})");
             foreach (var f in r.Failures) Console.WriteLine($"    FAIL {f}");
             passedTotal += r.Passed;
             failedTotal += r.Failed;
         }
         Console.WriteLine($"variants checked: {string.Join(", ", variants.Select(KernelDispatcher.Name))} in {sw.Elapsed.TotalSeconds:F1}s");
+
+        // The non-convolution kernels (ADD/MUL, pooling, resize, ARG_MAX, fused RESIZE_BILINEAR+ARG_MAX, QUANTIZE, requantize);
+        // a quarter of the cases: each family's case is larger (and the fused resize adds two 513x513 DeepLab cases).
+        int opsCases = Math.Max(10, cases / 4);
+        foreach (var isa in variants)
+        {
+            var sw3 = System.Diagnostics.Stopwatch.StartNew();
+            var failures = SimdOpsConformance.RunAll(isa, seed, opsCases).ToList();
+            Console.WriteLine($"  {KernelDispatcher.Name(isa),-12} simd ops: {(failures.Count == 0 ? "ok" : $"{failures.Count} failed")} (add, mul, pooling, resize, argmax, resize+argmax, quantize, requantize x {opsCases} cases) in {sw3.Elapsed.TotalSeconds:F1}s");
+            foreach (var f in failures.Take(5)) Console.WriteLine($"    FAIL {f}");
+            if (failures.Count == 0) passedTotal++;
+            else failedTotal += failures.Count;
+        }
 
         foreach (string model in models)
         {

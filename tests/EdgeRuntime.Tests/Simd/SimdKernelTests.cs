@@ -77,6 +77,15 @@ public class SimdKernelTests
         AssertNoFailure(rng => KernelConformance.CheckDepthwise(isa, KernelConformance.RandomDepthwiseCase(rng)), 12);
     }
 
+    /// <summary>The fused kernels' row segments: 16..130 channels, wide rows (pixel pairs and remainders), strides, dilations 1..4, borders.</summary>
+    [Theory]
+    [MemberData(nameof(SupportedFastVariants))]
+    public void FusedDepthwiseRowsAreBitExactWithReference(string variant)
+    {
+        var isa = KernelDispatcher.Parse(variant);
+        AssertNoFailure(rng => KernelConformance.CheckDepthwise(isa, KernelConformance.RandomFusedDepthwiseCase(rng)), 13);
+    }
+
     /// <summary>Channel counts that are multiples of 16 (the interior-row fast path), incl. one crossing the 256 block.</summary>
     [Theory]
     [MemberData(nameof(SupportedFastVariants))]

@@ -177,6 +177,33 @@ public static class KernelConformance
         return new DepthwiseCase(q, g, RandomBytes(rng, h * w * c), RandomBytes(rng, 9 * c), RandomBias(rng, c));
     }
 
+    /// <summary>
+    /// A case for the fused 3x3 depthwise kernels' row segments: 16..130 channels (block tails), rows wide enough for
+    /// several pixel pairs and their remainders at strides 1/2 and dilations 1..4 (pairs x, x + d share columns), borders
+    /// and rows partly outside the image, every rounding mode, per tensor and per channel, uint8 and int8.
+    /// </summary>
+    public static DepthwiseCase RandomFusedDepthwiseCase(Random rng)
+    {
+        var type = rng.Next(2) == 0 ? QuantType.UInt8 : QuantType.Int8;
+        int c = rng.Next(4) == 0 ? 16 * rng.Next(1, 9) : rng.Next(16, 131);
+        int stride = rng.Next(1, 3), dilation = rng.Next(4) == 0 ? rng.Next(3, 5) : rng.Next(1, 3);
+        int h = rng.Next(1, 8), w = rng.Next(2 * dilation + 1, 2 * dilation + 30);
+        DepthwiseGeometry g;
+        if (rng.Next(2) == 0)
+        {
+            g = DepthwiseGeometry.Create(h, w, c, stride, dilation, samePadding: true);
+        }
+        else
+        {
+            int padT = rng.Next(0, 2 * dilation + 1), padL = rng.Next(0, 2 * dilation + 1);
+            int outH = Math.Max(1, (h + 2 * padT - (2 * dilation + 1)) / stride + 1);
+            int outW = Math.Max(1, (w + 2 * padL - (2 * dilation + 1)) / stride + 1);
+            g = new DepthwiseGeometry(h, w, c, outH, outW, stride, stride, dilation, dilation, padT, padL);
+        }
+        var q = rng.Next(3) switch { 0 => ConverterQuant(rng, type, c), 1 => WithWindowedRequant(rng, RandomQuant(rng, type, c)), _ => RandomQuant(rng, type, c) };
+        return new DepthwiseCase(q, g, RandomBytes(rng, h * w * c), RandomBytes(rng, 9 * c), RandomBias(rng, c));
+    }
+
     /// <summary>Runs the case on <paramref name="isa"/> and on Reference; null when bit-exact, else what differed.</summary>
     public static string? CheckGemm(KernelIsa isa, GemmCase t) => CheckGemm(QuantizedGemm.For(isa), t);
 
@@ -207,7 +234,14 @@ public static class KernelConformance
             kernel.Run(packed, g, t.Input, o, half, g.OutputHeight - half);
             return o;
         }
-        return Compare(Run(KernelIsa.Reference), Run(isa), g.Channels, g.Channels, t.ToString());
+        byte[] expected = Run(KernelIsa.Reference);
+        long segments = AdvSimdDepthwiseSegment.Runs;
+        byte[] actual = Run(isa);
+        // The AdvSimd variants must have run the fused row segments wherever they apply (a silent fallback fails).
+        if ((isa == KernelIsa.AdvSimd || isa == KernelIsa.AdvSimdDot) && g.Channels >= 16 && DepthwiseRowDriver.HasInteriorColumns(g)
+            && DepthwiseRowDriver.StackBytes(g) <= DepthwiseRowDriver.MaxStackBytes && AdvSimdDepthwiseSegment.Runs == segments)
+            return $"{t}: the fused AdvSimd row segments did not run";
+        return Compare(expected, actual, g.Channels, g.Channels, t.ToString());
     }
 
     /// <summary>Requantization alone on arbitrary int32 accumulators (the full range, not only what a GEMM reaches).</summary>
@@ -261,6 +295,7 @@ public static class KernelConformance
                 {
                     () => CheckGemm(isa, RandomGemmCase(rng)),
                     () => CheckDepthwise(isa, RandomDepthwiseCase(rng)),
+                    () => CheckDepthwise(isa, RandomFusedDepthwiseCase(rng)),
                     () => CheckRequantize(isa, rng),
                     () => FloatConvConformance.Check(isa, FloatConvConformance.RandomCase(rng, depthwise: false)),
                     () => FloatConvConformance.Check(isa, FloatConvConformance.RandomCase(rng, depthwise: true)),

@@ -46,8 +46,15 @@ public static partial class SimdOpsConformance
 
     private static string? CompareRequantize<TIn, TOut>(string what, SimdVariant v, TIn[] input, int inZp, int outZp, int multiplier, int shift)
         where TIn : unmanaged, IBinaryInteger<TIn>
-        where TOut : unmanaged, IBinaryInteger<TOut>, IMinMaxValue<TOut> =>
-        Compare<TOut>(what,
+        where TOut : unmanaged, IBinaryInteger<TOut>, IMinMaxValue<TOut>
+    {
+        long runs = QuantizeKernels.AdvSimdRequantizeRuns;
+        string? f = Compare<TOut>(what,
             o => QuantizeReference.Requantize<TIn, TOut>(input, o, inZp, outZp, multiplier, shift),
             o => QuantizeKernels.Requantize<TIn, TOut>(v, input, o, inZp, outZp, multiplier, shift), input.Length);
+        // AdvSimd must have run its own loop (a silent fallback to the 64-bit-lane Vector128 code fails).
+        if (f is null && v == SimdVariant.AdvSimd && shift is >= -31 and <= 31 && QuantizeKernels.AdvSimdRequantizeRuns == runs)
+            f = what + ": the AdvSimd requantize loop did not run";
+        return f;
+    }
 }

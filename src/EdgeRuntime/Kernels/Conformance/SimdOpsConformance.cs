@@ -44,6 +44,7 @@ public static partial class SimdOpsConformance
             string what = $"case {k} {(signed ? "int8" : "uint8")} {s1}+{s2}->{outShape}";
 
             var addP = AddQuantParams.Create(sc1, zp1, sc2, zp2, LogUniform(rng, 1e-3f, 2f), zpo, amin, amax);
+            long addRuns = QuantizedAddAdvSimd.Runs;
             var mulP = MulQuantParams.Create(sc1, zp1, sc2, zp2, LogUniform(rng, 1e-6f, 1f), zpo, amin, amax);
             string? f;
             if (signed)
@@ -53,6 +54,8 @@ public static partial class SimdOpsConformance
                     o => AddReference.Quantized(addP, s1, a, s2, b, outShape, o),
                     o => QuantizedAddKernels.Quantized(addV, addP, s1, a, s2, b, outShape, o), outShape.FlatSize);
                 if (f is not null) yield return f;
+                if (addV == SimdVariant.AdvSimd && s1 == outShape && s2 == outShape && addRuns == QuantizedAddAdvSimd.Runs)
+                    yield return "ADD " + what + ": the AdvSimd same-shape kernel did not run";
                 f = Compare<sbyte>("MUL " + what + $" {mulP}",
                     o => MulReference.Quantized(mulP, s1, a, s2, b, outShape, o),
                     o => QuantizedMulKernels.Quantized(mulV, mulP, s1, a, s2, b, outShape, o), outShape.FlatSize);
@@ -65,6 +68,8 @@ public static partial class SimdOpsConformance
                     o => AddReference.Quantized(addP, s1, a, s2, b, outShape, o),
                     o => QuantizedAddKernels.Quantized(addV, addP, s1, a, s2, b, outShape, o), outShape.FlatSize);
                 if (f is not null) yield return f;
+                if (addV == SimdVariant.AdvSimd && s1 == outShape && s2 == outShape && addRuns == QuantizedAddAdvSimd.Runs)
+                    yield return "ADD " + what + ": the AdvSimd same-shape kernel did not run";
                 f = Compare<byte>("MUL " + what + $" {mulP}",
                     o => MulReference.Quantized(mulP, s1, a, s2, b, outShape, o),
                     o => QuantizedMulKernels.Quantized(mulV, mulP, s1, a, s2, b, outShape, o), outShape.FlatSize);

@@ -125,28 +125,41 @@ internal static unsafe class AdvSimdDepthwiseRows
     }
 }
 
-/// <summary>The AdvSimd kernel as the row driver's pixel kernel (no pixel pairs: SMLAL has no tap pairing to share).</summary>
+/// <summary>
+/// The AdvSimd kernel as the row driver's pixel kernel: border pixels one at a time (<see cref="AdvSimdDepthwiseRows.Pixel"/>),
+/// interior runs by <see cref="AdvSimdDepthwiseSegment"/> (weights held in registers per channel block, pixel pairs).
+/// </summary>
 internal unsafe struct ArmPixels<TIn, TRq> : IDwPixels where TIn : struct, IArmInput where TRq : struct, IArmRequant
 {
     public static bool Pairs => false;
+
+    public static bool RowSegments => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Pixel(byte* r0, byte* r1, byte* r2, nint o1, byte* dst, void* k)
         => AdvSimdDepthwiseRows.Pixel<TIn, TRq>(r0, r1, r2, o1, dst, (ArmDwContext*)k);
 
     public static void PixelPair(byte* r0, byte* r1, byte* r2, nint o1, bool wide, byte* dstA, byte* dstB, void* k)
-        => throw new NotSupportedException("the AdvSimd depthwise kernel has no pixel pairs");
+        => throw new NotSupportedException("the AdvSimd depthwise kernel pairs pixels in its row segments");
+
+    public static void RowSegment(byte* r0, byte* r1, byte* r2, nint step0, nint step1, nint step2, nint o1, int n, byte* dst, nint outBytes, void* k)
+        => AdvSimdDepthwiseSegment.Run<TIn, TRq>(r0, r1, r2, step0, step1, step2, o1, n, dst, outBytes, (ArmDwContext*)k);
 }
 
 /// <summary>(x - zp) widened to int16 for 16 bytes, and the int16 -> 8-bit saturating narrow plus clamp of the results.</summary>
 internal interface IArmInput
 {
     static abstract void Widen(Vector128<byte> x, Vector128<byte> zp, out Vector128<short> lo, out Vector128<short> hi);
+    /// <summary>(x - zp) of 8 bytes as int16 (one USUBL/SSUBL).</summary>
+    static abstract Vector128<short> Widen8(Vector64<byte> x, Vector64<byte> zp);
     static abstract Vector128<byte> Narrow(Vector128<short> lo, Vector128<short> hi, Vector128<byte> min, Vector128<byte> max);
 }
 
 internal struct ArmU8 : IArmInput
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<short> Widen8(Vector64<byte> x, Vector64<byte> zp) => AdvSimd.SubtractWideningLower(x, zp).AsInt16();
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Widen(Vector128<byte> x, Vector128<byte> zp, out Vector128<short> lo, out Vector128<short> hi)
     {
@@ -162,6 +175,9 @@ internal struct ArmU8 : IArmInput
 
 internal struct ArmS8 : IArmInput
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<short> Widen8(Vector64<byte> x, Vector64<byte> zp) => AdvSimd.SubtractWideningLower(x.AsSByte(), zp.AsSByte());
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Widen(Vector128<byte> x, Vector128<byte> zp, out Vector128<short> lo, out Vector128<short> hi)
     {
@@ -179,7 +195,12 @@ internal unsafe interface IArmRequant
 {
     /// <summary>True when every result is within +-2^30 (right shift of at least 1).</summary>
     static abstract bool SmallResult { get; }
+    /// <summary>True when <see cref="Apply(Vector128{int}, Vector128{int}, Vector128{int}, Vector128{int}, Vector128{int})"/> reads negTotal (single rounding), else left.</summary>
+    static abstract bool UsesTotal { get; }
     static abstract Vector128<int> Apply(Vector128<int> x, ArmDwContext* k, int c);
+
+    /// <summary>The same on channels whose constants are already in registers (multiplier, left shift, -right shift, -(31 - shift)).</summary>
+    static abstract Vector128<int> Apply(Vector128<int> x, Vector128<int> m, Vector128<int> left, Vector128<int> negRight, Vector128<int> negTotal);
 }
 
 /// <summary>Double rounding away from zero without the left shift: SQRDMULH, then SRSHL after gemmlowp's sign fix-up.</summary>
@@ -196,45 +217,75 @@ internal static class ArmFixedPoint
 
 internal unsafe struct ArmAwayTensor : IArmRequant
 {
+    public static bool UsesTotal => false;
+
     public static bool SmallResult => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Apply(Vector128<int> x, ArmDwContext* k, int c)
         => ArmFixedPoint.RightOnly(x, Vector128.Create(k->TensorMultiplier), Vector128.Create(k->TensorNegRight));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Apply(Vector128<int> x, Vector128<int> m, Vector128<int> left, Vector128<int> negRight, Vector128<int> negTotal)
+        => ArmFixedPoint.RightOnly(x, m, negRight);
 }
 
 internal unsafe struct ArmAwayRightOnly : IArmRequant
 {
+    public static bool UsesTotal => false;
+
     public static bool SmallResult => true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Apply(Vector128<int> x, ArmDwContext* k, int c)
         => ArmFixedPoint.RightOnly(x, AdvSimd.LoadVector128(k->M + c), AdvSimd.LoadVector128(k->NegRight + c));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Apply(Vector128<int> x, Vector128<int> m, Vector128<int> left, Vector128<int> negRight, Vector128<int> negTotal)
+        => ArmFixedPoint.RightOnly(x, m, negRight);
 }
 
 internal unsafe struct ArmAway : IArmRequant
 {
+    public static bool UsesTotal => false;
+
     public static bool SmallResult => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Apply(Vector128<int> x, ArmDwContext* k, int c)
         => Requantizer.MbqmAdvSimd(x, AdvSimd.LoadVector128(k->M + c), AdvSimd.LoadVector128(k->Left + c), AdvSimd.LoadVector128(k->NegRight + c));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Apply(Vector128<int> x, Vector128<int> m, Vector128<int> left, Vector128<int> negRight, Vector128<int> negTotal)
+        => Requantizer.MbqmAdvSimd(x, m, left, negRight);
 }
 
 internal unsafe struct ArmUpward : IArmRequant
 {
+    public static bool UsesTotal => false;
+
     public static bool SmallResult => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Apply(Vector128<int> x, ArmDwContext* k, int c)
         => Requantizer.MbqmAdvSimd(x, AdvSimd.LoadVector128(k->M + c), AdvSimd.LoadVector128(k->Left + c), AdvSimd.LoadVector128(k->NegRight + c), upward: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Apply(Vector128<int> x, Vector128<int> m, Vector128<int> left, Vector128<int> negRight, Vector128<int> negTotal)
+        => Requantizer.MbqmAdvSimd(x, m, left, negRight, upward: true);
 }
 
 internal unsafe struct ArmSingle : IArmRequant
 {
+    public static bool UsesTotal => true;
+
     public static bool SmallResult => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Apply(Vector128<int> x, ArmDwContext* k, int c)
         => Requantizer.SingleAdvSimd(x, AdvSimd.LoadVector128(k->M + c), AdvSimd.LoadVector128(k->NegTotal + c));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Apply(Vector128<int> x, Vector128<int> m, Vector128<int> left, Vector128<int> negRight, Vector128<int> negTotal)
+        => Requantizer.SingleAdvSimd(x, m, negTotal);
 }

@@ -15,6 +15,16 @@ internal unsafe interface IDwPixels
 
     /// <summary>Pixels A (taps as in <see cref="Pixel"/>) and B, whose taps are o1 (or 2 * o1 when wide) bytes further right.</summary>
     static abstract void PixelPair(byte* r0, byte* r1, byte* r2, nint o1, bool wide, byte* dstA, byte* dstB, void* k);
+
+    /// <summary>True when <see cref="RowSegment"/> runs whole interior runs itself (e.g. with each channel block's weights held in registers).</summary>
+    static virtual bool RowSegments => false;
+
+    /// <summary>
+    /// n interior pixels of one output row: pixel i reads r{ky} + i * step{ky} (+ {0, o1, 2 * o1}) and writes dst + i * outBytes.
+    /// A step of 0 marks a row outside the image: r{ky} is then the zero-point row, long enough for (4 * dilation + 1) * C bytes.
+    /// </summary>
+    static virtual void RowSegment(byte* r0, byte* r1, byte* r2, nint step0, nint step1, nint step2, nint o1, int n, byte* dst, nint outBytes, void* k)
+        => throw new NotSupportedException("this depthwise kernel has no row segments");
 }
 
 /// <summary>
@@ -29,6 +39,15 @@ internal static unsafe class DepthwiseRowDriver
     internal const int MaxStackBytes = 48 * 1024;
 
     public static int StackBytes(in DepthwiseGeometry g) => (9 + 4 * g.DilationW + 1) * g.Channels;
+
+    /// <summary>True when some output column has all three of its taps inside the image (an interior run exists in rows that have one).</summary>
+    internal static bool HasInteriorColumns(in DepthwiseGeometry g)
+    {
+        int xa = (g.PadLeft + g.StrideW - 1) / g.StrideW;
+        int xNum = g.InputWidth - 1 - 2 * g.DilationW + g.PadLeft;
+        int xb = xNum < 0 ? 0 : Math.Min(g.OutputWidth, xNum / g.StrideW + 1);
+        return xa < xb;
+    }
 
     /// <param name="kTwo">Context for 16-channel layers at stride 1 running two neighbouring pixels as one 32-channel pixel, or null.</param>
     [SkipLocalsInit]
@@ -89,6 +108,14 @@ internal static unsafe class DepthwiseRowDriver
                     // Interior columns of a row with rows outside the image: those read the zero-point row, which is long
                     // enough for every offset.
                     int x = xa;
+                    if (TP.RowSegments)
+                    {
+                        nint at = ((nint)x * s - g.PadLeft) * C, st = (nint)s * C;
+                        TP.RowSegment(Row(rp0, at, pad), Row(rp1, at, pad), Row(rp2, at, pad), rp0 != null ? st : 0, rp1 != null ? st : 0, rp2 != null ? st : 0,
+                            o1, xb - xa, rowDst + (nint)x * C, C, k);
+                        ox = xb - 1;
+                        continue;
+                    }
                     if (pair > 0)
                         for (; x + 2 * pair <= xb; x += 2 * pair)
                             for (int j = x; j < x + pair; j++)
@@ -129,6 +156,11 @@ internal static unsafe class DepthwiseRowDriver
     private static void Segment<TP>(byte* r0, byte* r1, byte* r2, nint o1, nint step, int n, int pair, bool wide, byte* dst, nint outBytes, void* k)
         where TP : struct, IDwPixels
     {
+        if (TP.RowSegments)
+        {
+            TP.RowSegment(r0, r1, r2, step, step, step, o1, n, dst, outBytes, k);
+            return;
+        }
         if (pair > 0)
             for (; n >= 2 * pair; n -= 2 * pair)
             {

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using EdgeRuntime.Kernels.Reference;
@@ -23,6 +24,15 @@ public static class QuantizedAddKernels
         if (variant == SimdVariant.Reference)
         {
             AddReference.Quantized(p, shape1, input1, shape2, input2, outputShape, output);
+            return;
+        }
+        bool signed = typeof(T) == typeof(sbyte);
+        if (variant == SimdVariant.AdvSimd && shape1 == outputShape && shape2 == outputShape && output.Length == outputShape.FlatSize
+            && QuantizedAddAdvSimd.Applies(p, signed))
+        {
+            // Same shapes (the residual ADDs): constants in registers, SHL + ZIP instead of four widenings per input.
+            int n = output.Length;
+            QuantizedAddAdvSimd.Run(p, signed, MemoryMarshal.AsBytes(input1[..n]), MemoryMarshal.AsBytes(input2[..n]), MemoryMarshal.AsBytes(output));
             return;
         }
         QuantizedBinaryLoop.Run(variant, new AddOp(p), shape1, input1, shape2, input2, outputShape, output);

@@ -17,7 +17,8 @@ namespace EdgeRuntime.Kernels.Quantization;
 /// </summary>
 public static partial class QuantizeKernels
 {
-    public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: false);
+    /// <summary>AdvSimd: AffineQuantize runs the Vector128 code, Requantize its own AdvSimd loop.</summary>
+    public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: true);
 
     public static void AffineQuantize<T>(SimdVariant variant, ReadOnlySpan<float> input, Span<T> output, float scale, int zeroPoint)
         where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace EdgeRuntime.Kernels.Resize;
@@ -91,6 +92,124 @@ internal static class ResizeArgMaxRows
             }
             Store128(best, ref dst, x);
             if (x == outW - 4) break;
+        }
+    }
+
+    private static long s_advSimdRows, s_u16Rows;
+
+    /// <summary>Rows run by <see cref="TwoTapFloatAdvSimd"/> and by <see cref="TwoTapU16AdvSimd"/> so far (the conformance suite checks that they really ran).</summary>
+    internal static long AdvSimdRows => Volatile.Read(ref s_advSimdRows);
+    internal static long U16Rows => Volatile.Read(ref s_u16Rows);
+
+    /// <summary>True when <see cref="TwoTapFloatAdvSimd"/> handles the plan: 16 output columns or more, at most 256 channels.</summary>
+    public static bool TwoTapFloatAdvSimdApplies(ResizeBilinearArgMaxPlan plan) => plan.Resize.Output.W >= 16 && plan.Resize.Input.C <= 256;
+
+    /// <summary>
+    /// ARM64 form of <see cref="TwoTapFloat128"/>: 16 output columns per channel step and 16-bit keys. With both weights
+    /// scaled by 256 (a power of two commutes with float rounding, so v' = 256 v exactly), FCVTZS gives floor(256 v) &lt; 2^16
+    /// whose high byte is the code (int)v; its low byte is replaced by the tag 255 - channel (BIT), so an unsigned 16-bit
+    /// max keeps the largest code and, among equal codes, the smallest channel, as the 32-bit keys do.
+    /// </summary>
+    public static void TwoTapFloatAdvSimd<TIndex>(ResizeBilinearArgMaxPlan plan, ref float top, ref float bottom, float dy, ref TIndex dst)
+        where TIndex : unmanaged
+    {
+        int outW = plan.Resize.Output.W, depth = plan.Resize.Input.C;
+        s_advSimdRows++; // a racy count is enough: it only has to move
+        Vector128<float> wt = Vector128.Create((1 - dy) * 256f), wb = Vector128.Create(dy * 256f);
+        Vector128<ushort> lowByte = Vector128.Create((ushort)0xFF);
+        for (int x = 0; ; x += 16)
+        {
+            if (x > outW - 16) x = outW - 16; // the last group overlaps the previous one
+            Vector128<ushort> best0 = Vector128<ushort>.Zero, best1 = Vector128<ushort>.Zero, tag = lowByte;
+            ref float t = ref Unsafe.Add(ref top, x), b = ref Unsafe.Add(ref bottom, x);
+            for (int c = 0; c < depth; c++)
+            {
+                var k0 = AdvSimd.ConvertToInt32RoundToZero(AdvSimd.Add(AdvSimd.Multiply(Vector128.LoadUnsafe(ref t), wt), AdvSimd.Multiply(Vector128.LoadUnsafe(ref b), wb)));
+                var k1 = AdvSimd.ConvertToInt32RoundToZero(AdvSimd.Add(AdvSimd.Multiply(Vector128.LoadUnsafe(ref t, 4), wt), AdvSimd.Multiply(Vector128.LoadUnsafe(ref b, 4), wb)));
+                var k2 = AdvSimd.ConvertToInt32RoundToZero(AdvSimd.Add(AdvSimd.Multiply(Vector128.LoadUnsafe(ref t, 8), wt), AdvSimd.Multiply(Vector128.LoadUnsafe(ref b, 8), wb)));
+                var k3 = AdvSimd.ConvertToInt32RoundToZero(AdvSimd.Add(AdvSimd.Multiply(Vector128.LoadUnsafe(ref t, 12), wt), AdvSimd.Multiply(Vector128.LoadUnsafe(ref b, 12), wb)));
+                var h0 = AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(k0.AsUInt32()), k1.AsUInt32());
+                var h1 = AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(k2.AsUInt32()), k3.AsUInt32());
+                best0 = AdvSimd.Max(best0, AdvSimd.BitwiseSelect(lowByte, tag, h0));
+                best1 = AdvSimd.Max(best1, AdvSimd.BitwiseSelect(lowByte, tag, h1));
+                tag = AdvSimd.Subtract(tag, Vector128<ushort>.One);
+                t = ref Unsafe.Add(ref t, outW);
+                b = ref Unsafe.Add(ref b, outW);
+            }
+            // id = 255 - tag
+            var id0 = AdvSimd.Subtract(lowByte, AdvSimd.And(best0, lowByte));
+            var id1 = AdvSimd.Subtract(lowByte, AdvSimd.And(best1, lowByte));
+            StoreIds(id0, ref dst, x);
+            StoreIds(id1, ref dst, x + 8);
+            if (x == outW - 16) break;
+        }
+    }
+
+    /// <summary>uint8, 16-bit integers (see <see cref="ResizeBilinearArgMaxPlan.KxLeft16"/>): left[x] = left[x] * (2^P - kx) + right[x] * kx + 2^(P-1).</summary>
+    public static void HorizontalU16(ResizeBilinearArgMaxPlan plan, ref ushort left, ref ushort right)
+    {
+        int n = plan.Resize.Output.W, x = 0;
+        ref ushort kl = ref MemoryMarshal.GetArrayDataReference(plan.KxLeft16!), kr = ref MemoryMarshal.GetArrayDataReference(plan.KxRight16!);
+        Vector128<ushort> half = Vector128.Create(plan.Half16);
+        for (; x <= n - 8; x += 8)
+        {
+            Vector128<ushort> h = AdvSimd.MultiplyAdd(AdvSimd.MultiplyAdd(half, Vector128.LoadUnsafe(ref left, (nuint)x), Vector128.LoadUnsafe(ref kl, (nuint)x)),
+                Vector128.LoadUnsafe(ref right, (nuint)x), Vector128.LoadUnsafe(ref kr, (nuint)x));
+            h.StoreUnsafe(ref left, (nuint)x);
+        }
+        for (; x < n; x++) // once per gathered source row and channel, not per output pixel
+            Unsafe.Add(ref left, x) = (ushort)(Unsafe.Add(ref left, x) * Unsafe.Add(ref kl, x) + Unsafe.Add(ref right, x) * Unsafe.Add(ref kr, x) + plan.Half16);
+    }
+
+    /// <summary>
+    /// uint8 on 16-bit integers: per channel and 16 output columns, two MUL + two MLA give (1 - dy) * Ht + dy * Hb times 256
+    /// (below 2^16), whose high byte is the code; BIT puts the tag 255 - channel in the low byte and UMAX keeps the largest
+    /// code, then the smallest channel.
+    /// </summary>
+    public static void TwoTapU16AdvSimd<TIndex>(ResizeBilinearArgMaxPlan plan, ref ushort top, ref ushort bottom, ushort kyTop, ushort kyBottom, ref TIndex dst)
+        where TIndex : unmanaged
+    {
+        int outW = plan.Resize.Output.W, depth = plan.Resize.Input.C;
+        s_u16Rows++; // a racy count is enough: it only has to move
+        Vector128<ushort> wt = Vector128.Create(kyTop), wb = Vector128.Create(kyBottom), lowByte = Vector128.Create((ushort)0xFF);
+        for (int x = 0; ; x += 16)
+        {
+            if (x > outW - 16) x = outW - 16; // the last group overlaps the previous one
+            Vector128<ushort> best0 = Vector128<ushort>.Zero, best1 = Vector128<ushort>.Zero, tag = lowByte;
+            ref ushort t = ref Unsafe.Add(ref top, x), b = ref Unsafe.Add(ref bottom, x);
+            for (int c = 0; c < depth; c++)
+            {
+                var s0 = AdvSimd.MultiplyAdd(AdvSimd.Multiply(Vector128.LoadUnsafe(ref t), wt), Vector128.LoadUnsafe(ref b), wb);
+                var s1 = AdvSimd.MultiplyAdd(AdvSimd.Multiply(Vector128.LoadUnsafe(ref t, 8), wt), Vector128.LoadUnsafe(ref b, 8), wb);
+                best0 = AdvSimd.Max(best0, AdvSimd.BitwiseSelect(lowByte, tag, s0));
+                best1 = AdvSimd.Max(best1, AdvSimd.BitwiseSelect(lowByte, tag, s1));
+                tag = AdvSimd.Subtract(tag, Vector128<ushort>.One);
+                t = ref Unsafe.Add(ref t, outW);
+                b = ref Unsafe.Add(ref b, outW);
+            }
+            StoreIds(AdvSimd.Subtract(lowByte, AdvSimd.And(best0, lowByte)), ref dst, x);
+            StoreIds(AdvSimd.Subtract(lowByte, AdvSimd.And(best1, lowByte)), ref dst, x + 8);
+            if (x == outW - 16) break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreIds<TIndex>(Vector128<ushort> ids, ref TIndex dst, int x) where TIndex : unmanaged
+    {
+        Vector128<uint> lo = AdvSimd.ZeroExtendWideningLower(ids.GetLower()), hi = AdvSimd.ZeroExtendWideningUpper(ids);
+        if (typeof(TIndex) == typeof(long))
+        {
+            ref long d = ref Unsafe.As<TIndex, long>(ref Unsafe.Add(ref dst, x));
+            AdvSimd.ZeroExtendWideningLower(lo.GetLower()).AsInt64().StoreUnsafe(ref d);
+            AdvSimd.ZeroExtendWideningUpper(lo).AsInt64().StoreUnsafe(ref d, 2);
+            AdvSimd.ZeroExtendWideningLower(hi.GetLower()).AsInt64().StoreUnsafe(ref d, 4);
+            AdvSimd.ZeroExtendWideningUpper(hi).AsInt64().StoreUnsafe(ref d, 6);
+        }
+        else
+        {
+            ref int d = ref Unsafe.As<TIndex, int>(ref Unsafe.Add(ref dst, x));
+            lo.AsInt32().StoreUnsafe(ref d);
+            hi.AsInt32().StoreUnsafe(ref d, 4);
         }
     }
 

@@ -16,11 +16,12 @@ namespace EdgeRuntime.Kernels.Resize;
 /// planes [C, outW], kept in one of two slots while output rows use it (16 rows when upsampling 33 -> 513). When the plan
 /// is separable (<see cref="ResizeBilinearArgMaxPlan.Separable"/>) the gathered row is interpolated horizontally right away
 /// and each output pixel costs two products per channel instead of four.
-/// Variants: Portable (Vector128), Avx2 (Vector256); AdvSimd runs the Portable code (as the resize kernels do).
+/// Variants: Portable (Vector128), Avx2 (Vector256), AdvSimd (the Vector128 code, separable uint8 rows with 16-bit keys).
 /// </summary>
 public static class ResizeBilinearArgMaxKernels
 {
-    public static SimdVariant Select(KernelIsa isa) => ResizeBilinearKernels.Select(isa);
+    /// <summary>AdvSimd runs the Vector128 code plus <see cref="ResizeArgMaxRows.TwoTapFloatAdvSimd"/> for separable uint8 rows.</summary>
+    public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: true);
 
     /// <summary>True when <paramref name="variant"/>'s vector code runs; otherwise the reference does (single part).</summary>
     public static bool IsVectorized(SimdVariant variant, ResizeBilinearArgMaxPlan plan) =>
@@ -61,7 +62,9 @@ public static class ResizeBilinearArgMaxKernels
         if (typeof(TIndex) != typeof(int) && typeof(TIndex) != typeof(long)) throw new NotSupportedException($"ARG_MAX to {typeof(TIndex).Name}");
         SimdVariants.AssertSupported(variant);
         if (scratch.Length < plan.ScratchBytesPerPart) throw new ArgumentException("scratch is smaller than one part needs", nameof(scratch));
-        if (plan.Int8) RunRows<sbyte, int, TIndex>(variant, plan, MemoryMarshal.Cast<byte, sbyte>(input), MemoryMarshal.Cast<byte, int>(scratch), output, rowStart, rowCount);
+        if (variant == SimdVariant.AdvSimd && plan.KxLeft16 is not null && ResizeArgMaxRows.TwoTapFloatAdvSimdApplies(plan))
+            RunRowsU16(plan, input, MemoryMarshal.Cast<byte, ushort>(scratch), output, rowStart, rowCount);
+        else if (plan.Int8) RunRows<sbyte, int, TIndex>(variant, plan, MemoryMarshal.Cast<byte, sbyte>(input), MemoryMarshal.Cast<byte, int>(scratch), output, rowStart, rowCount);
         else RunRows<byte, float, TIndex>(variant, plan, input, MemoryMarshal.Cast<byte, float>(scratch), output, rowStart, rowCount);
     }
 
@@ -74,6 +77,7 @@ public static class ResizeBilinearArgMaxKernels
         Shape4 ins = r.Input, outs = r.Output;
         int plane = plan.PlaneLength, rowLength = ins.W * ins.C, outW = outs.W;
         bool int8 = plan.Int8, avx2 = variant == SimdVariant.Avx2;
+        bool advSimd = variant == SimdVariant.AdvSimd && ResizeArgMaxRows.TwoTapFloatAdvSimdApplies(plan);
         if (rowStart < 0 || rowCount < 0 || rowStart + rowCount > outs.N * outs.H) throw new ArgumentOutOfRangeException(nameof(rowCount));
         // Two slots of two planes each; slot k holds global source row keys[k] (batch * H + y).
         Span<int> keys = stackalloc int[] { -1, -1 };
@@ -110,12 +114,52 @@ public static class ResizeBilinearArgMaxKernels
             if (plan.Separable)
             {
                 if (avx2) ResizeArgMaxRows.TwoTapFloatAvx2(plan, ref tf, ref bf, dy, ref dst);
+                else if (advSimd) ResizeArgMaxRows.TwoTapFloatAdvSimd(plan, ref tf, ref bf, dy, ref dst);
                 else ResizeArgMaxRows.TwoTapFloat128(plan, ref tf, ref bf, dy, ref dst);
                 continue;
             }
             ref float t1 = ref Unsafe.Add(ref tf, plane), b1 = ref Unsafe.Add(ref bf, plane);
             if (avx2) ResizeArgMaxRows.FourTapFloatAvx2(plan, ref tf, ref t1, ref bf, ref b1, dy, ref dst);
             else ResizeArgMaxRows.FourTapFloat128(plan, ref tf, ref t1, ref bf, ref b1, dy, ref dst);
+        }
+    }
+
+    /// <summary>AdvSimd, uint8 with 16-bit weights (<see cref="ResizeBilinearArgMaxPlan.KxLeft16"/>): the same two-slot row cache on ushort planes.</summary>
+    private static void RunRowsU16<TIndex>(ResizeBilinearArgMaxPlan plan, ReadOnlySpan<byte> input, Span<ushort> planes, Span<TIndex> output, int rowStart, int rowCount)
+        where TIndex : unmanaged
+    {
+        ResizeBilinearPlan r = plan.Resize;
+        Shape4 ins = r.Input, outs = r.Output;
+        int plane = plan.PlaneLength, rowLength = ins.W * ins.C, outW = outs.W, depth = ins.C;
+        if (rowStart < 0 || rowCount < 0 || rowStart + rowCount > outs.N * outs.H) throw new ArgumentOutOfRangeException(nameof(rowCount));
+        Span<int> keys = stackalloc int[] { -1, -1 };
+        for (int row = rowStart; row < rowStart + rowCount; row++)
+        {
+            int b = row / outs.H, y = row % outs.H;
+            int s0 = b * ins.H + r.Y0[y], s1 = b * ins.H + r.Y1[y];
+            for (int k = 0; k < 2; k++)
+            {
+                int src = k == 0 ? s0 : s1;
+                if (keys[0] == src || keys[1] == src) continue;
+                // Keep the slot holding the other row this output row needs.
+                int other = k == 0 ? s1 : s0, slot = keys[0] == other ? 1 : 0;
+                Span<ushort> dst = planes.Slice(slot * 2 * plane, 2 * plane);
+                ReadOnlySpan<byte> pixels = input.Slice(src * rowLength, rowLength);
+                for (int p = 0; p < 2; p++)
+                {
+                    int[] runs = p == 0 ? plan.Runs0 : plan.Runs1;
+                    ref ushort d = ref dst[p * plane];
+                    for (int i = 0; i < runs.Length; i += 3)
+                    {
+                        ReadOnlySpan<byte> pixel = pixels.Slice(runs[i + 2] * depth, depth);
+                        for (int c = 0; c < depth; c++) Fill(ref Unsafe.Add(ref d, c * outW + runs[i]), runs[i + 1], (ushort)pixel[c]);
+                    }
+                }
+                for (int c = 0; c < depth; c++) ResizeArgMaxRows.HorizontalU16(plan, ref dst[c * outW], ref dst[plane + c * outW]);
+                keys[slot] = src;
+            }
+            int top = keys[0] == s0 ? 0 : 1, bottom = keys[0] == s1 ? 0 : 1;
+            ResizeArgMaxRows.TwoTapU16AdvSimd(plan, ref planes[top * 2 * plane], ref planes[bottom * 2 * plane], plan.KyTop16![y], plan.KyBottom16![y], ref output[row * outW]);
         }
     }
 

@@ -20,6 +20,65 @@ public sealed class ResizeBilinearArgMaxPlan
         Runs0 = Runs(int8 ? resize.X0i : resize.X0);
         Runs1 = Runs(int8 ? resize.X1i : resize.X1);
         Separable = int8 || IsExactInFloat(Dx, Enumerable.Range(0, resize.Output.H).Select(y => resize.YScaled[y] - resize.Y0[y]));
+        if (!int8 && Separable) SetUInt16Weights();
+    }
+
+    /// <summary>
+    /// uint8, separable, every dx in [0, 1] a multiple of 2^-P (P &gt;= 1) and every dy in [0, 1] of 2^-(8 - P): the values
+    /// in 16-bit integers. A horizontally interpolated row is H * 2^P = a * (2^P - kx) + b * kx + 2^(P-1) (exact, at most
+    /// 255.5 * 2^P), and (1 - dy) * Ht + dy * Hb times 2^8 is (2^(8-P) - ky) * Ht' + ky * Hb' &lt;= 255.5 * 2^8 &lt; 2^16: the real
+    /// value the separable float code computes exactly, times 256, so its high byte is the code. DeepLab's 33 -> 513
+    /// align_corners (fractions k/16) qualifies. Null otherwise.
+    /// </summary>
+    internal ushort[]? KxLeft16 { get; private set; }
+    internal ushort[]? KxRight16 { get; private set; }
+    /// <summary>Per output row: the weights (2^(8-P) - ky) and ky of its top and bottom source rows.</summary>
+    internal ushort[]? KyTop16 { get; private set; }
+    internal ushort[]? KyBottom16 { get; private set; }
+    /// <summary>2^(P-1), the + 0.5 of a horizontally interpolated row.</summary>
+    internal ushort Half16 { get; private set; }
+
+    private void SetUInt16Weights()
+    {
+        int w = Resize.Output.W, h = Resize.Output.H;
+        var dy = new float[h];
+        for (int y = 0; y < h; y++) dy[y] = Resize.YScaled[y] - Resize.Y0[y];
+        int p = Math.Max(1, Bits(Dx)), q = Bits(dy);
+        if (q < 0 || Bits(Dx) < 0 || p + q > 8) return;
+        int sx = 1 << p, sy = 1 << (8 - p);
+        KxLeft16 = new ushort[w];
+        KxRight16 = new ushort[w];
+        for (int x = 0; x < w; x++)
+        {
+            int k = (int)(Dx[x] * (double)sx);
+            KxRight16[x] = (ushort)k;
+            KxLeft16[x] = (ushort)(sx - k);
+        }
+        KyTop16 = new ushort[h];
+        KyBottom16 = new ushort[h];
+        for (int y = 0; y < h; y++)
+        {
+            int k = (int)(dy[y] * (double)sy);
+            KyBottom16[y] = (ushort)k;
+            KyTop16[y] = (ushort)(sy - k);
+        }
+        Half16 = (ushort)(sx / 2);
+
+        // The fractional bits of values in [0, 1] (at most 8), or -1.
+        static int Bits(float[] values)
+        {
+            int bits = 0;
+            foreach (float f in values)
+            {
+                double d = f;
+                if (!(d >= 0 && d <= 1)) return -1;
+                int k = 0;
+                for (double scaled = d; scaled != Math.Floor(scaled); scaled *= 2)
+                    if (++k > 8) return -1;
+                bits = Math.Max(bits, k);
+            }
+            return bits;
+        }
     }
 
     public ResizeBilinearPlan Resize { get; }
