@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using EdgeRuntime.Bench;
+using EdgeRuntime.Graph;
+using EdgeRuntime.Runtime;
+using EdgeRuntime.Segmentation;
+
+namespace EdgeRuntime.Cli;
+
+/// <summary>
+/// <c>edgert opmarkers MODEL [--frames N] [--threads N] [--input IMAGE|RAW.bin] [--table FILE]</c> (no --input: a
+/// fixed synthetic input tensor): a run for the ARM
+/// cycle model (scripts/arm-model.sh, tools/arm-model). It writes a table of the operators (kind, kernel, MACs, bytes
+/// read and written per frame), then runs N frames (input preprocessing + every operator, as Interpreter.Invoke does)
+/// and issues a marker system call (an unassigned syscall number, so the kernel only answers ENOSYS) before the input,
+/// before each operator and after the last one. A TCG plugin under qemu-user sees the markers and attributes the
+/// instructions executed in between to that operator. It only runs the interpreter; nothing is timed or checked.
+/// </summary>
+public static partial class OpMarkersCommand
+{
+    /// <summary>Marker syscall number; far above every Linux syscall number (x64 and arm64 are below 1000).</summary>
+    public const long MarkerSyscall = 0x4544;
+
+    /// <summary>First argument of every marker ("EDGE").</summary>
+    public const long MarkerMagic = 0x45444745;
+
+    /// <summary>Marker kinds (second argument); the third is the frame, the fourth the operator index.</summary>
+    public const long KindInput = 1, KindOperator = 2, KindFrameEnd = 3, KindDone = 4;
+
+    public static int Run(string[] args)
+    {
+        var cli = new CliArgs(args, new HashSet<string>());
+        string model = cli.Required(0, "MODEL");
+        int frames = cli.Int("frames", 3);
+        int threads = cli.Int("threads", 1);
+        string? input = cli.Option("input");
+        string? table = cli.Option("table");
+        cli.RejectUnknown();
+        if (frames < 1) throw new CliException("--frames must be at least 1");
+        if (threads < 1) throw new CliException("--threads must be at least 1");
+
+        ModelGraph graph = Tflite.TfliteModelReader.Load(model);
+        // Without --input: a fixed synthetic tensor (no JPEG library needed, e.g. under qemu with an arm64 sysroot).
+        BenchInput? benchInput = input is null ? null : BenchInput.Load(input, SegmentationModel.Describe(graph));
+        using Interpreter interpreter = Interpreter.Create(graph, new InterpreterOptions { Threads = threads });
+
+        using (TextWriter w = table is null ? new StringWriter() : new StreamWriter(table))
+        {
+            WriteTable(interpreter, w);
+            if (table is null) Console.Out.Write(w.ToString());
+        }
+
+        IReadOnlyList<PreparedOperator> ops = interpreter.Operators;
+        long[] offsets = interpreter.Layout.ScratchOffsets;
+        long[] sizes = interpreter.Layout.ScratchSizes;
+        for (int f = 0; f < frames; f++)
+        {
+            Marker(KindInput, f, -1);
+            if (benchInput is not null) benchInput.Fill(interpreter.InputBytes());
+            else Synthetic(interpreter.InputBytes());
+            for (int i = 0; i < ops.Count; i++)
+            {
+                Span<byte> scratch = sizes[i] > 0 ? interpreter.Memory.Scratch(offsets[i], sizes[i]) : default;
+                Marker(KindOperator, f, i);
+                ops[i].Invoke(interpreter.Memory, scratch);
+            }
+            Marker(KindFrameEnd, f, -1);
+        }
+        Marker(KindDone, frames, -1);
+        Console.Error.WriteLine($"opmarkers: {frames} frames, {ops.Count} operators, kernels {interpreter.Isa}, {interpreter.Threads} thread(s)");
+        return 0;
+    }
+
+    /// <summary>
+    /// One line per operator: index, name, kernel, MACs, activation bytes read, weight bytes read (packed if the
+    /// kernel repacked them, else the model's constants), bytes written. Tab separated, with a header line.
+    /// </summary>
+    internal static void WriteTable(Interpreter interpreter, TextWriter w)
+    {
+        ModelGraph g = interpreter.Graph;
+        w.WriteLine("op\tname\tkernel\tmacs\tact_in_bytes\tweight_bytes\tout_bytes");
+        for (int i = 0; i < interpreter.Operators.Count; i++)
+        {
+            PreparedOperator op = interpreter.Operators[i];
+            OperatorNode node = op.Node;
+            long macs = 0;
+            if (node.IsFused) foreach (OperatorNode n in node.FusedNodes) macs += Macs(g, n);
+            else macs = Macs(g, node);
+            long actIn = 0, constIn = 0, outBytes = 0;
+            foreach (int t in node.Inputs)
+            {
+                if (t < 0) continue;
+                if (g.Tensors[t].IsConstant) constIn += g.Tensors[t].ByteSize;
+                else actIn += g.Tensors[t].ByteSize;
+            }
+            foreach (int t in node.Outputs) if (t >= 0) outBytes += g.Tensors[t].ByteSize;
+            long weights = op.PackedWeightBytes > 0 ? op.PackedWeightBytes : constIn;
+            w.WriteLine(string.Join('\t', i.ToString(CultureInfo.InvariantCulture), node.DisplayName, op.KernelName,
+                macs.ToString(CultureInfo.InvariantCulture), actIn.ToString(CultureInfo.InvariantCulture),
+                weights.ToString(CultureInfo.InvariantCulture), outBytes.ToString(CultureInfo.InvariantCulture)));
+        }
+    }
+
+    /// <summary>Multiply-accumulates of one model node (same rule as <see cref="Compare.MacCounter"/>).</summary>
+    internal static long Macs(ModelGraph g, OperatorNode n)
+    {
+        long Out() => g.Tensors[n.Outputs[0]].ElementCount;
+        int[] Filter() => g.Tensors[n.Inputs[1]].Shape;
+        return n.Op switch
+        {
+            BuiltinOperator.Conv2D => Out() * Filter()[1] * Filter()[2] * Filter()[3],
+            BuiltinOperator.DepthwiseConv2D => Out() * Filter()[1] * Filter()[2],
+            BuiltinOperator.FullyConnected => Out() * Filter()[^1],
+            _ => 0,
+        };
+    }
+
+    /// <summary>A deterministic smooth pattern with some texture (every byte value occurs).</summary>
+    private static void Synthetic(Span<byte> tensor)
+    {
+        for (int i = 0; i < tensor.Length; i++) tensor[i] = (byte)((i * 7 / 3) ^ (i >> 9));
+    }
+
+    private static void Marker(long kind, long frame, long op)
+    {
+        if (OperatingSystem.IsLinux()) Syscall(MarkerSyscall, MarkerMagic, kind, frame, op);
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall")]
+    private static partial long Syscall(long number, long a1, long a2, long a3, long a4);
+}
