@@ -1,0 +1,533 @@
+#!/usr/bin/env python3
+"""Cycle model analyzer for scripts/arm-model.sh (Python 3 standard library only).
+
+Input: the trace of tools/arm-model/tbcount.c (translation blocks with their bytes and execution counts, split into
+intervals by the marker system calls of `edgert opmarkers`). For every distinct block it asks llvm-mca for the cycles
+one execution takes in steady state (Total Cycles / Iterations over ITERATIONS back-to-back repetitions of the block,
+so loop-carried dependencies count), caches that per block, and sums count x cycles per operator.
+
+Subcommands:
+  markers  per-operator and per-frame figures from one marked run (edgert opmarkers)
+  diff     per-frame figures of any command from two runs that differ only in the number of frames
+           (e.g. benchmark_model --num_runs=1 vs --num_runs=3): per frame = (run_b - run_a) / (n_b - n_a)
+  selftest checks of the trace parser and the llvm-mca plumbing on tiny inputs (for scripts/test.d)
+"""
+import argparse
+import bisect
+import collections
+import concurrent.futures
+import hashlib
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+ITERATIONS = 100
+
+# Per target: llvm-mc/llvm-mca triple, features to decode and accept (the emulated CPUs may run any of these), and a
+# separator instruction put between blocks when many are disassembled in one llvm-mc call.
+TARGETS = {
+    'aarch64': {
+        'triple': 'aarch64',
+        'mattr': '+v8.4a,+dotprod,+lse,+rcpc,+crc,+aes,+sha2,+fullfp16',
+        'sep_bytes': (0xd4200000 | (0x4544 << 5)).to_bytes(4, 'little'),  # brk #0x4544
+        'sep_text': re.compile(r'^\s*brk\s+#0x4544\s*$'),
+    },
+    'x86_64': {
+        'triple': 'x86_64',
+        'mattr': '',
+        'sep_bytes': bytes([0xcd, 0x45]),  # int $0x45
+        'sep_text': re.compile(r'^\s*int\s+\$69\s*$'),
+    },
+}
+
+
+# ----------------------------------------------------------------------------------------------------------- trace
+class Trace:
+    """Blocks (id -> vaddr, n_insns, bytes, total count) and intervals [(marker, {block id: executions})]."""
+
+    def __init__(self, path):
+        self.blocks = {}
+        self.intervals = []  # (marker tuple or None for the start-up interval, dict id -> delta)
+        current = {}
+        marker = None
+        with open(path) as f:
+            for line in f:
+                tag = line[:1]
+                if tag == 'D':
+                    _, i, d = line.split()
+                    current[int(i)] = current.get(int(i), 0) + int(d)
+                elif tag == 'M':
+                    self.intervals.append((marker, current))
+                    current = {}
+                    _, kind, frame, op = line.split()
+                    marker = (int(kind), int(frame), int(op))
+                elif tag == 'B':
+                    _, i, va, n, hx, c = line.split()
+                    self.blocks[int(i)] = (int(va, 16), int(n), bytes.fromhex(hx), int(c))
+                elif tag == 'E':
+                    self.complete = True
+        if current:
+            self.intervals.append((marker, current))
+        if not getattr(self, 'complete', False):
+            raise SystemExit(f'{path}: trace is incomplete (the guest did not exit normally?)')
+
+    def totals(self):
+        return {i: b[3] for i, b in self.blocks.items()}
+
+
+# ------------------------------------------------------------------------------------------------------ llvm-mca
+def block_key(code):
+    return hashlib.sha1(code).hexdigest()
+
+
+class CycleModel:
+    """cycles per execution of a block, from llvm-mca, cached in a JSON-lines file."""
+
+    def __init__(self, arch, mcpu, cache_dir, mc='llvm-mc-14', mca='llvm-mca-14', jobs=2, verbose=True):
+        self.t = TARGETS[arch]
+        self.mcpu = mcpu
+        self.mc, self.mca = mc, mca
+        self.jobs = jobs
+        self.verbose = verbose
+        self.cache = {}
+        self.cache_path = None
+        if cache_dir:
+            os.makedirs(cache_dir, exist_ok=True)
+            tag = re.sub(r'[^A-Za-z0-9_.+-]', '_', f'{os.path.basename(mca)}-{arch}-{mcpu}-i{ITERATIONS}')
+            self.cache_path = os.path.join(cache_dir, tag + '.jsonl')
+            if os.path.exists(self.cache_path):
+                with open(self.cache_path) as f:
+                    for line in f:
+                        try:
+                            e = json.loads(line)
+                            self.cache[e['k']] = e
+                        except (ValueError, KeyError):
+                            pass
+        self.fallbacks = 0
+
+    def cycles(self, codes):
+        """codes: {key: bytes}. Returns {key: entry} with entry['c'] = cycles per execution."""
+        todo = {k: c for k, c in codes.items() if k not in self.cache}
+        if todo:
+            if self.verbose:
+                print(f'  llvm-mca {self.mcpu}: {len(todo)} new blocks ({len(codes) - len(todo)} cached)', file=sys.stderr)
+            keys = list(todo)
+            texts = self._disassemble(keys, todo)
+            batches = [keys[i:i + 400] for i in range(0, len(keys), 400)]
+            with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, self.jobs)) as ex:
+                for res in ex.map(lambda b: self._mca_batch(b, texts), batches):
+                    self.cache.update(res)
+            if self.cache_path:
+                with open(self.cache_path, 'a') as f:
+                    for k in keys:
+                        f.write(json.dumps(self.cache[k]) + '\n')
+        return {k: self.cache[k] for k in codes}
+
+    def _disassemble(self, keys, todo):
+        """One llvm-mc call per chunk; blocks are separated by a marker instruction. Returns key -> [asm lines]."""
+        out = {}
+        sep = ' '.join(f'0x{b:02x}' for b in self.t['sep_bytes'])
+        for start in range(0, len(keys), 2000):
+            chunk = keys[start:start + 2000]
+            lines = []
+            for k in chunk:
+                lines.append(' '.join(f'0x{b:02x}' for b in todo[k]))
+                lines.append(sep)
+            cmd = [self.mc, '--disassemble', '-triple=' + self.t['triple']]
+            if self.t['mattr']:
+                cmd.append('-mattr=' + self.t['mattr'])
+            r = subprocess.run(cmd, input='\n'.join(lines) + '\n', capture_output=True, text=True)
+            asm = [l for l in r.stdout.splitlines() if l.strip() and not l.strip().startswith('.')]
+            groups, cur = [], []
+            for l in asm:
+                if self.t['sep_text'].match(l):
+                    groups.append(cur)
+                    cur = []
+                else:
+                    cur.append(l.strip())
+            if len(groups) != len(chunk):
+                raise SystemExit(f'llvm-mc: {len(groups)} blocks decoded, {len(chunk)} expected\n{r.stderr[:2000]}')
+            out.update(zip(chunk, groups))
+        return out
+
+    def _mca_batch(self, keys, texts):
+        """llvm-mca over many blocks at once (one code region each). Lines it rejects are dropped and the batch rerun."""
+        bodies = {k: list(texts[k]) for k in keys}
+        dropped = {k: 0 for k in keys}
+        for _attempt in range(50):
+            src, line_owner = [], {}
+            for k in keys:
+                src.append(f'# LLVM-MCA-BEGIN {k}')
+                for j, l in enumerate(bodies[k]):
+                    src.append(l)
+                    line_owner[len(src)] = (k, j)
+                src.append('# LLVM-MCA-END')
+            with tempfile.NamedTemporaryFile('w', suffix='.s', delete=False) as f:
+                f.write('\n'.join(src) + '\n')
+                path = f.name
+            try:
+                r = subprocess.run([self.mca, '-mtriple=' + self.t['triple'], '-mcpu=' + self.mcpu,
+                                    *(['-mattr=' + self.t['mattr']] if self.t['mattr'] else []),
+                                    f'-iterations={ITERATIONS}', '-all-views=false', '-summary-view', path],
+                                   capture_output=True, text=True)
+            finally:
+                os.unlink(path)
+            if r.returncode == 0:
+                return self._parse_mca(r.stdout, keys, bodies, dropped)
+            bad = set()
+            for m in re.finditer(r':(\d+):\d+: error', r.stderr):
+                ln = int(m.group(1))
+                if ln in line_owner:
+                    bad.add(line_owner[ln])
+            if not bad:
+                # "unsupported instruction" errors name no line: find them by running each block alone.
+                if len(keys) > 1:
+                    res = {}
+                    for k in keys:
+                        res.update(self._mca_batch([k], {k: bodies[k]}))
+                        res[k]['dropped'] += dropped[k]
+                    return res
+                k = keys[0]
+                self.fallbacks += 1
+                n = len(texts[k])
+                return {k: {'k': k, 'c': float(n), 'n': n, 'dropped': dropped[k], 'fallback': r.stderr.strip()[:200]}}
+            for k, j in sorted(bad, reverse=True):
+                del bodies[k][j]
+                dropped[k] += 1
+        raise SystemExit('llvm-mca: too many rejected lines')
+
+    @staticmethod
+    def _parse_mca(stdout, keys, bodies, dropped):
+        res = {}
+        parts = re.split(r'\[\d+\] Code Region - ', stdout)
+        for part in parts[1:]:
+            k = part.split('\n', 1)[0].strip()
+            it = re.search(r'Iterations:\s+(\d+)', part)
+            cyc = re.search(r'Total Cycles:\s+(\d+)', part)
+            rt = re.search(r'Block RThroughput:\s+([\d.]+)', part)
+            if not (it and cyc):
+                continue
+            res[k] = {'k': k, 'c': int(cyc.group(1)) / int(it.group(1)), 'rt': float(rt.group(1)) if rt else None,
+                      'n': len(bodies[k]), 'dropped': dropped[k]}
+        for k in keys:
+            if k not in res:  # an empty region (every instruction rejected) is not reported by llvm-mca
+                res[k] = {'k': k, 'c': float(dropped[k]), 'n': 0, 'dropped': dropped[k], 'fallback': 'empty'}
+        return res
+
+
+# ------------------------------------------------------------------------------------------------------ symbols
+class Symbols:
+    """Function names from llvm-nm, at the load address found by matching hot blocks' bytes in the ELF file."""
+
+    def __init__(self, binary, symfile, blocks, nm='llvm-nm-14'):
+        self.addrs, self.names = [], []
+        self.base = None
+        if not binary or not os.path.exists(binary):
+            return
+        symfile = symfile if symfile and os.path.exists(symfile) else binary
+        r = subprocess.run([nm, '-n', '--defined-only', symfile], capture_output=True, text=True)
+        for line in r.stdout.splitlines():
+            p = line.split(None, 2)
+            if len(p) == 3 and p[1] in 'tTwW':
+                self.addrs.append(int(p[0], 16))
+                self.names.append(p[2])
+        if not self.addrs:
+            return
+        self.base = self._find_base(binary, blocks)
+
+    @staticmethod
+    def _find_base(binary, blocks):
+        data = open(binary, 'rb').read()
+        if data[:4] != b'\x7fELF' or data[4] != 2:
+            return None
+        phoff, = struct.unpack_from('<Q', data, 0x20)
+        phentsize, phnum = struct.unpack_from('<HH', data, 0x36)
+        loads = []
+        for i in range(phnum):
+            p_type, _flags, off, vaddr, _pa, filesz = struct.unpack_from('<IIQQQQ', data, phoff + i * phentsize)
+            if p_type == 1:
+                loads.append((off, vaddr, filesz))
+        votes = collections.Counter()
+        hot = sorted((b for b in blocks.values() if len(b[2]) >= 24), key=lambda b: -b[3])[:40]
+        for va, _n, code, _c in hot:
+            at = data.find(code)
+            if at < 0 or data.find(code, at + 1) >= 0:
+                continue
+            for off, vaddr, filesz in loads:
+                if off <= at < off + filesz:
+                    votes[va - (vaddr + at - off)] += 1
+        return votes.most_common(1)[0][0] if votes else None
+
+    def name(self, vaddr):
+        if self.base is None:
+            return None
+        a = vaddr - self.base
+        i = bisect.bisect_right(self.addrs, a) - 1
+        return self.names[i] if i >= 0 else None
+
+
+def short_symbol(name):
+    """NativeAOT names are Module_Namespace_Type__Method: drop the module and the common namespace prefixes."""
+    if not name:
+        return '?'
+    for pre in ('edgert_EdgeRuntime_Kernels_', 'edgert_EdgeRuntime_', 'edgert_', 'S_P_CoreLib_System_', 'S_P_CoreLib_'):
+        if name.startswith(pre):
+            name = name[len(pre):]
+            break
+    name = name.replace('edgert_EdgeRuntime_Kernels_', '').replace('edgert_EdgeRuntime_', '')
+    return name[:80]
+
+
+# ------------------------------------------------------------------------------------------------------- report
+def phase_name(marker, ops):
+    if marker is None:
+        return '(start-up)'
+    kind, frame, op = marker
+    if kind == 1:
+        return '(input)'
+    if kind == 2:
+        return f'{op}'
+    if kind == 3:
+        return '(frame loop)'
+    return '(shutdown)'
+
+
+def load_table(path):
+    ops = {}
+    if not path:
+        return ops
+    with open(path) as f:
+        header = f.readline().rstrip('\n').split('\t')
+        for line in f:
+            row = dict(zip(header, line.rstrip('\n').split('\t')))
+            ops[row['op']] = row
+    return ops
+
+
+def fmt_g(x):
+    return f'{x / 1e9:.3f}'
+
+
+def cmd_markers(a):
+    trace = Trace(a.trace)
+    ops = load_table(a.table)
+    frames = sorted({m[1] for m, _ in trace.intervals if m is not None and m[0] in (1, 2, 3)})
+    used = [f for f in frames if f >= a.skip_frames] or frames
+    nfr = len(used)
+    # phase -> block id -> executions summed over the used frames
+    phases = collections.defaultdict(collections.Counter)
+    for marker, deltas in trace.intervals:
+        if marker is None or marker[0] not in (1, 2, 3) or marker[1] not in used:
+            continue
+        phases[phase_name(marker, ops)].update(deltas)
+    ids = set()
+    for c in phases.values():
+        ids.update(c)
+    codes = {}
+    key_of = {}
+    for i in ids:
+        k = block_key(trace.blocks[i][2])
+        key_of[i] = k
+        codes[k] = trace.blocks[i][2]
+    model = CycleModel(a.arch, a.mcpu, a.cache, mc=a.mc, mca=a.mca, jobs=a.jobs)
+    est = model.cycles(codes)
+    syms = Symbols(a.binary, a.symbols, {i: trace.blocks[i] for i in ids}, nm=a.nm) if a.binary else None
+
+    rows = []
+    for ph, cnt in phases.items():
+        insns = cyc = 0.0
+        by_sym = collections.Counter()
+        for i, n in cnt.items():
+            b = trace.blocks[i]
+            c = est[key_of[i]]['c'] * n
+            insns += b[1] * n
+            cyc += c
+            if syms:
+                by_sym[short_symbol(syms.name(b[0]))] += c
+        rows.append({'phase': ph, 'insns': insns / nfr, 'cycles': cyc / nfr,
+                     'top': [(s, v / nfr) for s, v in by_sym.most_common(3)]})
+    total_i = sum(r['insns'] for r in rows)
+    total_c = sum(r['cycles'] for r in rows)
+    macs = sum(int(o['macs']) for o in ops.values()) if ops else 0
+    mem = sum(int(o['act_in_bytes']) + int(o['weight_bytes']) + int(o['out_bytes']) for o in ops.values()) if ops else 0
+    floor = macs / a.macs_per_cycle if a.macs_per_cycle else 0
+    ghz = a.ghz
+    result = {
+        'cpu': a.cpu_label, 'mcpu': a.mcpu, 'ghz': ghz, 'frames_used': used, 'iterations': ITERATIONS,
+        'instructions': total_i, 'cycles': total_c, 'ipc': total_i / total_c if total_c else 0,
+        'ms': total_c / (ghz * 1e6), 'macs': macs, 'floor_cycles': floor, 'floor_ms': floor / (ghz * 1e6),
+        'memory_bytes': mem, 'distinct_blocks': len(codes), 'mca_fallback_blocks': model.fallbacks,
+        'symbols_base': syms.base if syms else None, 'phases': rows,
+    }
+    if a.json:
+        with open(a.json, 'w') as f:
+            json.dump(result, f, indent=1)
+    print_markers(result, ops, a)
+
+
+def print_markers(r, ops, a):
+    print(f"## {r['cpu']}: llvm-mca -mcpu={r['mcpu']}, {r['ghz']} GHz, frames {r['frames_used']} averaged "
+          f"(frame {a.skip_frames and '0' or '-'} skipped as warm-up)")
+    print(f"per frame: {fmt_g(r['instructions'])} G instructions, {fmt_g(r['cycles'])} G cycles, IPC {r['ipc']:.2f}, "
+          f"{r['ms']:.1f} ms at {r['ghz']} GHz (L1-hit lower bound)")
+    if r['macs']:
+        print(f"MAC floor: {r['macs'] / 1e9:.3f} G MACs / {a.macs_per_cycle:g} per cycle = {fmt_g(r['floor_cycles'])} G cycles = "
+              f"{r['floor_ms']:.1f} ms ({100 * r['floor_cycles'] / r['cycles']:.0f}% of the estimate); "
+              f"plan memory traffic {r['memory_bytes'] / 2**20:.1f} MiB per frame")
+    print(f"{r['distinct_blocks']} distinct blocks, {r['mca_fallback_blocks']} estimated as 1 cycle/instruction (llvm-mca could not)")
+    print()
+    print('| op | name | kernel | G instr | M cycles | IPC | ms | % | MACs (M) | floor ms | MiB r+w | top functions (share of op cycles) |')
+    print('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|')
+    rows = sorted(r['phases'], key=lambda x: -x['cycles'])
+    for x in rows[:a.top]:
+        o = ops.get(x['phase'], {})
+        macs = int(o.get('macs', 0) or 0)
+        mem = sum(int(o.get(k, 0) or 0) for k in ('act_in_bytes', 'weight_bytes', 'out_bytes'))
+        floor_ms = macs / a.macs_per_cycle / (r['ghz'] * 1e6) if a.macs_per_cycle else 0
+        top = '; '.join(f"{s} {100 * v / x['cycles']:.0f}%" for s, v in x['top'][:2]) if x['cycles'] else ''
+        print(f"| {x['phase']} | {o.get('name', '')} | {o.get('kernel', '')} | {x['insns'] / 1e9:.4f} | {x['cycles'] / 1e6:.2f} | "
+              f"{x['insns'] / x['cycles'] if x['cycles'] else 0:.2f} | {x['cycles'] / (r['ghz'] * 1e6):.2f} | "
+              f"{100 * x['cycles'] / r['cycles']:.1f} | {macs / 1e6:.1f} | {floor_ms:.2f} | {mem / 2**20:.2f} | {top} |")
+    # per operator kind
+    kinds = collections.defaultdict(lambda: [0.0, 0.0, 0, 0, 0])
+    for x in r['phases']:
+        o = ops.get(x['phase'])
+        key = f"{o['name']} / {o['kernel']}" if o else x['phase']
+        k = kinds[key]
+        k[0] += x['insns']
+        k[1] += x['cycles']
+        k[2] += 1
+        if o:
+            k[3] += int(o['macs'])
+            k[4] += int(o['act_in_bytes']) + int(o['weight_bytes']) + int(o['out_bytes'])
+    print()
+    print('| operator / kernel | count | G instr | M cycles | IPC | ms | % | floor ms | MiB r+w |')
+    print('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
+    for key, k in sorted(kinds.items(), key=lambda kv: -kv[1][1]):
+        floor_ms = k[3] / a.macs_per_cycle / (r['ghz'] * 1e6) if a.macs_per_cycle else 0
+        print(f"| {key} | {k[2]} | {k[0] / 1e9:.4f} | {k[1] / 1e6:.2f} | {k[0] / k[1] if k[1] else 0:.2f} | "
+              f"{k[1] / (r['ghz'] * 1e6):.2f} | {100 * k[1] / r['cycles']:.1f} | {floor_ms:.2f} | {k[4] / 2**20:.2f} |")
+    print()
+
+
+def cmd_diff(a):
+    ta, tb = Trace(a.trace_a), Trace(a.trace_b)
+    model = CycleModel(a.arch, a.mcpu, a.cache, mc=a.mc, mca=a.mca, jobs=a.jobs)
+
+    def per_key(t):
+        cnt, ins = collections.Counter(), collections.Counter()
+        codes = {}
+        for i, (va, n, code, c) in t.blocks.items():
+            k = block_key(code)
+            codes[k] = code
+            cnt[k] += c
+            ins[k] += c * n
+        return cnt, ins, codes
+
+    ca, ia, codes_a = per_key(ta)
+    cb, ib, codes_b = per_key(tb)
+    # only blocks whose counts differ contribute to the difference
+    keys = {k for k in set(ca) | set(cb) if ca[k] != cb[k]}
+    codes = {k: codes_b.get(k) or codes_a.get(k) for k in keys}
+    est = model.cycles(codes)
+    dn = a.n_b - a.n_a
+    insns = sum(ib[k] - ia[k] for k in keys) / dn
+    cyc = sum((cb[k] - ca[k]) * est[k]['c'] for k in keys) / dn
+    r = {'cpu': a.cpu_label, 'mcpu': a.mcpu, 'ghz': a.ghz, 'instructions': insns, 'cycles': cyc,
+         'ipc': insns / cyc if cyc else 0, 'ms': cyc / (a.ghz * 1e6), 'distinct_blocks': len(keys),
+         'mca_fallback_blocks': model.fallbacks, 'n_a': a.n_a, 'n_b': a.n_b}
+    if a.json:
+        with open(a.json, 'w') as f:
+            json.dump(r, f, indent=1)
+    print(f"## {a.label} on {a.cpu_label}: llvm-mca -mcpu={a.mcpu}, per frame = (run with {a.n_b} - run with {a.n_a}) / {dn}")
+    print(f"per frame: {fmt_g(insns)} G instructions, {fmt_g(cyc)} G cycles, IPC {r['ipc']:.2f}, {r['ms']:.1f} ms at {a.ghz} GHz "
+          f"(L1-hit lower bound); {len(keys)} distinct blocks, {model.fallbacks} without an llvm-mca estimate")
+
+
+def cmd_selftest(a):
+    passed = failed = 0
+
+    def check(name, ok, detail=''):
+        nonlocal passed, failed
+        if ok:
+            passed += 1
+            print(f'PASS: {name}')
+        else:
+            failed += 1
+            print(f'FAIL: {name} {detail}')
+
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, 't.out')
+        with open(p, 'w') as f:
+            f.write('D 0 5\nM 2 0 7\nD 0 3\nD 1 2\nM 3 0 -1\nM -1 -1 -1\n'
+                    'B 0 1000 2 1f2003d51f2003d5 8\nB 1 2000 1 c0035fd6 2\nE 2\n')
+        t = Trace(p)
+        check('trace intervals', [m for m, _ in t.intervals] == [None, (2, 0, 7), (3, 0, -1)], str(t.intervals))
+        check('trace deltas', t.intervals[1][1] == {0: 3, 1: 2}, str(t.intervals[1][1]))
+        check('trace blocks', t.blocks[0][:2] == (0x1000, 2) and t.blocks[1][3] == 2, str(t.blocks))
+        m = CycleModel('aarch64', a.mcpu, os.path.join(d, 'cache'), mc=a.mc, mca=a.mca, jobs=1, verbose=False)
+        # 8 independent adds: 4-wide at most, so >= 2 cycles per iteration; a dependent chain of 8 adds: >= 8
+        indep = b''.join(((0x91000400 | (r << 5) | r).to_bytes(4, 'little')) for r in range(8))
+        chain = b''.join((0x91000400).to_bytes(4, 'little') for _ in range(8))  # add x0, x0, #1
+        sdot = (0x4e829400).to_bytes(4, 'little')  # sdot v0.4s, v0.16b, v2.16b
+        e = m.cycles({'indep': indep, 'chain': chain, 'sdot': sdot})
+        check('llvm-mca independent adds', 1.5 <= e['indep']['c'] <= 8, str(e['indep']))
+        check('llvm-mca dependent chain slower', e['chain']['c'] >= 7.5 and e['chain']['c'] > e['indep']['c'], str(e['chain']))
+        check('dot product decoded and modelled', e['sdot']['n'] == 1 and 'fallback' not in e['sdot'], str(e['sdot']))
+        m2 = CycleModel('aarch64', a.mcpu, os.path.join(d, 'cache'), mc=a.mc, mca=a.mca, jobs=1, verbose=False)
+        check('cache reloads', set(m2.cache) >= {'indep', 'chain', 'sdot'}, str(list(m2.cache)))
+    print(f'{passed} passed, {failed} failed')
+    return 1 if failed else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest='cmd', required=True)
+
+    def common(p):
+        p.add_argument('--arch', default='aarch64', choices=sorted(TARGETS))
+        p.add_argument('--mcpu', default='cortex-a72')
+        p.add_argument('--cpu-label', default=None)
+        p.add_argument('--ghz', type=float, default=1.8)
+        p.add_argument('--cache', default=None)
+        p.add_argument('--mc', default='llvm-mc-14')
+        p.add_argument('--mca', default='llvm-mca-14')
+        p.add_argument('--nm', default='llvm-nm-14')
+        p.add_argument('--jobs', type=int, default=2)
+        p.add_argument('--json', default=None)
+
+    p = sub.add_parser('markers')
+    common(p)
+    p.add_argument('--trace', required=True)
+    p.add_argument('--table', default=None)
+    p.add_argument('--binary', default=None)
+    p.add_argument('--symbols', default=None)
+    p.add_argument('--skip-frames', type=int, default=1)
+    p.add_argument('--macs-per-cycle', type=float, default=0)
+    p.add_argument('--top', type=int, default=15)
+    p = sub.add_parser('diff')
+    common(p)
+    p.add_argument('--trace-a', required=True)
+    p.add_argument('--trace-b', required=True)
+    p.add_argument('--n-a', type=int, required=True)
+    p.add_argument('--n-b', type=int, required=True)
+    p.add_argument('--label', default='command')
+    p = sub.add_parser('selftest')
+    common(p)
+    a = ap.parse_args()
+    if getattr(a, 'cpu_label', None) is None:
+        a.cpu_label = a.mcpu
+    if a.cmd == 'markers':
+        cmd_markers(a)
+    elif a.cmd == 'diff':
+        cmd_diff(a)
+    else:
+        sys.exit(cmd_selftest(a))
+
+
+if __name__ == '__main__':
+    main()
