@@ -20,7 +20,7 @@ public static class CommandLine
           bench MODEL                        latency, per-op time and memory [--compare onnxruntime] [--threads N]
                                              [--warmup N] [--iterations N] [--input IMAGE|RAW.bin] [--json out.json]
           opmarkers MODEL                    frames with per-operator marker syscalls for the ARM cycle model
-                                             (scripts/arm-model.sh) [--frames N] [--threads N] [--table FILE]
+                                             (scripts/arm-model.sh) [--frames N] [--threads N] [--table FILE] [--times FILE]
         """;
 
     public static int Run(string[] args)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using EdgeRuntime.Bench;
@@ -8,7 +9,7 @@ using EdgeRuntime.Segmentation;
 namespace EdgeRuntime.Cli;
 
 /// <summary>
-/// <c>edgert opmarkers MODEL [--frames N] [--threads N] [--input IMAGE|RAW.bin] [--table FILE]</c> (no --input: a
+/// <c>edgert opmarkers MODEL [--frames N] [--threads N] [--input IMAGE|RAW.bin] [--table FILE] [--times FILE]</c> (no --input: a
 /// fixed synthetic input tensor): a run for the ARM
 /// cycle model (scripts/arm-model.sh, tools/arm-model). It writes a table of the operators (kind, kernel, MACs, bytes
 /// read and written per frame), then runs N frames (input preprocessing + every operator, as Interpreter.Invoke does)
@@ -35,6 +36,7 @@ public static partial class OpMarkersCommand
         int threads = cli.Int("threads", 1);
         string? input = cli.Option("input");
         string? table = cli.Option("table");
+        string? times = cli.Option("times");
         cli.RejectUnknown();
         if (frames < 1) throw new CliException("--frames must be at least 1");
         if (threads < 1) throw new CliException("--threads must be at least 1");
@@ -53,6 +55,7 @@ public static partial class OpMarkersCommand
         IReadOnlyList<PreparedOperator> ops = interpreter.Operators;
         long[] offsets = interpreter.Layout.ScratchOffsets;
         long[] sizes = interpreter.Layout.ScratchSizes;
+        var ticks = new long[frames, ops.Count];
         for (int f = 0; f < frames; f++)
         {
             Marker(KindInput, f, -1);
@@ -62,10 +65,13 @@ public static partial class OpMarkersCommand
             {
                 Span<byte> scratch = sizes[i] > 0 ? interpreter.Memory.Scratch(offsets[i], sizes[i]) : default;
                 Marker(KindOperator, f, i);
+                long t0 = Stopwatch.GetTimestamp();
                 ops[i].Invoke(interpreter.Memory, scratch);
+                ticks[f, i] = Stopwatch.GetTimestamp() - t0;
             }
             Marker(KindFrameEnd, f, -1);
         }
+        if (times is not null) WriteTimes(times, ticks);
         Marker(KindDone, frames, -1);
         Console.Error.WriteLine($"opmarkers: {frames} frames, {ops.Count} operators, kernels {interpreter.Isa}, {interpreter.Threads} thread(s)");
         return 0;
@@ -99,6 +105,39 @@ public static partial class OpMarkersCommand
                 macs.ToString(CultureInfo.InvariantCulture), actIn.ToString(CultureInfo.InvariantCulture),
                 weights.ToString(CultureInfo.InvariantCulture), outBytes.ToString(CultureInfo.InvariantCulture)));
         }
+    }
+
+    /// <summary>
+    /// Measured time per operator over the frames after the first (native runs: the x64 check of the cycle model):
+    /// op, minimum ms, median ms; the last line "frame" has the minimum and median of the frames' operator sums.
+    /// </summary>
+    private static void WriteTimes(string path, long[,] ticks)
+    {
+        int frames = ticks.GetLength(0), ops = ticks.GetLength(1);
+        int first = frames > 1 ? 1 : 0;
+        double ms = 1000.0 / Stopwatch.Frequency;
+        using var w = new StreamWriter(path);
+        w.WriteLine("op\tmin_ms\tmedian_ms");
+        var frameMs = new List<double>();
+        for (int f = first; f < frames; f++)
+        {
+            long sum = 0;
+            for (int i = 0; i < ops; i++) sum += ticks[f, i];
+            frameMs.Add(sum * ms);
+        }
+        for (int i = 0; i < ops; i++)
+        {
+            var v = new List<double>();
+            for (int f = first; f < frames; f++) v.Add(ticks[f, i] * ms);
+            w.WriteLine(FormattableString.Invariant($"{i}\t{v.Min():F4}\t{Median(v):F4}"));
+        }
+        w.WriteLine(FormattableString.Invariant($"frame\t{frameMs.Min():F4}\t{Median(frameMs):F4}"));
+    }
+
+    private static double Median(List<double> v)
+    {
+        v.Sort();
+        return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
     }
 
     /// <summary>Multiply-accumulates of one model node (same rule as <see cref="Compare.MacCounter"/>).</summary>
