@@ -3,8 +3,9 @@
 # --x64-check): the linux-x64 NativeAOT edgert runs `opmarkers` under qemu-x86_64 -cpu max with the block-counting
 # plugin, llvm-mca -mcpu=znver3 (the newest AMD model in LLVM 14; this box is a Zen 5 EPYC) estimates the cycles,
 # tools/arm-model/clockprobe.c measures the effective clock, and the predicted inference time is compared with
-# the same operators timed natively on 1 thread by `edgert opmarkers --times` (fastest and median frame, and per
-# operator kind the minimum and median over the frames; this machine is shared, so the minimum is the least disturbed). Both runs use the same kernel variant: EDGERT_KERNELS=avx2 and EDGERT_VNNI=0 (qemu 7.2 TCG emulates
+# the same operators timed natively on 1 thread by `edgert opmarkers --times` (this thread's CPU time per operator and
+# frame, minimum and median over the frames; this machine is shared, so wall time includes waiting for a core), for
+# both per-block cycle metrics of tools/arm-model/analyze.py (steady, mixed). Both runs use the same kernel variant: EDGERT_KERNELS=avx2 and EDGERT_VNNI=0 (qemu 7.2 TCG emulates
 # AVX2 but not AVX-VNNI/AVX-512, so the native run must not take the VNNI kernels either).
 # Usage: scripts/arm-model-x64-check.sh MODEL [--out DIR] [--input FILE] [--publish]
 set -euo pipefail
@@ -55,11 +56,16 @@ echo "   effective clock (clockprobe, best of before/after): $ghz GHz" >&2
 echo "== qemu-x86_64 -cpu max edgert opmarkers (3 frames)" >&2
 qemu-x86_64 -cpu max -plugin "$PLUGIN,out=$run/edgert-x64.trace" "$EDGERT" opmarkers "$MODEL" --frames 3 --threads 1 \
   --table "$run/ops.tsv" "${input_args[@]}" >&2
-python3 "$tools/analyze.py" markers --arch x86_64 --trace "$run/edgert-x64.trace" --table "$run/ops.tsv" --mcpu znver3 \
-  --cpu-label "x64 (qemu -cpu max, llvm-mca znver3)" --ghz "$ghz" --cache "$OUT/cache" --binary "$EDGERT" \
-  --symbols "$EDGERT.dbg" --json "$run/model.json" --top 5 >"$run/model.md"
+for metric in steady mixed; do
+  python3 "$tools/analyze.py" markers --arch x86_64 --trace "$run/edgert-x64.trace" --table "$run/ops.tsv" --mcpu znver3 \
+    --cpu-label "x64 (qemu -cpu max, llvm-mca znver3)" --ghz "$ghz" --cache "$OUT/cache" --binary "$EDGERT" \
+    --symbols "$EDGERT.dbg" --json "$run/model-$metric.json" --top 5 --metric "$metric" >"$run/model-$metric.md"
+done
 rm -f "$run/edgert-x64.trace"
 cmp "$run/ops.tsv" "$run/ops-native.tsv" >/dev/null || { echo "the native and the emulated run planned different kernels:" >&2; diff "$run/ops.tsv" "$run/ops-native.tsv" >&2; exit 1; }
-python3 "$tools/analyze.py" x64compare --model-json "$run/model.json" --times "$run/times.tsv" --table "$run/ops.tsv" \
-  --model-name "$MODEL" --frames-note "$((NATIVE_FRAMES - 1)) timed frames after a warm-up frame, load average $(cut -d' ' -f1 /proc/loadavg)" \
-  --json "$run/check.json"
+for metric in steady mixed; do
+  echo "### block cycles: $metric"
+  python3 "$tools/analyze.py" x64compare --model-json "$run/model-$metric.json" --times "$run/times.tsv" --table "$run/ops.tsv" \
+    --model-name "$MODEL" --frames-note "$((NATIVE_FRAMES - 1)) timed frames after a warm-up frame, load average $(cut -d' ' -f1 /proc/loadavg)" \
+    --json "$run/check-$metric.json"
+done

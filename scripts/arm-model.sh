@@ -29,6 +29,9 @@ usage: scripts/arm-model.sh MODEL [options]
                        in DIR/cache so repeated runs are fast
   -h, --help           this text
 Needs qemu-user (7.2, plugins), clang, llvm-14 (llvm-mc-14, llvm-mca-14, llvm-nm-14), python3.
+Environment: ARM_MODEL_MCA (llvm-mca binary, default llvm-mca-14), ARM_MODEL_A72_MCPU / ARM_MODEL_A76_MCPU (its -mcpu,
+default cortex-a72 / cortex-a76; LLVM 14 and 16 give both the Cortex-A57 scheduling model, see docs/performance.md),
+e.g. ARM_MODEL_MCA=llvm-mca-16 ARM_MODEL_A76_MCPU=neoverse-n2 as a sensitivity check with a wider core's model.
 EOF
 }
 
@@ -114,6 +117,8 @@ fi
 [[ -x $EDGERT ]] || { echo "not found: $EDGERT" >&2; exit 2; }
 
 cpu_qemu() { [[ $1 == a72 ]] && echo cortex-a72 || echo cortex-a76; }
+cpu_mcpu() { [[ $1 == a72 ]] && echo "${ARM_MODEL_A72_MCPU:-cortex-a72}" || echo "${ARM_MODEL_A76_MCPU:-cortex-a76}"; }
+MCA=${ARM_MODEL_MCA:-llvm-mca-14}
 cpu_ghz() { [[ $1 == a72 ]] && echo 1.8 || echo 2.4; }
 cpu_label() { [[ $1 == a72 ]] && echo "Cortex-A72 (Pi 4, 1.8 GHz)" || echo "Cortex-A76 (Pi 5, 2.4 GHz)"; }
 # MAC floor: A76 = 2 SDOT/UDOT per cycle x 16 MACs; A72 = one 8-lane widening multiply(-accumulate) per cycle.
@@ -132,7 +137,7 @@ for cpu in "${CPUS[@]}"; do
   qemu-aarch64 -L "$SYSROOT" -cpu "$qcpu" -plugin "$PLUGIN,out=$trace" "$EDGERT" opmarkers "$MODEL" \
     --frames "$FRAMES" --threads "$THREADS" --table "$run/ops.tsv" "${input_args[@]}" >&2
   echo "   guest run: $((SECONDS - start)) s" >&2
-  python3 "$tools/analyze.py" markers --trace "$trace" --table "$run/ops.tsv" --mcpu "$qcpu" \
+  python3 "$tools/analyze.py" markers --trace "$trace" --table "$run/ops.tsv" --mcpu "$(cpu_mcpu "$cpu")" --mca "$MCA" \
     --cpu-label "$(cpu_label "$cpu") edgert" --ghz "$(cpu_ghz "$cpu")" --macs-per-cycle "$(cpu_floor "$cpu")" \
     --cache "$OUT/cache" --binary "$EDGERT" --symbols "${EDGERT%/*}/edgert.dbg" --json "$run/edgert-$cpu.json" \
     | tee -a "$summary"
@@ -148,7 +153,7 @@ model_command() { # label cpu command-with-{N}
       || { echo "$label failed (N=$n):"; tail -20 "$run/$label-$cpu-$n.log"; return 1; } >&2
   done
   python3 "$tools/analyze.py" diff --trace-a "$run/$label-$cpu-1.trace" --trace-b "$run/$label-$cpu-3.trace" --n-a 1 --n-b 3 \
-    --mcpu "$qcpu" --cpu-label "$(cpu_label "$cpu")" --ghz "$(cpu_ghz "$cpu")" --cache "$OUT/cache" --label "$label" \
+    --mcpu "$(cpu_mcpu "$cpu")" --mca "$MCA" --cpu-label "$(cpu_label "$cpu")" --ghz "$(cpu_ghz "$cpu")" --cache "$OUT/cache" --label "$label" \
     --json "$run/$label-$cpu.json" | tee -a "$summary"
   rm -f "$run/$label-$cpu-1.trace" "$run/$label-$cpu-3.trace"
 }

@@ -86,6 +86,46 @@ class Trace:
         return {i: b[3] for i, b in self.blocks.items()}
 
 
+# ------------------------------------------------------------------------------------------------------ loops
+def _sext(v, bits):
+    return v - (1 << bits) if v & (1 << (bits - 1)) else v
+
+
+def is_self_loop(arch, vaddr, code):
+    """True when the block ends with a direct branch back to its own first instruction (a one-block loop)."""
+    if arch == 'aarch64':
+        if len(code) < 4:
+            return False
+        w = int.from_bytes(code[-4:], 'little')
+        at = vaddr + len(code) - 4
+        if w & 0xfc000000 == 0x14000000:  # b
+            off = _sext(w & 0x3ffffff, 26)
+        elif w & 0xff000010 == 0x54000000 or w & 0x7e000000 == 0x34000000:  # b.cond, cbz/cbnz
+            off = _sext((w >> 5) & 0x7ffff, 19)
+        elif w & 0x7e000000 == 0x36000000:  # tbz/tbnz
+            off = _sext((w >> 5) & 0x3fff, 14)
+        else:
+            return False
+        return at + 4 * off == vaddr
+    end = vaddr + len(code)
+    if len(code) >= 2 and (0x70 <= code[-2] <= 0x7f or code[-2] == 0xeb):  # jcc/jmp rel8
+        if end + _sext(code[-1], 8) == vaddr:
+            return True
+    if len(code) >= 5 and (code[-5] == 0xe9 or (len(code) >= 6 and code[-6] == 0x0f and 0x80 <= code[-5] <= 0x8f)):
+        if end + _sext(int.from_bytes(code[-4:], 'little'), 32) == vaddr:  # jmp/jcc rel32
+            return True
+    return False
+
+
+def block_cycles(entry, loop, metric):
+    """Cycles per execution. 'steady': Total Cycles / Iterations for every block. 'mixed' (default): that for one-block
+    loops, whose repetition is real; for other blocks the Block RThroughput, because repeating a straight-line block
+    back to back invents dependencies from its last writes to its first reads that the real code does not have."""
+    if metric == 'steady' or loop or entry.get('rt') is None:
+        return entry['c']
+    return entry['rt']
+
+
 # ------------------------------------------------------------------------------------------------------ llvm-mca
 def block_key(code):
     return hashlib.sha1(code).hexdigest()
@@ -352,6 +392,7 @@ def cmd_markers(a):
         codes[k] = trace.blocks[i][2]
     model = CycleModel(a.arch, a.mcpu, a.cache, mc=a.mc, mca=a.mca, jobs=a.jobs)
     est = model.cycles(codes)
+    loops = {i: is_self_loop(a.arch, trace.blocks[i][0], trace.blocks[i][2]) for i in ids}
     syms = Symbols(a.binary, a.symbols, {i: trace.blocks[i] for i in ids}, nm=a.nm) if a.binary else None
 
     rows = []
@@ -360,7 +401,7 @@ def cmd_markers(a):
         by_sym = collections.Counter()
         for i, n in cnt.items():
             b = trace.blocks[i]
-            c = est[key_of[i]]['c'] * n
+            c = block_cycles(est[key_of[i]], loops[i], a.metric) * n
             insns += b[1] * n
             cyc += c
             if syms:
@@ -369,14 +410,18 @@ def cmd_markers(a):
                      'top': [(s, v / nfr) for s, v in by_sym.most_common(3)]})
     total_i = sum(r['insns'] for r in rows)
     total_c = sum(r['cycles'] for r in rows)
+    other = 'steady' if a.metric == 'mixed' else 'mixed'
+    other_c = sum(block_cycles(est[key_of[i]], loops[i], other) * n for cnt in phases.values() for i, n in cnt.items()) / nfr
     macs = sum(int(o['macs']) for o in ops.values()) if ops else 0
     mem = sum(int(o['act_in_bytes']) + int(o['weight_bytes']) + int(o['out_bytes']) for o in ops.values()) if ops else 0
     floor = macs / a.macs_per_cycle if a.macs_per_cycle else 0
     ghz = a.ghz
     result = {
         'cpu': a.cpu_label, 'mcpu': a.mcpu, 'ghz': ghz, 'frames_used': used, 'iterations': ITERATIONS,
+        'metric': a.metric,
         'instructions': total_i, 'cycles': total_c, 'ipc': total_i / total_c if total_c else 0,
         'ms': total_c / (ghz * 1e6), 'macs': macs, 'floor_cycles': floor, 'floor_ms': floor / (ghz * 1e6),
+        'other_metric': other, 'other_metric_cycles': other_c,
         'memory_bytes': mem, 'distinct_blocks': len(codes), 'mca_fallback_blocks': model.fallbacks,
         'symbols_base': syms.base if syms else None, 'phases': rows,
     }
@@ -387,7 +432,7 @@ def cmd_markers(a):
 
 
 def print_markers(r, ops, a):
-    print(f"## {r['cpu']}: llvm-mca -mcpu={r['mcpu']}, {r['ghz']} GHz, frames {r['frames_used']} averaged "
+    print(f"## {r['cpu']}: llvm-mca -mcpu={r['mcpu']} ({r['metric']}), {r['ghz']} GHz, frames {r['frames_used']} averaged "
           f"(the first {a.skip_frames} frame(s) skipped as warm-up)")
     print(f"per frame: {fmt_g(r['instructions'])} G instructions, {fmt_g(r['cycles'])} G cycles, IPC {r['ipc']:.2f}, "
           f"{r['ms']:.1f} ms at {r['ghz']} GHz (L1-hit lower bound)")
@@ -395,6 +440,8 @@ def print_markers(r, ops, a):
         print(f"MAC floor: {r['macs'] / 1e9:.3f} G MACs / {a.macs_per_cycle:g} per cycle = {fmt_g(r['floor_cycles'])} G cycles = "
               f"{r['floor_ms']:.1f} ms ({100 * r['floor_cycles'] / r['cycles']:.0f}% of the estimate); "
               f"plan memory traffic {r['memory_bytes'] / 2**20:.1f} MiB per frame")
+    print(f"with the {r['other_metric']} block metric: {fmt_g(r['other_metric_cycles'])} G cycles, "
+          f"{r['other_metric_cycles'] / (r['ghz'] * 1e6):.1f} ms")
     print(f"{r['distinct_blocks']} distinct blocks, {r['mca_fallback_blocks']} estimated as 1 cycle/instruction (llvm-mca could not)")
     print()
     print('| op | name | kernel | G instr | M cycles | IPC | ms | % | MACs (M) | floor ms | MiB r+w | top functions (share of op cycles) |')
@@ -436,10 +483,11 @@ def cmd_diff(a):
     model = CycleModel(a.arch, a.mcpu, a.cache, mc=a.mc, mca=a.mca, jobs=a.jobs)
 
     def per_key(t):
+        # key: block bytes and whether it is a one-block loop (the same bytes elsewhere may not be)
         cnt, ins = collections.Counter(), collections.Counter()
         codes = {}
         for i, (va, n, code, c) in t.blocks.items():
-            k = block_key(code)
+            k = (block_key(code), is_self_loop(a.arch, va, code))
             codes[k] = code
             cnt[k] += c
             ins[k] += c * n
@@ -449,67 +497,72 @@ def cmd_diff(a):
     cb, ib, codes_b = per_key(tb)
     # only blocks whose counts differ contribute to the difference
     keys = {k for k in set(ca) | set(cb) if ca[k] != cb[k]}
-    codes = {k: codes_b.get(k) or codes_a.get(k) for k in keys}
+    codes = {k[0]: codes_b.get(k) or codes_a.get(k) for k in keys}
     est = model.cycles(codes)
     dn = a.n_b - a.n_a
     insns = sum(ib[k] - ia[k] for k in keys) / dn
-    cyc = sum((cb[k] - ca[k]) * est[k]['c'] for k in keys) / dn
+    cyc = sum((cb[k] - ca[k]) * block_cycles(est[k[0]], k[1], a.metric) for k in keys) / dn
     r = {'cpu': a.cpu_label, 'mcpu': a.mcpu, 'ghz': a.ghz, 'instructions': insns, 'cycles': cyc,
          'ipc': insns / cyc if cyc else 0, 'ms': cyc / (a.ghz * 1e6), 'distinct_blocks': len(keys),
          'mca_fallback_blocks': model.fallbacks, 'n_a': a.n_a, 'n_b': a.n_b}
     if a.json:
         with open(a.json, 'w') as f:
             json.dump(r, f, indent=1)
-    print(f"## {a.label} on {a.cpu_label}: llvm-mca -mcpu={a.mcpu}, per frame = (run with {a.n_b} - run with {a.n_a}) / {dn}")
+    print(f"## {a.label} on {a.cpu_label}: llvm-mca -mcpu={a.mcpu} ({a.metric}), per frame = (run with {a.n_b} - run with {a.n_a}) / {dn}")
     print(f"per frame: {fmt_g(insns)} G instructions, {fmt_g(cyc)} G cycles, IPC {r['ipc']:.2f}, {r['ms']:.1f} ms at {a.ghz} GHz "
           f"(L1-hit lower bound); {len(keys)} distinct blocks, {model.fallbacks} without an llvm-mca estimate")
 
 
 def cmd_x64compare(a):
-    """Predicted operator time vs the same operators timed natively (edgert opmarkers --times): total and per kind."""
+    """Predicted operator time vs the same operators timed natively (edgert opmarkers --times): total and per kind.
+    The reference is the thread's CPU time (minimum over the frames): on this shared, loaded machine wall time
+    includes time the thread waited for a core."""
     m = json.load(open(a.model_json))
     ops = load_table(a.table)
     ghz = m['ghz']
     meas = {}
     with open(a.times) as f:
-        f.readline()
+        header = f.readline().rstrip('\n').split('\t')
         for line in f:
-            op, mn, med = line.split('\t')
-            meas[op] = (float(mn), float(med))
-    frame_min, frame_med = meas.pop('frame')
+            row = dict(zip(header, line.rstrip('\n').split('\t')))
+            meas[row['op']] = {k: float(v) for k, v in row.items() if k != 'op'}
+    frame = meas.pop('frame')
     pred = {ph['phase']: ph for ph in m['phases'] if ph['phase'] in ops}
     cyc = sum(p['cycles'] for p in pred.values())
     insns = sum(p['insns'] for p in pred.values())
     pred_ms = cyc / (ghz * 1e6)
-    sum_min = sum(v[0] for v in meas.values())
-    err_min = 100 * (pred_ms - frame_min) / frame_min
-    err_med = 100 * (pred_ms - frame_med) / frame_med
+    ref = frame['cpu_min_ms']
+    sum_cpu_min = sum(v['cpu_min_ms'] for v in meas.values())
+    err = 100 * (pred_ms - ref) / ref
+    err_med = 100 * (pred_ms - frame['cpu_median_ms']) / frame['cpu_median_ms']
+    err_wall = 100 * (pred_ms - frame['min_ms']) / frame['min_ms']
     print(f"## x64 check of the method: {os.path.basename(a.model_name)}, 1 thread, kernels avx2 (VNNI off)")
     print(f"model: qemu-x86_64 -cpu max + llvm-mca -mcpu=znver3: {insns / 1e9:.3f} G instructions, {cyc / 1e9:.3f} G cycles, "
           f"IPC {insns / cyc:.2f}; at the measured effective clock {ghz:.2f} GHz = {pred_ms:.1f} ms per frame (operators only)")
-    print(f"measured natively (same operators, {a.frames_note}): fastest frame {frame_min:.1f} ms, median frame {frame_med:.1f} ms, "
-          f"sum of per-operator minima {sum_min:.1f} ms")
-    print(f"error of the model: {err_min:+.1f}% vs the fastest frame, {err_med:+.1f}% vs the median frame "
-          f"(negative = the model predicts less time than measured)")
+    print(f"measured natively (same operators, {a.frames_note}): thread CPU time per frame min {ref:.1f} ms, median "
+          f"{frame['cpu_median_ms']:.1f} ms (sum of per-operator minima {sum_cpu_min:.1f} ms); wall time min {frame['min_ms']:.1f} ms, "
+          f"median {frame['median_ms']:.1f} ms")
+    print(f"error of the model: {err:+.1f}% vs the fastest frame's CPU time ({err_med:+.1f}% vs the median, {err_wall:+.1f}% vs "
+          f"the fastest wall time); negative = the model predicts less time than measured")
     print()
     kinds = collections.defaultdict(lambda: [0.0, 0.0, 0.0, 0])
     for op, o in ops.items():
         k = kinds[(o['name'], o['kernel'])]
         k[0] += pred[op]['cycles'] / (ghz * 1e6) if op in pred else 0
-        k[1] += meas.get(op, (0, 0))[0]
-        k[2] += meas.get(op, (0, 0))[1]
+        k[1] += meas[op]['cpu_min_ms'] if op in meas else 0
+        k[2] += meas[op]['cpu_median_ms'] if op in meas else 0
         k[3] += 1
-    print('| operator / kernel | count | predicted ms | measured min ms | measured median ms | error vs min |')
+    print('| operator / kernel | count | predicted ms | measured CPU ms (min per op) | measured CPU ms (median) | error vs min |')
     print('|---|---:|---:|---:|---:|---:|')
     for key, k in sorted(kinds.items(), key=lambda kv: -kv[1][1]):
-        err = f'{100 * (k[0] - k[1]) / k[1]:+.0f}%' if k[1] > 0 else '-'
-        print(f"| {key[0]} / {key[1]} | {k[3]} | {k[0]:.2f} | {k[1]:.2f} | {k[2]:.2f} | {err} |")
+        e = f'{100 * (k[0] - k[1]) / k[1]:+.0f}%' if k[1] > 0 else '-'
+        print(f"| {key[0]} / {key[1]} | {k[3]} | {k[0]:.2f} | {k[1]:.2f} | {k[2]:.2f} | {e} |")
     print()
     if a.json:
         with open(a.json, 'w') as f:
-            json.dump({'predicted_ms': pred_ms, 'measured_min_frame_ms': frame_min, 'measured_median_frame_ms': frame_med,
-                       'sum_of_op_minima_ms': sum_min, 'ghz': ghz, 'error_vs_min_pct': err_min,
-                       'error_vs_median_pct': err_med}, f, indent=1)
+            json.dump({'predicted_ms': pred_ms, 'measured_cpu_min_frame_ms': ref, 'measured_cpu_median_frame_ms':
+                       frame['cpu_median_ms'], 'measured_wall_min_frame_ms': frame['min_ms'], 'ghz': ghz,
+                       'error_pct': err, 'error_vs_median_pct': err_med, 'error_vs_wall_min_pct': err_wall}, f, indent=1)
 
 
 def cmd_selftest(a):
@@ -542,6 +595,14 @@ def cmd_selftest(a):
         check('llvm-mca independent adds', 1.5 <= e['indep']['c'] <= 8, str(e['indep']))
         check('llvm-mca dependent chain slower', e['chain']['c'] >= 7.5 and e['chain']['c'] > e['indep']['c'], str(e['chain']))
         check('dot product decoded and modelled', e['sdot']['n'] == 1 and 'fallback' not in e['sdot'], str(e['sdot']))
+        bne = (0x54000000 | ((-9 & 0x7ffff) << 5) | 1).to_bytes(4, 'little')  # b.ne back over 9 instructions
+        loop = chain + (0xf1000529).to_bytes(4, 'little') + bne  # ... subs x9, x9, #1; b.ne start
+        check('one-block loop detected (aarch64)', is_self_loop('aarch64', 0x4000, loop) and not is_self_loop('aarch64', 0x4000, chain))
+        x86 = bytes([0x48, 0xff, 0xc0, 0x75, 0xfb])  # inc rax; jne back to the start
+        check('one-block loop detected (x86_64)', is_self_loop('x86_64', 0x1000, x86) and not is_self_loop('x86_64', 0x1000, x86[:3]))
+        e2 = m.cycles({'loop': loop})['loop']
+        check('metrics: steady for loops, RThroughput otherwise', block_cycles(e2, True, 'mixed') == e2['c'] and
+              block_cycles(e['indep'], False, 'mixed') == e['indep']['rt'] and block_cycles(e['indep'], False, 'steady') == e['indep']['c'])
         m2 = CycleModel('aarch64', a.mcpu, os.path.join(d, 'cache'), mc=a.mc, mca=a.mca, jobs=1, verbose=False)
         check('cache reloads', set(m2.cache) >= {'indep', 'chain', 'sdot'}, str(list(m2.cache)))
     print(f'{passed} passed, {failed} failed')
@@ -563,6 +624,8 @@ def main():
         p.add_argument('--nm', default='llvm-nm-14')
         p.add_argument('--jobs', type=int, default=2)
         p.add_argument('--json', default=None)
+        p.add_argument('--metric', default='mixed', choices=['mixed', 'steady'],
+                       help='cycles per block execution (see block_cycles)')
 
     p = sub.add_parser('markers')
     common(p)
