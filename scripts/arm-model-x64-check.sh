@@ -61,7 +61,7 @@ for metric in steady mixed; do
     --cpu-label "x64 (qemu -cpu max, llvm-mca znver3)" --ghz "$ghz" --cache "$OUT/cache" --binary "$EDGERT" \
     --symbols "$EDGERT.dbg" --json "$run/model-$metric.json" --top 5 --metric "$metric" >"$run/model-$metric.md"
 done
-rm -f "$run/edgert-x64.trace"
+gzip -f "$run/edgert-x64.trace"
 cmp "$run/ops.tsv" "$run/ops-native.tsv" >/dev/null || { echo "the native and the emulated run planned different kernels:" >&2; diff "$run/ops.tsv" "$run/ops-native.tsv" >&2; exit 1; }
 for metric in steady mixed; do
   echo "### block cycles: $metric"

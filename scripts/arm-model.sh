@@ -141,7 +141,7 @@ for cpu in "${CPUS[@]}"; do
     --cpu-label "$(cpu_label "$cpu") edgert" --ghz "$(cpu_ghz "$cpu")" --macs-per-cycle "$(cpu_floor "$cpu")" \
     --cache "$OUT/cache" --binary "$EDGERT" --symbols "${EDGERT%/*}/edgert.dbg" --json "$run/edgert-$cpu.json" \
     | tee -a "$summary"
-  rm -f "$trace"
+  gzip -f "$trace"  # kept for re-analysis (analyze.py reads .gz traces)
 done
 
 model_command() { # label cpu command-with-{N}
@@ -155,7 +155,7 @@ model_command() { # label cpu command-with-{N}
   python3 "$tools/analyze.py" diff --trace-a "$run/$label-$cpu-1.trace" --trace-b "$run/$label-$cpu-3.trace" --n-a 1 --n-b 3 \
     --mcpu "$(cpu_mcpu "$cpu")" --mca "$MCA" --cpu-label "$(cpu_label "$cpu")" --ghz "$(cpu_ghz "$cpu")" --cache "$OUT/cache" --label "$label" \
     --json "$run/$label-$cpu.json" | tee -a "$summary"
-  rm -f "$run/$label-$cpu-1.trace" "$run/$label-$cpu-3.trace"
+  gzip -f "$run/$label-$cpu-1.trace" "$run/$label-$cpu-3.trace"
 }
 
 if [[ $PEER == 1 ]]; then

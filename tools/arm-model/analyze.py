@@ -17,6 +17,7 @@ import argparse
 import bisect
 import collections
 import concurrent.futures
+import gzip
 import hashlib
 import json
 import os
@@ -61,7 +62,7 @@ class Trace:
         self.intervals = []  # (marker tuple or None for the start-up interval, dict id -> delta)
         current = {}
         marker = None
-        with open(path) as f:
+        with (gzip.open(path, 'rt') if path.endswith('.gz') else open(path)) as f:
             for line in f:
                 tag = line[:1]
                 if tag == 'D':
