@@ -56,6 +56,8 @@ public static partial class OpMarkersCommand
         long[] offsets = interpreter.Layout.ScratchOffsets;
         long[] sizes = interpreter.Layout.ScratchSizes;
         var ticks = new long[frames, ops.Count];
+        var cpuNs = new long[frames, ops.Count];
+        bool cpuClock = times is not null && OperatingSystem.IsLinux();
         for (int f = 0; f < frames; f++)
         {
             Marker(KindInput, f, -1);
@@ -65,13 +67,15 @@ public static partial class OpMarkersCommand
             {
                 Span<byte> scratch = sizes[i] > 0 ? interpreter.Memory.Scratch(offsets[i], sizes[i]) : default;
                 Marker(KindOperator, f, i);
+                long c0 = cpuClock ? ThreadCpuNs() : 0;
                 long t0 = Stopwatch.GetTimestamp();
                 ops[i].Invoke(interpreter.Memory, scratch);
                 ticks[f, i] = Stopwatch.GetTimestamp() - t0;
+                if (cpuClock) cpuNs[f, i] = ThreadCpuNs() - c0;
             }
             Marker(KindFrameEnd, f, -1);
         }
-        if (times is not null) WriteTimes(times, ticks);
+        if (times is not null) WriteTimes(times, ticks, cpuClock ? cpuNs : null);
         Marker(KindDone, frames, -1);
         Console.Error.WriteLine($"opmarkers: {frames} frames, {ops.Count} operators, kernels {interpreter.Isa}, {interpreter.Threads} thread(s)");
         return 0;
@@ -109,30 +113,58 @@ public static partial class OpMarkersCommand
 
     /// <summary>
     /// Measured time per operator over the frames after the first (native runs: the x64 check of the cycle model):
-    /// op, minimum ms, median ms; the last line "frame" has the minimum and median of the frames' operator sums.
+    /// op, minimum and median wall ms, minimum and median ms of this thread's CPU time (CLOCK_THREAD_CPUTIME_ID: time
+    /// the thread spent descheduled on a loaded machine does not count); the last line "frame" has the same of the
+    /// frames' operator sums.
     /// </summary>
-    private static void WriteTimes(string path, long[,] ticks)
+    private static void WriteTimes(string path, long[,] ticks, long[,]? cpuNs)
     {
         int frames = ticks.GetLength(0), ops = ticks.GetLength(1);
         int first = frames > 1 ? 1 : 0;
         double ms = 1000.0 / Stopwatch.Frequency;
         using var w = new StreamWriter(path);
-        w.WriteLine("op\tmin_ms\tmedian_ms");
-        var frameMs = new List<double>();
-        for (int f = first; f < frames; f++)
-        {
-            long sum = 0;
-            for (int i = 0; i < ops; i++) sum += ticks[f, i];
-            frameMs.Add(sum * ms);
-        }
-        for (int i = 0; i < ops; i++)
+        w.WriteLine("op\tmin_ms\tmedian_ms\tcpu_min_ms\tcpu_median_ms");
+        List<double> Column(int i, bool cpu)
         {
             var v = new List<double>();
-            for (int f = first; f < frames; f++) v.Add(ticks[f, i] * ms);
-            w.WriteLine(FormattableString.Invariant($"{i}\t{v.Min():F4}\t{Median(v):F4}"));
+            for (int f = first; f < frames; f++)
+            {
+                if (i >= 0) v.Add(cpu ? cpuNs![f, i] * 1e-6 : ticks[f, i] * ms);
+                else
+                {
+                    double sum = 0;
+                    for (int k = 0; k < ops; k++) sum += cpu ? cpuNs![f, k] * 1e-6 : ticks[f, k] * ms;
+                    v.Add(sum);
+                }
+            }
+            return v;
         }
-        w.WriteLine(FormattableString.Invariant($"frame\t{frameMs.Min():F4}\t{Median(frameMs):F4}"));
+        for (int n = 0; n <= ops; n++)
+        {
+            int i = n < ops ? n : -1;
+            List<double> wall = Column(i, false);
+            List<double>? cpu = cpuNs is null ? null : Column(i, true);
+            string name = i < 0 ? "frame" : i.ToString(CultureInfo.InvariantCulture);
+            w.WriteLine(FormattableString.Invariant(
+                $"{name}\t{wall.Min():F4}\t{Median(wall):F4}\t{(cpu is null ? double.NaN : cpu.Min()):F4}\t{(cpu is null ? double.NaN : Median(cpu)):F4}"));
+        }
     }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    private static long ThreadCpuNs()
+    {
+        const int ClockThreadCpuTimeId = 3;
+        return ClockGetTime(ClockThreadCpuTimeId, out TimeSpec t) == 0 ? t.Seconds * 1_000_000_000 + t.Nanoseconds : 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out TimeSpec time);
 
     private static double Median(List<double> v)
     {
