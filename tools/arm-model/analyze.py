@@ -92,11 +92,11 @@ def _sext(v, bits):
     return v - (1 << bits) if v & (1 << (bits - 1)) else v
 
 
-def is_self_loop(arch, vaddr, code):
-    """True when the block ends with a direct branch back to its own first instruction (a one-block loop)."""
+def branch_target(arch, vaddr, code):
+    """Target of the direct branch that ends the block, or None."""
     if arch == 'aarch64':
         if len(code) < 4:
-            return False
+            return None
         w = int.from_bytes(code[-4:], 'little')
         at = vaddr + len(code) - 4
         if w & 0xfc000000 == 0x14000000:  # b
@@ -106,21 +106,48 @@ def is_self_loop(arch, vaddr, code):
         elif w & 0x7e000000 == 0x36000000:  # tbz/tbnz
             off = _sext((w >> 5) & 0x3fff, 14)
         else:
-            return False
-        return at + 4 * off == vaddr
+            return None
+        return at + 4 * off
     end = vaddr + len(code)
+    if len(code) >= 6 and code[-6] == 0x0f and 0x80 <= code[-5] <= 0x8f:  # jcc rel32
+        return end + _sext(int.from_bytes(code[-4:], 'little'), 32)
+    if len(code) >= 5 and code[-5] == 0xe9:  # jmp rel32
+        return end + _sext(int.from_bytes(code[-4:], 'little'), 32)
     if len(code) >= 2 and (0x70 <= code[-2] <= 0x7f or code[-2] == 0xeb):  # jcc/jmp rel8
-        if end + _sext(code[-1], 8) == vaddr:
-            return True
-    if len(code) >= 5 and (code[-5] == 0xe9 or (len(code) >= 6 and code[-6] == 0x0f and 0x80 <= code[-5] <= 0x8f)):
-        if end + _sext(int.from_bytes(code[-4:], 'little'), 32) == vaddr:  # jmp/jcc rel32
-            return True
-    return False
+        return end + _sext(code[-1], 8)
+    return None
+
+
+def is_self_loop(arch, vaddr, code):
+    """True when the block ends with a direct branch back to its own first instruction (a one-block loop)."""
+    return branch_target(arch, vaddr, code) == vaddr
+
+
+def loop_blocks(arch, blocks):
+    """Ids of blocks that are the body of a small loop: a block whose closing branch jumps back to its own start, or
+    to a block that starts at most 256 bytes before it (qemu sometimes starts a new block inside a loop body; the
+    block at the branch target is then part of the loop too). blocks: id -> (vaddr, n, code, count)."""
+    starts = collections.defaultdict(list)
+    for i, b in blocks.items():
+        starts[b[0]].append(i)
+    loops = set()
+    for i, (va, _n, code, _c) in blocks.items():
+        t = branch_target(arch, va, code)
+        if t is None or not (va - 256 <= t <= va):
+            continue
+        if t == va:
+            loops.add(i)
+        elif starts.get(t):
+            loops.add(i)
+            for j in starts[t]:
+                if blocks[j][0] + len(blocks[j][2]) <= va + len(code):
+                    loops.add(j)
+    return loops
 
 
 def block_cycles(entry, loop, metric):
-    """Cycles per execution. 'steady': Total Cycles / Iterations for every block. 'mixed' (default): that for one-block
-    loops, whose repetition is real; for other blocks the Block RThroughput, because repeating a straight-line block
+    """Cycles per execution. 'steady': Total Cycles / Iterations for every block. 'mixed' (default): that for blocks of
+    small loops (loop_blocks), whose repetition is real; for other blocks the Block RThroughput, because repeating a straight-line block
     back to back invents dependencies from its last writes to its first reads that the real code does not have."""
     if metric == 'steady' or loop or entry.get('rt') is None:
         return entry['c']
@@ -393,7 +420,8 @@ def cmd_markers(a):
         codes[k] = trace.blocks[i][2]
     model = CycleModel(a.arch, a.mcpu, a.cache, mc=a.mc, mca=a.mca, jobs=a.jobs)
     est = model.cycles(codes)
-    loops = {i: is_self_loop(a.arch, trace.blocks[i][0], trace.blocks[i][2]) for i in ids}
+    in_loop = loop_blocks(a.arch, trace.blocks)
+    loops = {i: i in in_loop for i in ids}
     syms = Symbols(a.binary, a.symbols, {i: trace.blocks[i] for i in ids}, nm=a.nm) if a.binary else None
 
     rows = []
@@ -436,7 +464,7 @@ def print_markers(r, ops, a):
     print(f"## {r['cpu']}: llvm-mca -mcpu={r['mcpu']} ({r['metric']}), {r['ghz']} GHz, frames {r['frames_used']} averaged "
           f"(the first {a.skip_frames} frame(s) skipped as warm-up)")
     print(f"per frame: {fmt_g(r['instructions'])} G instructions, {fmt_g(r['cycles'])} G cycles, IPC {r['ipc']:.2f}, "
-          f"{r['ms']:.1f} ms at {r['ghz']} GHz (L1-hit lower bound)")
+          f"{r['ms']:.1f} ms at {r['ghz']} GHz (every load an L1 hit)")
     if r['macs']:
         print(f"MAC floor: {r['macs'] / 1e9:.3f} G MACs / {a.macs_per_cycle:g} per cycle = {fmt_g(r['floor_cycles'])} G cycles = "
               f"{r['floor_ms']:.1f} ms ({100 * r['floor_cycles'] / r['cycles']:.0f}% of the estimate); "
@@ -487,8 +515,9 @@ def cmd_diff(a):
         # key: block bytes and whether it is a one-block loop (the same bytes elsewhere may not be)
         cnt, ins = collections.Counter(), collections.Counter()
         codes = {}
+        in_loop = loop_blocks(a.arch, t.blocks)
         for i, (va, n, code, c) in t.blocks.items():
-            k = (block_key(code), is_self_loop(a.arch, va, code))
+            k = (block_key(code), i in in_loop)
             codes[k] = code
             cnt[k] += c
             ins[k] += c * n
@@ -503,15 +532,19 @@ def cmd_diff(a):
     dn = a.n_b - a.n_a
     insns = sum(ib[k] - ia[k] for k in keys) / dn
     cyc = sum((cb[k] - ca[k]) * block_cycles(est[k[0]], k[1], a.metric) for k in keys) / dn
+    other = 'steady' if a.metric == 'mixed' else 'mixed'
+    other_c = sum((cb[k] - ca[k]) * block_cycles(est[k[0]], k[1], other) for k in keys) / dn
     r = {'cpu': a.cpu_label, 'mcpu': a.mcpu, 'ghz': a.ghz, 'instructions': insns, 'cycles': cyc,
          'ipc': insns / cyc if cyc else 0, 'ms': cyc / (a.ghz * 1e6), 'distinct_blocks': len(keys),
-         'mca_fallback_blocks': model.fallbacks, 'n_a': a.n_a, 'n_b': a.n_b}
+         'mca_fallback_blocks': model.fallbacks, 'n_a': a.n_a, 'n_b': a.n_b, 'metric': a.metric,
+         'other_metric': other, 'other_metric_cycles': other_c}
     if a.json:
         with open(a.json, 'w') as f:
             json.dump(r, f, indent=1)
     print(f"## {a.label} on {a.cpu_label}: llvm-mca -mcpu={a.mcpu} ({a.metric}), per frame = (run with {a.n_b} - run with {a.n_a}) / {dn}")
     print(f"per frame: {fmt_g(insns)} G instructions, {fmt_g(cyc)} G cycles, IPC {r['ipc']:.2f}, {r['ms']:.1f} ms at {a.ghz} GHz "
-          f"(L1-hit lower bound); {len(keys)} distinct blocks, {model.fallbacks} without an llvm-mca estimate")
+          f"(every load an L1 hit); {len(keys)} distinct blocks, {model.fallbacks} without an llvm-mca estimate")
+    print(f"with the {other} block metric: {fmt_g(other_c)} G cycles, {other_c / (a.ghz * 1e6):.1f} ms")
 
 
 def cmd_x64compare(a):
@@ -601,6 +634,10 @@ def cmd_selftest(a):
         check('one-block loop detected (aarch64)', is_self_loop('aarch64', 0x4000, loop) and not is_self_loop('aarch64', 0x4000, chain))
         x86 = bytes([0x48, 0xff, 0xc0, 0x75, 0xfb])  # inc rax; jne back to the start
         check('one-block loop detected (x86_64)', is_self_loop('x86_64', 0x1000, x86) and not is_self_loop('x86_64', 0x1000, x86[:3]))
+        head = chain[:8]  # two adds at 0x4000, then the block at 0x4008 branches back to 0x4000
+        tail = chain[8:] + (0xf1000529).to_bytes(4, 'little') + (0x54000000 | ((-9 & 0x7ffff) << 5) | 1).to_bytes(4, 'little')
+        blocks = {0: (0x4000, 2, head, 5), 1: (0x4008, 8, tail, 5), 2: (0x5000, 8, chain, 1)}
+        check('loop split over two blocks detected', loop_blocks('aarch64', blocks) == {0, 1}, str(loop_blocks('aarch64', blocks)))
         e2 = m.cycles({'loop': loop})['loop']
         check('metrics: steady for loops, RThroughput otherwise', block_cycles(e2, True, 'mixed') == e2['c'] and
               block_cycles(e['indep'], False, 'mixed') == e['indep']['rt'] and block_cycles(e['indep'], False, 'steady') == e['indep']['c'])
