@@ -135,9 +135,9 @@ for cpu in "${CPUS[@]}"; do
   echo "== qemu-aarch64 -cpu $qcpu edgert opmarkers ($FRAMES frames)" >&2
   start=$SECONDS
   qemu-aarch64 -L "$SYSROOT" -cpu "$qcpu" -plugin "$PLUGIN,out=$trace" "$EDGERT" opmarkers "$MODEL" \
-    --frames "$FRAMES" --threads "$THREADS" --table "$run/ops.tsv" "${input_args[@]}" >&2
+    --frames "$FRAMES" --threads "$THREADS" --table "$run/ops-$cpu.tsv" "${input_args[@]}" >&2
   echo "   guest run: $((SECONDS - start)) s" >&2
-  python3 "$tools/analyze.py" markers --trace "$trace" --table "$run/ops.tsv" --mcpu "$(cpu_mcpu "$cpu")" --mca "$MCA" \
+  python3 "$tools/analyze.py" markers --trace "$trace" --table "$run/ops-$cpu.tsv" --mcpu "$(cpu_mcpu "$cpu")" --mca "$MCA" \
     --cpu-label "$(cpu_label "$cpu") edgert" --ghz "$(cpu_ghz "$cpu")" --macs-per-cycle "$(cpu_floor "$cpu")" \
     --cache "$OUT/cache" --binary "$EDGERT" --symbols "${EDGERT%/*}/edgert.dbg" --json "$run/edgert-$cpu.json" \
     | tee -a "$summary"
