@@ -9,13 +9,14 @@ using EdgeRuntime.Segmentation;
 namespace EdgeRuntime.Cli;
 
 /// <summary>
-/// <c>edgert opmarkers MODEL [--frames N] [--threads N] [--input IMAGE|RAW.bin] [--table FILE] [--times FILE]</c> (no --input: a
-/// fixed synthetic input tensor): a run for the ARM
-/// cycle model (scripts/arm-model.sh, tools/arm-model). It writes a table of the operators (kind, kernel, MACs, bytes
-/// read and written per frame), then runs N frames (input preprocessing + every operator, as Interpreter.Invoke does)
-/// and issues a marker system call (an unassigned syscall number, so the kernel only answers ENOSYS) before the input,
-/// before each operator and after the last one. A TCG plugin under qemu-user sees the markers and attributes the
-/// instructions executed in between to that operator. It only runs the interpreter; nothing is timed or checked.
+/// <c>edgert opmarkers MODEL [--frames N] [--threads N] [--input IMAGE|RAW.bin] [--table FILE] [--times FILE]</c>
+/// (no --input: a fixed synthetic input tensor): a run for the ARM cycle model (scripts/arm-model.sh, tools/arm-model).
+/// It writes a table of the operators (kind, kernel, MACs, bytes read and written per frame), then runs N frames
+/// (input preprocessing + every operator, as Interpreter.Invoke does) and issues a marker system call (an unassigned
+/// syscall number, so the kernel only answers ENOSYS) before the input, before each operator and after the last one.
+/// A TCG plugin under qemu-user sees the markers and attributes the instructions executed in between to that operator.
+/// With --times it also writes each operator's measured time (the native side of the model's x64 check). Outputs are
+/// not checked here.
 /// </summary>
 public static partial class OpMarkersCommand
 {
