@@ -19,6 +19,8 @@ public static class CommandLine
           selftest kernels                   bit-exactness of every kernel variant on this CPU
           bench MODEL                        latency, per-op time and memory [--compare onnxruntime] [--threads N]
                                              [--warmup N] [--iterations N] [--input IMAGE|RAW.bin] [--json out.json]
+          opmarkers MODEL                    frames with per-operator marker syscalls for the ARM cycle model
+                                             (scripts/arm-model.sh) [--frames N] [--threads N] [--table FILE] [--times FILE]
         """;
 
     public static int Run(string[] args)
@@ -39,6 +41,7 @@ public static class CommandLine
                 "run" => RunCommand.Run(rest),
                 "export-onnx" => ExportOnnxCommand.Run(rest),
                 "bench" => BenchCommand.Run(rest),
+                "opmarkers" => OpMarkersCommand.Run(rest),
                 "ort-agreement" => OrtAgreementCommand.Run(rest),
                 "selftest" => SelfTestCommand.Run(rest),
                 "quantize" => QuantizeCommand.Run(rest),
