@@ -11,7 +11,9 @@ usage() {
   cat <<'EOF'
 usage: scripts/arm-model.sh MODEL [options]
   --cpu a72|a76|both   CPU(s) to model (default both): a72 = Raspberry Pi 4, 1.8 GHz; a76 = Pi 5, 2.4 GHz
-  --threads N          interpreter threads (default 1; several guest threads make counts slightly low, see docs)
+  --threads N          interpreter threads (default 1). Above 1: exact (atomic) counts, waiting left out, and the frame
+                       on N equal cores modeled as sum over operators of work x the largest planned share per thread;
+                       printed as a ratio to the 1-thread run when that run's output is in the same --out folder
   --frames N           frames run by edgert opmarkers (default 3; frame 0 is warm-up and skipped)
   --input FILE         input image or raw tensor (default ../shared/golden/raw/<model>/2007_000033.input.bin if
                        present, else edgert's synthetic input)
@@ -134,13 +136,24 @@ for cpu in "${CPUS[@]}"; do
   trace=$run/edgert-$cpu.trace
   echo "== qemu-aarch64 -cpu $qcpu edgert opmarkers ($FRAMES frames)" >&2
   start=$SECONDS
-  qemu-aarch64 -L "$SYSROOT" -cpu "$qcpu" -plugin "$PLUGIN,out=$trace" "$EDGERT" opmarkers "$MODEL" \
+  # Several guest threads: atomic counts (a callback per block execution; the inline add would lose increments).
+  atomic=0; [[ $THREADS -gt 1 ]] && atomic=1
+  qemu-aarch64 -L "$SYSROOT" -cpu "$qcpu" -plugin "$PLUGIN,out=$trace,atomic=$atomic" "$EDGERT" opmarkers "$MODEL" \
     --frames "$FRAMES" --threads "$THREADS" --table "$run/ops-$cpu.tsv" "${input_args[@]}" >&2
   echo "   guest run: $((SECONDS - start)) s" >&2
   python3 "$tools/analyze.py" markers --trace "$trace" --table "$run/ops-$cpu.tsv" --mcpu "$(cpu_mcpu "$cpu")" --mca "$MCA" \
     --cpu-label "$(cpu_label "$cpu") edgert" --ghz "$(cpu_ghz "$cpu")" --macs-per-cycle "$(cpu_floor "$cpu")" \
     --cache "$OUT/cache" --binary "$EDGERT" --symbols "${EDGERT%/*}/edgert.dbg" --json "$run/edgert-$cpu.json" \
-    | tee -a "$summary"
+    --threads "$THREADS" | tee -a "$summary"
+  one=$OUT/$name-t1/edgert-$cpu.json
+  if [[ $THREADS -gt 1 && -f $one ]]; then
+    python3 - "$one" "$run/edgert-$cpu.json" "$THREADS" <<'PY' | tee -a "$summary"
+import json, sys
+one, many = (json.load(open(p)) for p in sys.argv[1:3])
+print(f"modeled frame at {sys.argv[3]} threads / 1 thread ({one['cpu']}): {many['latency_cycles'] / one['cycles']:.3f} "
+      f"({many['latency_cycles'] / 1e9:.3f} / {one['cycles'] / 1e9:.3f} G cycles; the 1-thread run from {sys.argv[1]})")
+PY
+  fi
   gzip -f "$trace"  # kept for re-analysis (analyze.py reads .gz traces)
 done
 

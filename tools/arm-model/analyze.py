@@ -355,6 +355,12 @@ class Symbols:
         return self.names[i] if i >= 0 else None
 
 
+# Functions where a thread waits for work or for the other threads (spinning, yielding, blocking): left out of an
+# operator's work when several threads run (their cycles are idle time on a board, not work).
+WAITING = re.compile(r'WorkerPool__(Loop|WaitForAll)|SpinWait__|Thread__(Yield|Sleep|SpinWait)|WaitHandle__|'
+                     r'AutoResetEvent|LowLevelLifoSemaphore|Stopwatch__GetTimestamp|Interop_Sys_(SchedYield|GetTimestamp)')
+
+
 def short_symbol(name):
     """NativeAOT names are Module_Namespace_Type__Method: drop the module and the common namespace prefixes."""
     if not name:
@@ -426,16 +432,23 @@ def cmd_markers(a):
 
     rows = []
     for ph, cnt in phases.items():
-        insns = cyc = 0.0
+        insns = cyc = wait = 0.0
         by_sym = collections.Counter()
         for i, n in cnt.items():
             b = trace.blocks[i]
             c = block_cycles(est[key_of[i]], loops[i], a.metric) * n
             insns += b[1] * n
             cyc += c
+            name = syms.name(b[0]) if syms else None
+            if name and WAITING.search(name):
+                wait += c
             if syms:
-                by_sym[short_symbol(syms.name(b[0]))] += c
-        rows.append({'phase': ph, 'insns': insns / nfr, 'cycles': cyc / nfr,
+                by_sym[short_symbol(name)] += c
+        # Latency on a board with as many cores as threads: the work (waiting excluded) times the largest share of it
+        # one equally fast thread gets from the operator's chunks (1 for serial phases).
+        share = float(ops.get(ph, {}).get('share', 1) or 1)
+        rows.append({'phase': ph, 'insns': insns / nfr, 'cycles': cyc / nfr, 'waiting': wait / nfr, 'share': share,
+                     'latency': (cyc - wait) * share / nfr,
                      'top': [(s, v / nfr) for s, v in by_sym.most_common(3)]})
     total_i = sum(r['insns'] for r in rows)
     total_c = sum(r['cycles'] for r in rows)
@@ -445,7 +458,10 @@ def cmd_markers(a):
     mem = sum(int(o['act_in_bytes']) + int(o['weight_bytes']) + int(o['out_bytes']) for o in ops.values()) if ops else 0
     floor = macs / a.macs_per_cycle if a.macs_per_cycle else 0
     ghz = a.ghz
+    waiting = sum(r['waiting'] for r in rows)
+    latency = sum(r['latency'] for r in rows)
     result = {
+        'threads': a.threads, 'waiting_cycles': waiting, 'latency_cycles': latency,
         'cpu': a.cpu_label, 'mcpu': a.mcpu, 'ghz': ghz, 'frames_used': used, 'iterations': ITERATIONS,
         'metric': a.metric,
         'instructions': total_i, 'cycles': total_c, 'ipc': total_i / total_c if total_c else 0,
@@ -469,6 +485,11 @@ def print_markers(r, ops, a):
         print(f"MAC floor: {r['macs'] / 1e9:.3f} G MACs / {a.macs_per_cycle:g} per cycle = {fmt_g(r['floor_cycles'])} G cycles = "
               f"{r['floor_ms']:.1f} ms ({100 * r['floor_cycles'] / r['cycles']:.0f}% of the estimate); "
               f"plan memory traffic {r['memory_bytes'] / 2**20:.1f} MiB per frame")
+    if r.get('threads', 1) > 1:
+        lat = r['latency_cycles']
+        print(f"{r['threads']} threads: work {fmt_g(r['cycles'] - r['waiting_cycles'])} G cycles summed over the threads "
+              f"(+ {fmt_g(r['waiting_cycles'])} G spinning/waiting, left out); modeled frame on {r['threads']} equal cores = "
+              f"sum over operators of work x largest planned share per thread = {fmt_g(lat)} G cycles, {lat / (r['ghz'] * 1e6):.1f} ms")
     print(f"with the {r['other_metric']} block metric: {fmt_g(r['other_metric_cycles'])} G cycles, "
           f"{r['other_metric_cycles'] / (r['ghz'] * 1e6):.1f} ms")
     print(f"{r['distinct_blocks']} distinct blocks, {r['mca_fallback_blocks']} estimated as 1 cycle/instruction (llvm-mca could not)")
@@ -674,6 +695,7 @@ def main():
     p.add_argument('--skip-frames', type=int, default=1)
     p.add_argument('--macs-per-cycle', type=float, default=0)
     p.add_argument('--top', type=int, default=15)
+    p.add_argument('--threads', type=int, default=1)
     p = sub.add_parser('diff')
     common(p)
     p.add_argument('--trace-a', required=True)

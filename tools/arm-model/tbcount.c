@@ -10,8 +10,9 @@
  * qemu-plugin.h is not installed with Debian's qemu-user, so the few declarations used are written out here; they
  * follow the documented plugin API of QEMU 7.2.
  * Usage: qemu-aarch64 -plugin ./tbcount.so,out=FILE ...   (out= defaults to tbcount.out)
- * Counting is not atomic: with several guest threads running at once, concurrent increments of one block's counter
- * can be lost (rare for hot loops of different threads, but it is an undercount, not an exact figure).
+ * Counting is not atomic by default: with several guest threads running at once, concurrent increments of one block's
+ * counter can be lost. With atomic=1 every execution calls back into the plugin and adds atomically instead (exact
+ * with any number of threads, slower): scripts/arm-model.sh uses it for --threads above 1.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -33,6 +34,8 @@ typedef struct {
     union { struct { int smp_vcpus; int max_vcpus; } system; };
 } qemu_info_t;
 enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
+enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_CB_R_REGS, QEMU_PLUGIN_CB_RW_REGS };
+typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
 typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
 typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
 typedef void (*qemu_plugin_vcpu_syscall_cb_t)(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num, uint64_t a1,
@@ -40,6 +43,8 @@ typedef void (*qemu_plugin_vcpu_syscall_cb_t)(qemu_plugin_id_t id, unsigned int 
                                               uint64_t a7, uint64_t a8);
 void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu_tb_trans_cb_t cb);
 void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb, enum qemu_plugin_op op, void *ptr, uint64_t imm);
+void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin_vcpu_udata_cb_t cb,
+                                          enum qemu_plugin_cb_flags flags, void *userdata);
 void qemu_plugin_register_vcpu_syscall_cb(qemu_plugin_id_t id, qemu_plugin_vcpu_syscall_cb_t cb);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
@@ -69,6 +74,13 @@ static block_t **chunks; /* blocks never move: the inline add holds a pointer to
 static size_t n_chunks, cap_chunks, n_blocks;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *out;
+static int atomic_counts;
+
+static void on_exec_atomic(unsigned int vcpu, void *userdata)
+{
+    (void)vcpu;
+    __atomic_fetch_add(&((block_t *)userdata)->count, 1, __ATOMIC_RELAXED);
+}
 
 static block_t *new_block(void)
 {
@@ -111,7 +123,8 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     b->n_bytes = (uint32_t)total;
     b->bytes = bytes;
     pthread_mutex_unlock(&lock);
-    qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &b->count, 1);
+    if (atomic_counts) qemu_plugin_register_vcpu_tb_exec_cb(tb, on_exec_atomic, QEMU_PLUGIN_CB_NO_REGS, b);
+    else qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &b->count, 1);
 }
 
 static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint64_t a1, uint64_t a2, uint64_t a3,
@@ -122,7 +135,7 @@ static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < n_blocks; i++) {
         block_t *b = block_at(i);
-        uint64_t c = b->count;
+        uint64_t c = __atomic_load_n(&b->count, __ATOMIC_RELAXED);
         if (c != b->snap) {
             fprintf(out, "D %zu %" PRIu64 "\n", i, c - b->snap);
             b->snap = c;
@@ -161,7 +174,9 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
     const char *path = "tbcount.out";
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "out=", 4) == 0) path = argv[i] + 4;
-        else { fprintf(stderr, "tbcount: unknown argument '%s' (only out=FILE)\n", argv[i]); return -1; }
+        else if (strcmp(argv[i], "atomic=1") == 0) atomic_counts = 1;
+        else if (strcmp(argv[i], "atomic=0") == 0) atomic_counts = 0;
+        else { fprintf(stderr, "tbcount: unknown argument '%s' (out=FILE, atomic=0|1)\n", argv[i]); return -1; }
     }
     out = fopen(path, "w");
     if (!out) { perror(path); return -1; }

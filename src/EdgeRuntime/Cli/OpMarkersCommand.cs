@@ -11,7 +11,8 @@ namespace EdgeRuntime.Cli;
 /// <summary>
 /// <c>edgert opmarkers MODEL [--frames N] [--threads N] [--input IMAGE|RAW.bin] [--table FILE] [--times FILE]</c>
 /// (no --input: a fixed synthetic input tensor): a run for the ARM cycle model (scripts/arm-model.sh, tools/arm-model).
-/// It writes a table of the operators (kind, kernel, MACs, bytes read and written per frame), then runs N frames
+/// It writes a table of the operators (kind, kernel, MACs, bytes read and written per frame, chunks and the planned
+/// largest per-thread share of the work at --threads), then runs N frames
 /// (input preprocessing + every operator, as Interpreter.Invoke does) and issues a marker system call (an unassigned
 /// syscall number, so the kernel only answers ENOSYS) before the input, before each operator and after the last one.
 /// A TCG plugin under qemu-user sees the markers and attributes the instructions executed in between to that operator.
@@ -84,12 +85,13 @@ public static partial class OpMarkersCommand
 
     /// <summary>
     /// One line per operator: index, name, kernel, MACs, activation bytes read, weight bytes read (packed if the
-    /// kernel repacked them, else the model's constants), bytes written. Tab separated, with a header line.
+    /// kernel repacked them, else the model's constants), bytes written, chunks, planned
+    /// largest share per thread (1 = serial). Tab separated, with a header line.
     /// </summary>
     internal static void WriteTable(Interpreter interpreter, TextWriter w)
     {
         ModelGraph g = interpreter.Graph;
-        w.WriteLine("op\tname\tkernel\tmacs\tact_in_bytes\tweight_bytes\tout_bytes");
+        w.WriteLine("op\tname\tkernel\tmacs\tact_in_bytes\tweight_bytes\tout_bytes\tchunks\tshare");
         for (int i = 0; i < interpreter.Operators.Count; i++)
         {
             PreparedOperator op = interpreter.Operators[i];
@@ -108,9 +110,17 @@ public static partial class OpMarkersCommand
             long weights = op.PackedWeightBytes > 0 ? op.PackedWeightBytes : constIn;
             w.WriteLine(string.Join('\t', i.ToString(CultureInfo.InvariantCulture), node.DisplayName, op.KernelName,
                 macs.ToString(CultureInfo.InvariantCulture), actIn.ToString(CultureInfo.InvariantCulture),
-                weights.ToString(CultureInfo.InvariantCulture), outBytes.ToString(CultureInfo.InvariantCulture)));
+                weights.ToString(CultureInfo.InvariantCulture), outBytes.ToString(CultureInfo.InvariantCulture),
+                op.Parallelism.Chunks.ToString(CultureInfo.InvariantCulture), Share(op, interpreter.Threads).ToString("F4", CultureInfo.InvariantCulture)));
         }
     }
+
+    /// <summary>
+    /// The largest share of the operator's work one of the interpreter's threads gets when all are equally fast (1 when it
+    /// runs serially): what the cycle model multiplies an operator's work by to estimate its time on that many cores.
+    /// </summary>
+    private static double Share(PreparedOperator op, int threads) =>
+        op.Parallelism.IsParallel && threads > 1 ? op.Parallelism.PlannedMaxShare(threads) : 1.0;
 
     /// <summary>
     /// Measured time per operator over the frames after the first (native runs: the x64 check of the cycle model):
