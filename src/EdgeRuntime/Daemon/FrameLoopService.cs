@@ -152,6 +152,7 @@ public sealed class FrameLoopService : BackgroundService
             if (!await source.ReadFrameAsync(frame, ct).ConfigureAwait(false)) break;
             long t1 = Stopwatch.GetTimestamp();
             _watchdog.MarkProgress();
+            if (FaultPoints.Enabled) FaultPoints.Hit(FaultPoints.FrameLoop);
             _latency.Record(PipelineStage.Capture, Ms(t0, t1));
 
             if (lastFrameId != long.MinValue && frame.FrameId > lastFrameId + 1)

@@ -12,10 +12,14 @@ public static class FaultPoints
     public const string SlotWrite = "slot-write";
     /// <summary>The model verifier (golden check) throws.</summary>
     public const string VerifyThrows = "verify-throws";
+    /// <summary>The frame loop throws (checked once per frame).</summary>
+    public const string FrameLoop = "frame-loop";
     /// <summary>The frame source throws on open.</summary>
     public const string SourceOpen = "source-open";
 
     private static readonly string? File_ = Environment.GetEnvironmentVariable(Variable);
+
+    public static bool Enabled => !string.IsNullOrEmpty(File_);
 
     public static bool IsActive(string point)
     {

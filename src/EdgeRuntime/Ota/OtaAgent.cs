@@ -257,7 +257,7 @@ public sealed partial class OtaAgent : BackgroundService
             {
                 manifest = ManifestSigner.Parse(payload);
             }
-            catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException or FormatException or ArgumentException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 Ignore(topic, m, "invalid-manifest");
                 return Task.CompletedTask;
@@ -269,7 +269,7 @@ public sealed partial class OtaAgent : BackgroundService
                     ?? (manifest.Schema != 1 ? "unsupported-schema" : null)
                     ?? (manifest.Expires <= DateTimeOffset.UtcNow ? "expired" : null);
             }
-            catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or FormatException or ArgumentException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 problem = "bad-signature";
             }
@@ -295,8 +295,38 @@ public sealed partial class OtaAgent : BackgroundService
         long n = Interlocked.Increment(ref _ignoredMessages);
         string summary = $"{reason} sha256:{hash} {m.Payload.Length} bytes on {topic}";
         Volatile.Write(ref _lastIgnored, summary);
-        if (n <= 20 || n % 100 == 0)
+        _ = RepublishIgnoredAsync();
+        long now = Environment.TickCount64;
+        if (n <= 20 || now - Interlocked.Read(ref _lastIgnoredLog) >= 1000) // a flood costs at most one line a second
+        {
+            Interlocked.Exchange(ref _lastIgnoredLog, now);
             _logger.LogWarning("OTA: ignored a desired-manifest message: {Reason} (sha256 {Hash}..., {Size} bytes, {Count} ignored so far)", reason, hash, m.Payload.Length, n);
+        }
+    }
+
+    private long _lastIgnoredLog;
+    private int _ignoredRepublishPending;
+
+    /// <summary>Ignored messages show in the retained state too: the last state re-published with the counters, at most once a second.</summary>
+    private async Task RepublishIgnoredAsync()
+    {
+        if (Interlocked.Exchange(ref _ignoredRepublishPending, 1) == 1) return;
+        try
+        {
+            await Task.Delay(1000).ConfigureAwait(false);
+            Interlocked.Exchange(ref _ignoredRepublishPending, 0);
+            if (LastState is { } last && _client is { } c)
+            {
+                var msg = last with { IgnoredMessages = Interlocked.Read(ref _ignoredMessages), LastIgnored = Volatile.Read(ref _lastIgnored), Timestamp = DateTimeOffset.UtcNow };
+                Volatile.Write(ref _lastState, msg);
+                await c.PublishStateAsync(msg).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Interlocked.Exchange(ref _ignoredRepublishPending, 0);
+            _logger.LogDebug(ex, "OTA: re-publishing the state failed");
+        }
     }
 
     private async Task ConvergeAsync(CancellationToken ct)
@@ -668,7 +698,7 @@ public sealed partial class OtaAgent : BackgroundService
             BytesDone = bytesDone,
             BytesTotal = bytesTotal,
             TimingsMs = timings is null ? null : new Dictionary<string, double>(timings),
-            HealthPassed = state == ModelLifecycle.Active && _store.TrialVersion is null,
+            HealthPassed = _store.TrialVersion is null, // the serving model is not on trial: it passed its health window (or is the factory model)
             IgnoredMessages = Interlocked.Read(ref _ignoredMessages),
             LastIgnored = Volatile.Read(ref _lastIgnored),
             Restarts = _status.LastFault is null ? null : _status.Restarts,
