@@ -46,7 +46,8 @@ public sealed class HostilePeerFaultTests(HostilePeerRig rig) : IClassFixture<Ho
         await rig.PublishAsync(topic ?? rig.DesiredTopic, payload);
         // Visible in the retained state (re-published within a second): counter and "reason sha256:<prefix> <size> bytes", no content.
         await rig.WaitStateAsync(s => s.GetProperty("ignored_messages").GetInt64() > before
-            && s.TryGetProperty("last_ignored", out var l) && l.GetString()!.StartsWith(reason + " sha256:" + hash, StringComparison.Ordinal), "ignored " + reason);
+            && s.TryGetProperty("last_ignored", out var l) && l.GetString()!.StartsWith(reason, StringComparison.Ordinal)
+            && l.GetString()!.Contains(" sha256:" + hash, StringComparison.Ordinal), "ignored " + reason);
         Assert.DoesNotContain("attacker-marker", rig.Daemon.Output); // nothing of the message is logged
         await rig.AssertServingAsync(Mqtt, fault, s => s.GetProperty("ignored_messages").GetInt64() > before, "ignored counted");
     }
@@ -109,7 +110,7 @@ public sealed class HostilePeerFaultTests(HostilePeerRig rig) : IClassFixture<Ho
             case "m12":
                 await rig.PublishAsync(rig.DesiredTopic, []);
                 await Task.Delay(500);
-                await rig.AssertServingAsync(Mqtt, fault, s => StateIs(s, "active"), "active");
+                await rig.AssertServingAsync(Mqtt, fault); // nothing installed, nothing rolled back
                 break;
             case "m13":
             {
@@ -119,7 +120,7 @@ public sealed class HostilePeerFaultTests(HostilePeerRig rig) : IClassFixture<Ho
                 await peer.DisconnectAsync();
                 peer.Dispose();
                 await rig.PublishAsync(rig.DesiredTopic, []);
-                await rig.AssertServingAsync(Mqtt, fault, s => StateIs(s, "active"), "active");
+                await rig.AssertServingAsync(Mqtt, fault, s => s.GetProperty("ignored_messages").GetInt64() >= 150, "the flood counted");
                 break;
             }
             case "m14":
