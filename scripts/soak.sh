@@ -67,7 +67,7 @@ echo "soak: $kind, $frames frames of synthetic 640x480, model $(basename "$model
 echo "      work folder $work"
 start_ns=$(date +%s%N)
 "${cmd[@]}" run --source "synthetic:?width=640&height=480&fps=0&frames=$frames" --model "$model" --device "$device" \
-  --threads "$threads" --telemetry-interval 1000 --Mqtt:EmbeddedBrokerPort=0 >"$log" 2>&1 &
+  --threads "$threads" --telemetry-interval 1000 --Mqtt:EmbeddedBrokerPort=0 --Mqtt:EmbeddedBrokerCredentialsFile="$work/broker-users.json" >"$log" 2>&1 &
 daemon_pid=$!
 
 # The embedded broker logs the port it bound; subscribe as soon as it is there.
@@ -79,7 +79,9 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ -n "$port" ] || { cat "$log"; die "no embedded broker port in the daemon log"; }
-mosquitto_sub -i "edgert-soak-sub-$$" -h 127.0.0.1 -p "$port" -t "edgert/v1/$device/telemetry" >"$tele" 2>"$work/sub.err" &
+# The embedded broker wants a login: the read-only viewer user from the generated users file.
+viewer_pw=$(tr -d ' \n' <"$work/broker-users.json" | grep -oE '"username":"viewer","password":"[0-9a-f]+"' | grep -oE '[0-9a-f]{32}')
+mosquitto_sub -i "edgert-soak-sub-$$" -h 127.0.0.1 -p "$port" -u viewer -P "$viewer_pw" -t "edgert/v1/$device/telemetry" >"$tele" 2>"$work/sub.err" &
 sub_pid=$!
 
 json_num() { grep -oE "\"$1\":[0-9.]+" <<<"$2" | head -1 | cut -d: -f2; }

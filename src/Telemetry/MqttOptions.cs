@@ -78,6 +78,24 @@ public sealed class MqttOptions
     /// <summary>Port of the embedded broker when <see cref="Host"/> is empty (0 = pick a free port).</summary>
     public int EmbeddedBrokerPort { get; set; } = 1883;
 
+    /// <summary>
+    /// Users of the embedded broker (JSON, 0600; device, fleet and viewer logins generated at first start). Empty:
+    /// $STATE_DIRECTORY/broker-users.json (systemd), else Ota:StateDirectory/broker-users.json, else ~/.local/state/edgert/broker-users.json.
+    /// </summary>
+    public string EmbeddedBrokerCredentialsFile { get; set; } = "";
+
+    /// <summary>Run the embedded broker without logins and ACLs (anyone on this host may read, write and spoof). Tests and demos only.</summary>
+    public bool EmbeddedBrokerOpen { get; set; }
+
+    /// <summary>Largest message the embedded broker accepts, bytes.</summary>
+    public int EmbeddedBrokerMaxPacketBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>Largest retained message on a device/desired topic the embedded broker keeps, bytes (chunk topics: 1 MiB).</summary>
+    public int EmbeddedBrokerMaxRetainedBytes { get; set; } = 128 * 1024;
+
+    /// <summary>Most retained messages the embedded broker keeps.</summary>
+    public int EmbeddedBrokerMaxRetainedMessages { get; set; } = 4096;
+
     /// <summary>The effective client id.</summary>
     public string EffectiveClientId => string.IsNullOrWhiteSpace(ClientId) ? "edgert-" + DeviceId : ClientId;
 

@@ -426,8 +426,12 @@ public sealed class MqttPublisher : ITelemetryPublisher, IAsyncDisposable
         return builder.Build();
     }
 
-    private MqttClientTlsOptions BuildTlsOptions()
+    private MqttClientTlsOptions BuildTlsOptions() => BuildTlsOptions(_options);
+
+    /// <summary>TLS settings of every daemon/fleet MQTT connection: Mqtt:CaFile (custom root), client certificate, test-only bypass.</summary>
+    public static MqttClientTlsOptions BuildTlsOptions(MqttOptions _options)
     {
+        ArgumentNullException.ThrowIfNull(_options);
         var tls = new MqttClientTlsOptionsBuilder()
             .UseTls(true)
             .WithTargetHost(_options.Host);

@@ -29,6 +29,10 @@ public sealed record TelemetrySnapshot
     public double? CpuTemperatureC { get; init; }
     public double UptimeS { get; init; }
     public MqttStats? Mqtt { get; init; }
+    /// <summary>Restarts per daemon component (frame-loop, ota) since start; null when none failed.</summary>
+    public Dictionary<string, long>? Restarts { get; init; }
+    /// <summary>The latest component fault ("component: Type: message"), null when none.</summary>
+    public string? LastFault { get; init; }
 }
 
 /// <summary>Model identity.</summary>

@@ -8,7 +8,7 @@ public static class Program
 {
     public static int Main(string[] args) => DaemonHost.Run(
         args,
-        o => new InterpreterSegmenter(o.ModelPath),
+        o => FaultySegmenter.Wrap(new InterpreterSegmenter(o.ModelPath)),
         uri => uri.StartsWith("synthetic:", StringComparison.Ordinal)
             ? new EndlessSyntheticSource(int.Parse(uri["synthetic:".Length..], CultureInfo.InvariantCulture))
             : throw new ArgumentException($"unsupported source {uri}"));

@@ -10,15 +10,19 @@ namespace EdgeRuntime.Cli;
 public static class FleetCommand
 {
     public const string Usage = """
-        usage: edgert fleet <keygen|sign|publish|status|rollout> ...
+        usage: edgert fleet <keygen|sign|enroll|publish|status|rollout> ...
           keygen --out DIR [--key-id ID]                 P-256 key pair: DIR/ID.key.pem (private), DIR/ID.pub.pem (public)
           sign MODEL --key PRIV --name N --version V --url URL[,URL] [--mqtt-chunks TOPIC] [--key-id ID]
                [--golden xorshift:SEED|gradient|const:V|none] [--golden-min-agreement F] [--latency-budget-ms X]
                [--health-frames N] [--expires ISO8601 | --expires-in-hours H] [--pin] [--no-shapes] --out manifest.json
+          enroll --device D --devices DIR (--pub FILE | --broker host:port)   pin a device's public key (DIR/D.pub.pem)
           publish manifest.json (--device D | --group G) --broker host:port [--model FILE [--chunk-size N]] [--clear]
-          status --broker host:port [--wait-ms N]
+          status --broker host:port [--wait-ms N] [--devices DIR]
           rollout manifest.json --stages "canary:devA,devB;wave1:group1" [--success 0.9] [--max-failures 1]
-                  --broker host:port [--stage-timeout-s 600] [--discovery-ms 1500]
+                  --broker host:port --devices DIR [--stage-timeout-s 600] [--discovery-ms 1500]
+          broker login (every command with --broker): [--username U --password P | --credentials broker-users.json]
+                  [--ca-file CA.pem] (TLS); rollout counts only states signed by enrolled devices unless
+                  --allow-unsigned-states (then anyone who can publish on the broker can fake success)
         """;
 
     public static int Run(string[] args)
@@ -29,7 +33,7 @@ public static class FleetCommand
         {
             return Dispatch(args[0], rest);
         }
-        catch (Exception e) when (e is CryptographicException or IOException or InvalidDataException or UnauthorizedAccessException
+        catch (Exception e) when (e is CryptographicException or IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException
             or MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
         {
             Console.Error.WriteLine($"edgert fleet: {e.Message}");
@@ -41,6 +45,7 @@ public static class FleetCommand
         verb switch
         {
             "keygen" => Keygen(rest),
+            "enroll" => Enroll(rest).GetAwaiter().GetResult(),
             "sign" => Sign(rest),
             "publish" => Publish(rest).GetAwaiter().GetResult(),
             "status" => Status(rest).GetAwaiter().GetResult(),
@@ -58,8 +63,8 @@ public static class FleetCommand
         var (priv, pub) = ManifestSigner.GenerateKeyPair();
         string privPath = Path.Combine(dir, id + ".key.pem"), pubPath = Path.Combine(dir, id + ".pub.pem");
         if (File.Exists(privPath)) throw new CliException($"{privPath} exists; refusing to overwrite a key");
-        File.WriteAllText(privPath, priv);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(privPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        // 0600 from the moment it exists (no chmod afterwards), refused in a folder others can write to.
+        PrivateFile.WriteNew(privPath, System.Text.Encoding.UTF8.GetBytes(priv));
         File.WriteAllText(pubPath, pub);
         Console.Out.WriteLine($"key id     {id}");
         Console.Out.WriteLine($"private    {privPath} (keep offline)");
@@ -133,11 +138,12 @@ public static class FleetCommand
         int chunkSize = cli.Int("chunk-size", MqttChunkDownloader.DefaultChunkSize);
         bool clear = cli.Flag("clear");
         string prefix = cli.Option("prefix") ?? Telemetry.TopicLayout.DefaultPrefix;
+        var login = Login(cli);
         cli.RejectUnknown();
         if ((device is null) == (group is null)) throw new CliException("give exactly one of --device D or --group G");
         byte[] json = clear ? [] : File.ReadAllBytes(manifestPath);
         var manifest = clear ? null : ManifestSigner.Parse(json);
-        await using var fleet = await FleetMqtt.ConnectAsync(broker, prefix).ConfigureAwait(false);
+        await using var fleet = await FleetMqtt.ConnectAsync(broker, prefix, default, null, login).ConfigureAwait(false);
         if (modelPath is not null && manifest?.MqttChunks is { } topic)
         {
             int n = 0;
@@ -160,17 +166,19 @@ public static class FleetCommand
         string broker = cli.Option("broker") ?? throw new CliException("--broker host:port is required");
         int waitMs = cli.Int("wait-ms", 1500);
         string prefix = cli.Option("prefix") ?? Telemetry.TopicLayout.DefaultPrefix;
+        string? devicesDir = cli.Option("devices");
+        var login = Login(cli);
         cli.RejectUnknown();
-        await using var fleet = await FleetMqtt.ConnectAsync(broker, prefix).ConfigureAwait(false);
+        await using var fleet = await FleetMqtt.ConnectAsync(broker, prefix, default, devicesDir is null ? null : DeviceKeyRing.Load(devicesDir), login).ConfigureAwait(false);
         await Task.Delay(waitMs).ConfigureAwait(false);
         Console.Out.Write(FleetMqtt.FormatTable(fleet.States.Values));
-        Console.Out.WriteLine($"{fleet.States.Count} devices");
+        Console.Out.WriteLine($"{fleet.States.Count} devices{(devicesDir is null ? " (UNVERIFIED: no --devices)" : "")}; {fleet.Unverified} state messages dropped unverified");
         return 0;
     }
 
     private static async Task<int> Rollout(string[] args)
     {
-        var cli = new CliArgs(args, new HashSet<string>());
+        var cli = new CliArgs(args, new HashSet<string> { "allow-unsigned-states" });
         string manifestPath = cli.Required(0, "manifest.json");
         string stagesSpec = cli.Option("stages") ?? throw new CliException("--stages is required");
         double success = Double(cli.Option("success"), 0.9);
@@ -179,11 +187,16 @@ public static class FleetCommand
         int stageTimeout = cli.Int("stage-timeout-s", 600);
         int discovery = cli.Int("discovery-ms", 1500);
         string prefix = cli.Option("prefix") ?? Telemetry.TopicLayout.DefaultPrefix;
+        string? devicesDir = cli.Option("devices");
+        bool allowUnsigned = cli.Flag("allow-unsigned-states");
+        var login = Login(cli);
         cli.RejectUnknown();
+        if (devicesDir is null && !allowUnsigned)
+            throw new CliException("rollout needs --devices DIR (enrolled device keys: edgert fleet enroll); --allow-unsigned-states believes anyone on the broker");
         byte[] json = File.ReadAllBytes(manifestPath);
         var manifest = ManifestSigner.Parse(json);
         var stages = FleetRollout.ParseStages(stagesSpec);
-        await using var fleet = await FleetMqtt.ConnectAsync(broker, prefix).ConfigureAwait(false);
+        await using var fleet = await FleetMqtt.ConnectAsync(broker, prefix, default, devicesDir is null ? null : DeviceKeyRing.Load(devicesDir), login).ConfigureAwait(false);
         var result = await FleetRollout.RunAsync(fleet, manifest, json, stages, success, maxFailures,
             TimeSpan.FromSeconds(stageTimeout), TimeSpan.FromMilliseconds(discovery), Console.Out).ConfigureAwait(false);
         Console.Out.Write(FleetMqtt.FormatTable(fleet.States.Values));
@@ -191,6 +204,52 @@ public static class FleetCommand
             ? $"rollout of {manifest.Name} v{manifest.Version} complete in {result.Elapsed.TotalSeconds:F1} s"
             : $"rollout HALTED at stage {result.HaltedAt}: {result.HaltReason}");
         return result.Completed ? 0 : 3;
+    }
+
+    /// <summary>Broker login/TLS options shared by the commands that connect: --username/--password, --credentials FILE (the fleet user), --ca-file.</summary>
+    private static Telemetry.MqttOptions? Login(CliArgs cli)
+    {
+        string? user = cli.Option("username"), password = cli.Option("password"), credentials = cli.Option("credentials"), ca = cli.Option("ca-file");
+        if (credentials is not null)
+        {
+            var creds = System.Text.Json.JsonSerializer.Deserialize(PrivateFile.Read(credentials), Telemetry.BrokerJsonContext.Default.BrokerCredentials)
+                ?? throw new CliException($"{credentials} is empty");
+            var fleetUser = creds.Find(Telemetry.BrokerRoles.Fleet) ?? throw new CliException($"{credentials} has no fleet user");
+            user = fleetUser.Username;
+            password = fleetUser.Password;
+        }
+        if (user is null && ca is null) return null;
+        return new Telemetry.MqttOptions { Username = user, Password = password, UseTls = ca is not null, CaFile = ca };
+    }
+
+    private static async Task<int> Enroll(string[] args)
+    {
+        var cli = new CliArgs(args, new HashSet<string>());
+        string device = cli.Option("device") ?? throw new CliException("--device D is required");
+        string dir = cli.Option("devices") ?? throw new CliException("--devices DIR is required");
+        string? pubPath = cli.Option("pub"), broker = cli.Option("broker");
+        int waitMs = cli.Int("wait-ms", 1500);
+        string prefix = cli.Option("prefix") ?? Telemetry.TopicLayout.DefaultPrefix;
+        var login = Login(cli);
+        cli.RejectUnknown();
+        if ((pubPath is null) == (broker is null)) throw new CliException("give exactly one of --pub FILE or --broker host:port");
+        string pem;
+        if (pubPath is not null)
+        {
+            pem = File.ReadAllText(pubPath);
+        }
+        else
+        {
+            // Trust on first use: the key the device published (retained) on <prefix>/<device>/identity, pinned from now on.
+            await using var fleet = await FleetMqtt.ConnectAsync(broker!, prefix, default, null, login).ConfigureAwait(false);
+            var deadline = DateTime.UtcNow.AddMilliseconds(waitMs);
+            while (!fleet.Identities.ContainsKey(device) && DateTime.UtcNow < deadline) await Task.Delay(50).ConfigureAwait(false);
+            if (!fleet.Identities.TryGetValue(device, out var published)) throw new CliException($"{device} published no identity on {prefix}/{device}/identity");
+            pem = published;
+        }
+        string kid = DeviceKeyRing.Enroll(dir, device, pem);
+        Console.Out.WriteLine($"enrolled {device} (key {kid}) in {Path.Combine(dir, device + ".pub.pem")}");
+        return 0;
     }
 
     private static string KeyIdFromPath(string path)

@@ -1,3 +1,4 @@
+using MQTTnet.Packets;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
@@ -17,49 +18,104 @@ public sealed class FleetMqtt : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ModelStateMessage> _states = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
 
-    private FleetMqtt(IMqttClient client, string prefix)
+    private readonly ConcurrentDictionary<string, string> _identities = new(StringComparer.Ordinal);
+    private long _unverified;
+
+    private FleetMqtt(IMqttClient client, string prefix, DeviceKeyRing? devices)
     {
         _client = client;
         Prefix = prefix;
+        Devices = devices;
     }
 
     public string Prefix { get; }
 
-    /// <summary>Latest state per device.</summary>
+    /// <summary>Enrolled device keys; null: state messages are taken unsigned (device id still from the topic).</summary>
+    public DeviceKeyRing? Devices { get; }
+
+    /// <summary>Latest verified state per device (device id = the topic's device level, which the signature covers).</summary>
     public IReadOnlyDictionary<string, ModelStateMessage> States => _states;
 
-    /// <summary>Connects to "host:port" and subscribes to &lt;prefix&gt;/+/model/state.</summary>
-    public static async Task<FleetMqtt> ConnectAsync(string broker, string prefix = TopicLayout.DefaultPrefix, CancellationToken ct = default)
+    /// <summary>Public keys (PEM) devices published on &lt;prefix&gt;/&lt;device&gt;/identity (for `fleet enroll --broker`).</summary>
+    public IReadOnlyDictionary<string, string> Identities => _identities;
+
+    /// <summary>State messages dropped: unsigned, bad signature, unknown device, device field not matching the topic, too large.</summary>
+    public long Unverified => Interlocked.Read(ref _unverified);
+
+    /// <summary>Largest state message read, bytes.</summary>
+    public const int MaxStateBytes = 64 * 1024;
+
+    /// <summary>Connects to "host:port" and subscribes to &lt;prefix&gt;/+/model/state and &lt;prefix&gt;/+/identity.</summary>
+    public static async Task<FleetMqtt> ConnectAsync(string broker, string prefix = TopicLayout.DefaultPrefix, CancellationToken ct = default,
+        DeviceKeyRing? devices = null, MqttOptions? login = null)
     {
         var (host, port) = ParseBroker(broker);
         var client = new MqttClientFactory().CreateMqttClient();
-        var fleet = new FleetMqtt(client, prefix.TrimEnd('/'));
+        var fleet = new FleetMqtt(client, prefix.TrimEnd('/'), devices);
         client.ApplicationMessageReceivedAsync += e =>
         {
-            try
-            {
-                if (e.ApplicationMessage.Payload.Length == 0) return Task.CompletedTask;
-                var state = JsonSerializer.Deserialize(e.ApplicationMessage.Payload.ToArray(), OtaJsonContext.Default.ModelStateMessage);
-                if (state is not null)
-                {
-                    fleet._states[state.Device] = state;
-                    fleet._changed.Release();
-                }
-            }
-            catch (JsonException) { /* not a state message */ }
+            fleet.OnMessage(e.ApplicationMessage);
             return Task.CompletedTask;
         };
-        var options = new MqttClientOptionsBuilder()
+        var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(host, port)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId("edgert-fleet-" + Guid.NewGuid().ToString("N")[..8])
             .WithCleanStart(true)
-            .Build();
+            .WithMaximumPacketSize(MaxStateBytes + 4096);
+        if (login is not null)
+        {
+            if (!string.IsNullOrEmpty(login.Username)) builder.WithCredentials(login.Username, login.Password ?? "");
+            if (login.UseTls)
+            {
+                login.Host = host;
+                builder.WithTlsOptions(MqttPublisher.BuildTlsOptions(login)); // --ca-file honoured
+            }
+        }
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(TimeSpan.FromSeconds(10));
-        await client.ConnectAsync(options, cts.Token).ConfigureAwait(false);
+        var result = await client.ConnectAsync(builder.Build(), cts.Token).ConfigureAwait(false);
+        if (result.ResultCode != MqttClientConnectResultCode.Success)
+            throw new IOException($"broker refused the connection: {result.ResultCode}");
         await client.SubscribeAsync($"{fleet.Prefix}/+/model/state", MqttQualityOfServiceLevel.AtLeastOnce, cts.Token).ConfigureAwait(false);
+        await client.SubscribeAsync($"{fleet.Prefix}/+/identity", MqttQualityOfServiceLevel.AtLeastOnce, cts.Token).ConfigureAwait(false);
         return fleet;
+    }
+
+    /// <summary>The device level of &lt;prefix&gt;/&lt;device&gt;/&lt;suffix&gt;, or null.</summary>
+    private string? DeviceOf(string topic, string suffix)
+    {
+        string head = Prefix + "/";
+        if (!topic.StartsWith(head, StringComparison.Ordinal) || !topic.EndsWith(suffix, StringComparison.Ordinal)) return null;
+        string device = topic[head.Length..^suffix.Length];
+        return device.Length == 0 || device.Contains('/') || device == "groups" ? null : device;
+    }
+
+    private void OnMessage(MqttApplicationMessage m)
+    {
+        if (m.Payload.Length == 0) return;
+        if (DeviceOf(m.Topic, "/identity") is { } idDevice)
+        {
+            if (m.Payload.Length <= 4096) _identities[idDevice] = System.Text.Encoding.UTF8.GetString(m.Payload.ToArray());
+            return;
+        }
+        string? device = DeviceOf(m.Topic, "/model/state");
+        if (device is null) return;
+        byte[] payload = m.Payload.ToArray();
+        if (payload.Length > MaxStateBytes) { Interlocked.Increment(ref _unverified); return; }
+        if (Devices is not null)
+        {
+            string? sig = m.UserProperties?.FirstOrDefault(p => p.Name == "sig")?.ReadValueAsString();
+            if (!Devices.Verify(device, m.Topic, payload, sig)) { Interlocked.Increment(ref _unverified); return; }
+        }
+        try
+        {
+            var state = JsonSerializer.Deserialize(payload, OtaJsonContext.Default.ModelStateMessage);
+            if (state is null || state.Device != device) { Interlocked.Increment(ref _unverified); return; }
+            _states[device] = state;
+            _changed.Release();
+        }
+        catch (JsonException) { Interlocked.Increment(ref _unverified); }
     }
 
     public static (string Host, int Port) ParseBroker(string broker)
@@ -124,5 +180,6 @@ public sealed class FleetMqtt : IAsyncDisposable
         catch (Exception) { /* best effort */ }
         _client.Dispose();
         _changed.Dispose();
+        Devices?.Dispose();
     }
 }

@@ -15,7 +15,8 @@ public sealed record StageResult(string Name, int Devices, int Active, int Faile
 /// <summary>
 /// Staged rollout: "canary:devA,devB;wave1:group1;wave2:group2". Each stage publishes the manifest (retained) to
 /// its targets — a name that some device reports as its group is a group (or force it with "g:NAME"/"d:NAME") — and
-/// waits until the stage's devices (pinned ones excluded) report state "active" on the manifest's version. Promotes
+/// waits until the stage's devices (pinned ones excluded) report state "active" with health_passed on the manifest's version
+/// (device states are verified by FleetMqtt: signed with the enrolled device key, device id from the topic). Promotes
 /// when the active fraction reaches the success threshold; halts (and publishes no further stage) when more than
 /// max-failures devices report rejected/rolled-back, when the threshold can no longer be reached, or on timeout.
 /// </summary>
@@ -66,7 +67,8 @@ public static class FleetRollout
                     .Where(s => devices.Contains(s.Device) || (s.Group is not null && groups.Contains(s.Group) && !s.Pinned))
                     .ToList();
                 int expected = devices.Count + members.Count(s => !devices.Contains(s.Device));
-                int active = members.Count(s => s.ActiveVersion == manifest.Version && s.State == ModelLifecycle.Active);
+                // Success only once the device's health window passed on the new version (not "active" at a boot on trial).
+                int active = members.Count(s => s.ActiveVersion == manifest.Version && s.State == ModelLifecycle.Active && s.HealthPassed);
                 int failed = members.Count(s => s.TargetVersion == manifest.Version &&
                     (s.State.StartsWith(ModelLifecycle.Rejected, StringComparison.Ordinal) || s.State.StartsWith(ModelLifecycle.RolledBack, StringComparison.Ordinal)));
                 int pending = Math.Max(0, expected - active - failed);

@@ -61,7 +61,7 @@ public static class DaemonHost
         {
             builder = CreateBuilder(args, hooks);
         }
-        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException or ArgumentException)
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException or ArgumentException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"edgert: configuration error: {ex.Message}");
             return 2;
@@ -133,6 +133,8 @@ public static class DaemonHost
 
         // Type=notify: READY=1 once started, STOPPING=1 on shutdown, SIGTERM handling. No-op outside systemd.
         builder.Services.AddSystemd();
+        // Components supervise themselves (Supervisor); should one still end with an exception, the host keeps running.
+        builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         AddDaemonServices(builder.Services, config, hooks);
         return builder;
     }

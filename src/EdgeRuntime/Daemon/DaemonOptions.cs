@@ -44,6 +44,12 @@ public sealed class DaemonOptions
     /// <summary>Intra-op threads of the interpreter (a fixed worker pool created once).</summary>
     public int Threads { get; set; } = 1;
 
+    /// <summary>First delay before a failed component (frame loop, OTA) is restarted, milliseconds (doubles per failure).</summary>
+    public int RestartMinDelayMs { get; set; } = 500;
+
+    /// <summary>Largest restart delay, milliseconds (kept below the systemd watchdog period).</summary>
+    public int RestartMaxDelayMs { get; set; } = 10_000;
+
     /// <summary>A copy (OTA builds segmenters for other model paths from it).</summary>
     public DaemonOptions Clone() => (DaemonOptions)MemberwiseClone();
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using EdgeRuntime.Telemetry;
 
 namespace EdgeRuntime.Daemon;
@@ -7,7 +8,10 @@ public sealed class DaemonStatus
 {
     private long _processed, _corrupt, _dropped;
 
-    /// <summary>0 normally, 1 when the frame loop failed.</summary>
+    private readonly ConcurrentDictionary<string, long> _restarts = new(StringComparer.Ordinal);
+    private string? _lastFault;
+
+    /// <summary>0 normally (components that fail are restarted by <see cref="Supervisor"/>, they do not end the process).</summary>
     public int ExitCode { get; internal set; }
 
     /// <summary>The source ran out of frames (finite source) and the host was stopped because of it.</summary>
@@ -22,6 +26,21 @@ public sealed class DaemonStatus
 
     /// <summary>The latency table logged at the end.</summary>
     public string? LatencyTable { get; internal set; }
+
+    /// <summary>Restarts per component (frame-loop, ota, ...) since the process started.</summary>
+    public Dictionary<string, long> Restarts => new(_restarts, StringComparer.Ordinal);
+
+    public long RestartsOf(string component) => _restarts.TryGetValue(component, out long n) ? n : 0;
+
+    /// <summary>"component: ExceptionType: message" of the latest fault (message cut to 200 characters), or null.</summary>
+    public string? LastFault => Volatile.Read(ref _lastFault);
+
+    public void RecordFault(string component, Exception ex)
+    {
+        _restarts.AddOrUpdate(component, 1, (_, n) => n + 1);
+        string message = ex.Message.Length > 200 ? ex.Message[..200] : ex.Message;
+        Volatile.Write(ref _lastFault, $"{component}: {ex.GetType().Name}: {message}");
+    }
 
     internal void AddProcessed() => Interlocked.Increment(ref _processed);
     internal void AddCorrupt() => Interlocked.Increment(ref _corrupt);

@@ -68,19 +68,21 @@ public sealed class FrameLoopService : BackgroundService
         bool stopHost = true;
         try
         {
-            await RunLoopAsync(stoppingToken).ConfigureAwait(false);
-            _status.SourceEnded = true;
-            _logger.LogInformation("Frame source ended after {Frames} frames ({Corrupt} corrupt, {Dropped} dropped); stopping",
-                _status.FramesProcessed, _status.FramesCorrupt, _status.FramesDropped);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            stopHost = false; // the host is already stopping (SIGTERM / Ctrl+C)
-        }
-        catch (Exception ex)
-        {
-            _status.ExitCode = 1;
-            _logger.LogCritical(ex, "Frame loop failed");
+            // Supervised: a failure (source gone, model does not load, too many bad frames) is reported and the loop
+            // restarts with backoff; it never stops the process.
+            await Supervisor.RunAsync("frame-loop", RunLoopAsync, _status, _logger,
+                TimeSpan.FromMilliseconds(Math.Max(1, _options.RestartMinDelayMs)), TimeSpan.FromMilliseconds(Math.Max(1, _options.RestartMaxDelayMs)),
+                stoppingToken, _ => _watchdog.MarkProgress()).ConfigureAwait(false);
+            if (stoppingToken.IsCancellationRequested)
+            {
+                stopHost = false; // the host is already stopping (SIGTERM / Ctrl+C)
+            }
+            else
+            {
+                _status.SourceEnded = true;
+                _logger.LogInformation("Frame source ended after {Frames} frames ({Corrupt} corrupt, {Dropped} dropped); stopping",
+                    _status.FramesProcessed, _status.FramesCorrupt, _status.FramesDropped);
+            }
         }
         finally
         {
@@ -129,6 +131,7 @@ public sealed class FrameLoopService : BackgroundService
         var model = bootModel ?? Describe(segmenter);
         _switch.SetActive(model);
 
+        FaultPoints.Hit(FaultPoints.SourceOpen);
         await using IFrameSource source = _hooks.OpenSource(o.Source);
         _watchdog.MarkProgress();
         _logger.LogInformation("Running {Model} ({Version}) on {Source}; device {Device}", model.Name, model.Version, source.Description, _deviceId);
@@ -149,6 +152,7 @@ public sealed class FrameLoopService : BackgroundService
             if (!await source.ReadFrameAsync(frame, ct).ConfigureAwait(false)) break;
             long t1 = Stopwatch.GetTimestamp();
             _watchdog.MarkProgress();
+            if (FaultPoints.Enabled) FaultPoints.Hit(FaultPoints.FrameLoop);
             _latency.Record(PipelineStage.Capture, Ms(t0, t1));
 
             if (lastFrameId != long.MinValue && frame.FrameId > lastFrameId + 1)
@@ -256,6 +260,8 @@ public sealed class FrameLoopService : BackgroundService
             CpuTemperatureC = SystemMetrics.ReadCpuTemperatureCelsius(),
             UptimeS = Math.Round(Stopwatch.GetElapsedTime(_startTimestamp).TotalSeconds, 3),
             Mqtt = _publisher.GetStats(),
+            Restarts = _status.LastFault is null ? null : _status.Restarts,
+            LastFault = _status.LastFault,
         };
         _status.LastTelemetry = snapshot;
         _publisher.TryPublishTelemetry(snapshot);

@@ -20,8 +20,11 @@ public sealed class MqttHostedService : IHostedService, ITelemetryPublisher, IAs
     private MqttPublisher? _publisher;
     private EmbeddedBroker? _broker;
 
-    public MqttHostedService(IOptions<MqttOptions> mqtt, IOptions<DaemonOptions> daemon, ILoggerFactory loggerFactory)
+    private readonly string _stateDirectory;
+
+    public MqttHostedService(IOptions<MqttOptions> mqtt, IOptions<DaemonOptions> daemon, ILoggerFactory loggerFactory, IOptions<Ota.OtaOptions>? ota = null)
     {
+        _stateDirectory = ota?.Value.StateDirectory ?? "";
         _mqtt = mqtt.Value;
         _daemon = daemon.Value;
         _loggerFactory = loggerFactory;
@@ -50,9 +53,23 @@ public sealed class MqttHostedService : IHostedService, ITelemetryPublisher, IAs
                 _logger.LogWarning("Mqtt:Host is empty and Daemon:EmbeddedBroker is false: telemetry is not published");
                 return;
             }
+            BrokerCredentials? credentials = null;
+            BrokerAcl? acl = null;
+            if (!effective.EmbeddedBrokerOpen)
+            {
+                string file = CredentialsFile(effective);
+                credentials = LoadOrCreateCredentials(file, effective.DeviceId);
+                acl = new BrokerAcl(credentials, effective.TopicPrefix, effective.DeviceId, effective.EmbeddedBrokerMaxPacketBytes,
+                    effective.EmbeddedBrokerMaxRetainedBytes, effective.EmbeddedBrokerMaxRetainedMessages);
+                _logger.LogInformation("Embedded MQTT broker: logins and ACLs on; users in {File} (device, fleet, viewer)", file);
+            }
+            else
+            {
+                _logger.LogWarning("Embedded MQTT broker is OPEN (Mqtt:EmbeddedBrokerOpen=true): any local process can read, write and spoof");
+            }
             try
             {
-                _broker = await EmbeddedBroker.StartAsync(effective.EmbeddedBrokerPort, _loggerFactory.CreateLogger<EmbeddedBroker>()).ConfigureAwait(false);
+                _broker = await EmbeddedBroker.StartAsync(effective.EmbeddedBrokerPort, _loggerFactory.CreateLogger<EmbeddedBroker>(), credentials, acl).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -61,12 +78,41 @@ public sealed class MqttHostedService : IHostedService, ITelemetryPublisher, IAs
             }
             effective.Host = _broker.Host;
             effective.Port = _broker.Port;
+            if (_broker.DeviceCredentials is { } device)
+            {
+                effective.Username = device.Username;
+                effective.Password = device.Password;
+            }
         }
         _publisher = new MqttPublisher(effective, _loggerFactory.CreateLogger<MqttPublisher>());
         _publisher.Start();
         _inner = _publisher;
         // Give the first connection a moment so "online" precedes the first telemetry; never block startup on it.
         await _publisher.WaitUntilConnectedAsync(TimeSpan.FromSeconds(2), cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Where the embedded broker's users live (see <see cref="MqttOptions.EmbeddedBrokerCredentialsFile"/>).</summary>
+    public string CredentialsFile(MqttOptions m)
+    {
+        if (!string.IsNullOrWhiteSpace(m.EmbeddedBrokerCredentialsFile)) return Path.GetFullPath(m.EmbeddedBrokerCredentialsFile);
+        string? systemd = Environment.GetEnvironmentVariable("STATE_DIRECTORY");
+        if (!string.IsNullOrWhiteSpace(systemd)) return Path.Combine(systemd.Split(':')[0], "broker-users.json");
+        if (!string.IsNullOrWhiteSpace(_stateDirectory)) return Path.Combine(Path.GetFullPath(_stateDirectory), "broker-users.json");
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "edgert", "broker-users.json");
+    }
+
+    /// <summary>Reads the users file, or generates it (0600 at creation, refused in a folder others can write).</summary>
+    public static BrokerCredentials LoadOrCreateCredentials(string file, string deviceId)
+    {
+        if (File.Exists(file))
+        {
+            var existing = System.Text.Json.JsonSerializer.Deserialize(Ota.PrivateFile.Read(file), BrokerJsonContext.Default.BrokerCredentials);
+            if (existing?.Find(BrokerRoles.Device) is null) throw new InvalidDataException($"{file} has no device user");
+            return existing;
+        }
+        var created = BrokerCredentials.Generate(deviceId);
+        Ota.PrivateFile.WriteNew(file, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(created, BrokerJsonContext.Default.BrokerCredentials));
+        return created;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -34,5 +34,15 @@ public sealed record ModelStateMessage
     public long? BytesTotal { get; init; }
     /// <summary>Milliseconds spent per step for the target (download, verify, activate, health).</summary>
     public Dictionary<string, double>? TimingsMs { get; init; }
+    /// <summary>True when the active model passed its health window (it is not on trial); with state "active" on the target version: what a rollout counts as success.</summary>
+    public bool HealthPassed { get; init; }
+    /// <summary>Desired-manifest messages dropped unverified (bad signature, unknown key, expired, too large, not JSON).</summary>
+    public long IgnoredMessages { get; init; }
+    /// <summary>The latest dropped message: reason, hash prefix and size (never its content).</summary>
+    public string? LastIgnored { get; init; }
+    /// <summary>Restarts per daemon component since the process started (null: none).</summary>
+    public Dictionary<string, long>? Restarts { get; init; }
+    /// <summary>The latest component fault, null when none.</summary>
+    public string? LastFault { get; init; }
     public required DateTimeOffset Timestamp { get; init; }
 }

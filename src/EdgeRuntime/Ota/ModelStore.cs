@@ -132,22 +132,43 @@ public sealed class ModelStore
         return new InstalledModel(slot, modelPath, manifest);
     }
 
-    /// <summary>Marks the model as on trial and switches current to its slot (atomic rename of a temp symlink).</summary>
+    /// <summary>
+    /// Marks the model as on trial (trial = "version\nstarts", starts = 1: this activation is its first start) and
+    /// switches current to its slot (atomic rename of a temp symlink).
+    /// </summary>
     public void SwitchCurrent(InstalledModel model)
     {
-        DurableFile.WriteAllBytes(TrialFile, System.Text.Encoding.UTF8.GetBytes(model.Manifest.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        WriteTrial(model.Manifest.Version, 1);
         DurableFile.ReplaceSymlink(CurrentLink, Path.Combine("slots", model.Slot), () => CrashPoints.Hit(CrashPoints.BeforeRename));
         CrashPoints.Hit(CrashPoints.AfterRename);
     }
 
-    /// <summary>The version on trial (activated, health window not passed), or null.</summary>
-    public long? TrialVersion
+    private void WriteTrial(long version, int starts) =>
+        DurableFile.WriteAllBytes(TrialFile, System.Text.Encoding.UTF8.GetBytes(
+            version.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n" + starts.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
+
+    private string[]? TrialLines()
     {
-        get
-        {
-            try { return long.TryParse(File.ReadAllText(TrialFile).Trim(), out long v) ? v : null; }
-            catch (IOException) { return null; }
-        }
+        try { return File.ReadAllText(TrialFile).Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>The version on trial (activated, health window not passed), or null.</summary>
+    public long? TrialVersion =>
+        TrialLines() is { Length: > 0 } l && long.TryParse(l[0], System.Globalization.CultureInfo.InvariantCulture, out long v) ? v : null;
+
+    /// <summary>How often the model on trial was started (in-process activation and boots); 0 when unknown.</summary>
+    public int TrialStarts =>
+        TrialLines() is { Length: > 1 } l && int.TryParse(l[1], System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : 0;
+
+    /// <summary>Counts one more start of the model on trial, written and fsync'd before the model is loaded.</summary>
+    public int CountTrialStart()
+    {
+        long version = TrialVersion ?? throw new InvalidOperationException("no model is on trial");
+        int starts = TrialStarts + 1;
+        WriteTrial(version, starts);
+        return starts;
     }
 
     /// <summary>The health window passed: the current model is the new last-good.</summary>

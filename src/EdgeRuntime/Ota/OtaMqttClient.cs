@@ -24,12 +24,19 @@ public sealed class OtaMqttClient : IAsyncDisposable
     private readonly ReconnectBackoff _backoff;
     private Task _loop = Task.CompletedTask;
     private byte[]? _lastState;
+    private readonly DeviceIdentity? _identity;
+    private readonly uint _maxPacketBytes;
 
-    public OtaMqttClient(MqttOptions options, string stateTopic, ILogger logger)
+    /// <param name="identity">Signs every state message (user properties sig, kid) and is published retained on .../identity. Owned.</param>
+    /// <param name="maxPacketBytes">MQTT 5 Maximum Packet Size sent at connect: the broker drops larger messages instead of delivering them (0: none).</param>
+    public OtaMqttClient(MqttOptions options, string stateTopic, ILogger logger, DeviceIdentity? identity = null, uint maxPacketBytes = 0)
     {
         _options = options;
         StateTopic = stateTopic;
         _logger = logger;
+        _identity = identity;
+        _maxPacketBytes = maxPacketBytes;
+        IdentityTopic = stateTopic.EndsWith("/model/state", StringComparison.Ordinal) ? stateTopic[..^"/model/state".Length] + "/identity" : stateTopic + "/identity";
         _backoff = new ReconnectBackoff(TimeSpan.FromMilliseconds(Math.Max(50, options.ReconnectMinDelayMs)), TimeSpan.FromMilliseconds(Math.Max(100, options.ReconnectMaxDelayMs)));
         _client = new MqttClientFactory().CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += async e =>
@@ -43,6 +50,9 @@ public sealed class OtaMqttClient : IAsyncDisposable
     }
 
     public string StateTopic { get; }
+
+    /// <summary>&lt;prefix&gt;/&lt;device&gt;/identity: the device's public key (PEM, retained).</summary>
+    public string IdentityTopic { get; }
 
     public bool IsConnected => _client.IsConnected;
 
@@ -86,13 +96,15 @@ public sealed class OtaMqttClient : IAsyncDisposable
         await _publishLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            var msg = new MqttApplicationMessageBuilder()
+            var builder = new MqttApplicationMessageBuilder()
                 .WithTopic(StateTopic)
                 .WithPayload(payload)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .WithRetainFlag(true)
-                .WithContentType("application/json")
-                .Build();
+                .WithContentType("application/json");
+            if (_identity is not null)
+                builder.WithUserProperty("sig", (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(_identity.Sign(StateTopic, payload))).WithUserProperty("kid", (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(_identity.KeyId));
+            var msg = builder.Build();
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, _options.TimeoutSeconds)));
             await _client.PublishAsync(msg, cts.Token).ConfigureAwait(false);
         }
@@ -126,9 +138,8 @@ public sealed class OtaMqttClient : IAsyncDisposable
                     .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
                     .WithTimeout(TimeSpan.FromSeconds(Math.Max(1, _options.TimeoutSeconds)));
                 if (!string.IsNullOrEmpty(_options.Username)) builder.WithCredentials(_options.Username, _options.Password ?? "");
-                if (_options.UseTls)
-                    builder.WithTlsOptions(new MqttClientTlsOptionsBuilder().UseTls(true).WithTargetHost(_options.Host)
-                        .WithAllowUntrustedCertificates(_options.AllowUntrustedCertificates).Build());
+                if (_maxPacketBytes > 0) builder.WithMaximumPacketSize(_maxPacketBytes);
+                if (_options.UseTls) builder.WithTlsOptions(MqttPublisher.BuildTlsOptions(_options)); // Mqtt:CaFile honoured here too
                 using (var cts = CancellationTokenSource.CreateLinkedTokenSource(token))
                 {
                     cts.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, _options.TimeoutSeconds)));
@@ -140,6 +151,7 @@ public sealed class OtaMqttClient : IAsyncDisposable
                 }
                 attempt = 0;
                 _logger.LogInformation("OTA: connected to {Host}:{Port}", _options.Host, _options.Port);
+                if (_identity is not null) await PublishIdentityAsync(token).ConfigureAwait(false);
                 if (Volatile.Read(ref _lastState) is { } state) await SendStateAsync(state).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -152,6 +164,23 @@ public sealed class OtaMqttClient : IAsyncDisposable
                 if (attempt <= 3) _logger.LogWarning("OTA: connecting to {Host}:{Port} failed ({Error}); retrying in {Delay} ms", _options.Host, _options.Port, ex.GetBaseException().Message, (int)delay.TotalMilliseconds);
                 try { await Task.Delay(delay, token).ConfigureAwait(false); } catch (OperationCanceledException) { break; }
             }
+        }
+    }
+
+    private async Task PublishIdentityAsync(CancellationToken token)
+    {
+        try
+        {
+            var msg = new MqttApplicationMessageBuilder().WithTopic(IdentityTopic).WithPayload(Encoding.UTF8.GetBytes(_identity!.PublicPem))
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithRetainFlag(true).WithContentType("application/x-pem-file")
+                .WithUserProperty("kid", (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(_identity.KeyId)).Build();
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+            cts.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, _options.TimeoutSeconds)));
+            await _client.PublishAsync(msg, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogDebug(ex, "OTA: publishing the device identity failed");
         }
     }
 
@@ -171,6 +200,7 @@ public sealed class OtaMqttClient : IAsyncDisposable
             catch (Exception) { /* best effort */ }
         }
         _client.Dispose();
+        _identity?.Dispose();
         _stopping.Dispose();
         _publishLock.Dispose();
     }

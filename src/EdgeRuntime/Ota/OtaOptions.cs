@@ -40,4 +40,37 @@ public sealed class OtaOptions
 
     /// <summary>Wait for all MQTT chunks this long, seconds.</summary>
     public int ChunkTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>One download (one URL, one attempt) may take at most this long, seconds.</summary>
+    public int DownloadDeadlineSeconds { get; set; } = 900;
+
+    /// <summary>A download slower than this over <see cref="RateWindowSeconds"/> is aborted (resumed on the next attempt), bytes/s.</summary>
+    public long MinDownloadBytesPerSecond { get; set; } = 2048;
+
+    /// <summary>Window of the minimum-rate check, seconds.</summary>
+    public int RateWindowSeconds { get; set; } = 20;
+
+    /// <summary>HTTP redirects followed (http and https targets only).</summary>
+    public int MaxRedirects { get; set; } = 3;
+
+    /// <summary>A release whose download (or another transient step) failed is tried again after this long, doubling per failure, seconds.</summary>
+    public int RetryMinSeconds { get; set; } = 5;
+
+    /// <summary>Longest delay between retries of a failed release, seconds.</summary>
+    public int RetryMaxSeconds { get; set; } = 900;
+
+    /// <summary>A desired-manifest message larger than this is dropped unread, bytes.</summary>
+    public int MaxManifestBytes { get; set; } = 64 * 1024;
+
+    /// <summary>An MQTT chunk larger than this is dropped, bytes.</summary>
+    public int MaxChunkBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>A model on trial that failed to start this many times (the process died before its health window passed) is rolled back.</summary>
+    public int MaxTrialStarts { get; set; } = 3;
+
+    /// <summary>PEM CA bundle for HTTPS downloads. Empty: Mqtt:CaFile when set, else the system trust store.</summary>
+    public string CaFile { get; set; } = "";
+
+    /// <summary>Sign the retained model state with the per-device key (StateDirectory/device.key.pem, created 0600 at first start).</summary>
+    public bool SignState { get; set; } = true;
 }

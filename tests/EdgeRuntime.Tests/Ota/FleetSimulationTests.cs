@@ -40,7 +40,16 @@ public sealed class FleetSimulationTests(ITestOutputHelper output)
             }
             foreach (var d in devices) await d.WaitFramesAsync(3, TimeSpan.FromSeconds(60));
 
-            await using var fleet = await FleetMqtt.ConnectAsync($"{broker.Host}:{broker.Port}");
+            // Every device's key enrolled (as `edgert fleet enroll --pub` would): the rollout counts only signed states.
+            string devicesDir = Path.Combine(dir, "devices");
+            foreach (var d in devices)
+            {
+                string pub = Path.Combine(d.StateDirectory, EdgeRuntime.Ota.DeviceIdentity.PublicFile);
+                var until = DateTime.UtcNow.AddSeconds(30);
+                while (!File.Exists(pub) && DateTime.UtcNow < until) await Task.Delay(20);
+                DeviceKeyRing.Enroll(devicesDir, d.Device, File.ReadAllText(pub));
+            }
+            await using var fleet = await FleetMqtt.ConnectAsync($"{broker.Host}:{broker.Port}", "edgert/v1", default, DeviceKeyRing.Load(devicesDir));
             var stages = FleetRollout.ParseStages("canary:dev00,dev01;wave1:wave1;wave2:wave2");
             var log = new StringWriter(CultureInfo.InvariantCulture);
 
@@ -52,6 +61,8 @@ public sealed class FleetSimulationTests(ITestOutputHelper output)
             output.WriteLine(log.ToString());
             output.WriteLine(FleetMqtt.FormatTable(fleet.States.Values));
             Assert.True(result.Completed, result.HaltReason);
+            Assert.Equal(Devices, fleet.States.Count); // every device verified
+            Assert.Equal(0, fleet.Unverified);
             Assert.Equal(3, result.Stages.Count);
             Assert.Equal(2, result.Stages[0].Devices);
             Assert.Equal(11, result.Stages[1].Devices);

@@ -102,10 +102,25 @@ public sealed class OtaDeviceTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.True(dev.Status.FramesProcessed > framesBefore);
         }
 
-        // Tampered after signing (bad signature), unknown key, expired.
-        await Refused(_key.Manifest(good, 10, [goodUrl]) with { Name = "tampered" }, "bad-signature");
-        await Refused(rogue.Manifest(good, 11, [goodUrl]), "untrusted-key:rogue");
-        await Refused(_key.Manifest(good, 12, [goodUrl], m => m with { Expires = DateTimeOffset.UtcNow.AddSeconds(-1) }), "expired");
+        // Verify first: tampered after signing (bad signature), unknown key, expired are dropped unread. Nothing of theirs
+        // reaches the retained state (no target fields), only a counter and "reason sha256:<hash prefix> <size> bytes".
+        async Task Ignored(ModelManifest m, string reasonPrefix)
+        {
+            long before = dev.Agent.IgnoredMessages;
+            await Publish.ManifestAsync(_broker, topic, m);
+            var deadline = DateTime.UtcNow + T;
+            while (DateTime.UtcNow < deadline && dev.Agent.IgnoredMessages <= before) await Task.Delay(20);
+            string? last = dev.Agent.LastIgnored;
+            Assert.StartsWith(reasonPrefix, last);
+            Assert.DoesNotContain("tampered", last);
+            output.WriteLine($"v{m.Version}: ignored ({last})");
+            Assert.Null(dev.Agent.LastState?.TargetVersion);
+            Assert.Null(dev.Agent.LastState?.ActiveVersion);
+            await dev.WaitFramesAsync(3, T);
+        }
+        await Ignored(_key.Manifest(good, 10, [goodUrl]) with { Name = "tampered" }, "bad-signature");
+        await Ignored(rogue.Manifest(good, 11, [goodUrl]), "untrusted-key:rogue");
+        await Ignored(_key.Manifest(good, 12, [goodUrl], m => m with { Expires = DateTimeOffset.UtcNow.AddSeconds(-1) }), "expired");
         // Served bytes differ from the signed sha256.
         byte[] other = OtaTestModels.Build(seed: 4);
         await Refused(_key.Manifest(good, 13, [Serve("swapped.tflite", other)], m => m with { Length = other.Length }), "download-failed:sha256-mismatch");

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace EdgeRuntime.Tests.Ota;
 
 /// <summary>A fleet signing key written to a temp folder.</summary>
-internal sealed class TestKey : IDisposable
+public sealed class TestKey : IDisposable
 {
     public TestKey(string dir, string id)
     {

@@ -10,7 +10,7 @@ namespace EdgeRuntime.Tests.Ota;
 /// A minimal HTTP/1.1 file server on 127.0.0.1 that the test controls: honours "Range: bytes=N-" (206), and can cut
 /// a response after N bytes (connection closed) or stall after N bytes, per request. Records every request's Range.
 /// </summary>
-internal sealed class TinyHttpServer : IAsyncDisposable
+public sealed class TinyHttpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly ConcurrentDictionary<string, byte[]> _files = new(StringComparer.Ordinal);
@@ -31,6 +31,15 @@ internal sealed class TinyHttpServer : IAsyncDisposable
     public Func<string, int, (long Bytes, bool Stall)?>? Behaviour { get; set; }
 
     public string Url(string path) => $"http://127.0.0.1:{Port}/{path}";
+
+    /// <summary>Path -> Location: answered with 302.</summary>
+    public ConcurrentDictionary<string, string> Redirects { get; } = new(StringComparer.Ordinal);
+    /// <summary>Path -> status code: answered with that status and no body.</summary>
+    public ConcurrentDictionary<string, int> Statuses { get; } = new(StringComparer.Ordinal);
+    /// <summary>Paths whose request is read and never answered.</summary>
+    public ConcurrentDictionary<string, bool> Hangs { get; } = new(StringComparer.Ordinal);
+    /// <summary>Path -> milliseconds between single bytes of the body (a trickling server).</summary>
+    public ConcurrentDictionary<string, int> Trickles { get; } = new(StringComparer.Ordinal);
 
     public void Serve(string path, byte[] content) => _files[path] = content;
 
@@ -70,6 +79,21 @@ internal sealed class TinyHttpServer : IAsyncDisposable
                         rangeStart = long.Parse(l["Range: bytes=".Length..].Split('-')[0], CultureInfo.InvariantCulture);
                 Requests.Enqueue((path, rangeStart));
                 int n = _counts.AddOrUpdate(path, 0, (_, c) => c + 1);
+                if (Hangs.ContainsKey(path))
+                {
+                    await Task.Delay(Timeout.Infinite, _cts.Token);
+                    return;
+                }
+                if (Redirects.TryGetValue(path, out var location))
+                {
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), _cts.Token);
+                    return;
+                }
+                if (Statuses.TryGetValue(path, out int code))
+                {
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {code} Injected\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), _cts.Token);
+                    return;
+                }
                 if (!_files.TryGetValue(path, out var content))
                 {
                     await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), _cts.Token);
@@ -80,6 +104,16 @@ internal sealed class TinyHttpServer : IAsyncDisposable
                 string extra = start > 0 ? $"Content-Range: bytes {start}-{content.Length - 1}/{content.Length}\r\n" : "";
                 await stream.WriteAsync(Encoding.ASCII.GetBytes(
                     $"HTTP/1.1 {status}\r\nContent-Type: application/octet-stream\r\nAccept-Ranges: bytes\r\n{extra}Content-Length: {content.Length - start}\r\nConnection: close\r\n\r\n"), _cts.Token);
+                if (Trickles.TryGetValue(path, out int perByte))
+                {
+                    for (long i = start; i < content.Length; i++)
+                    {
+                        await stream.WriteAsync(content.AsMemory((int)i, 1), _cts.Token);
+                        await stream.FlushAsync(_cts.Token);
+                        await Task.Delay(perByte, _cts.Token);
+                    }
+                    return;
+                }
                 var behaviour = Behaviour?.Invoke(path, n);
                 long limit = behaviour is { } b ? Math.Min(b.Bytes, content.Length - start) : content.Length - start;
                 await stream.WriteAsync(content.AsMemory((int)start, (int)limit), _cts.Token);

@@ -155,13 +155,18 @@ public sealed class FrameLoopServiceTests
             OpenSource = _ => new SyntheticTestFrameSource(frameCount: 1000, delayMs: 10),
             Watchdog = new CountingWatchdog(TimeSpan.Zero),
         };
-        using var host = Builder(hooks, Args("emb-dev", broker: null, "--Mqtt:EmbeddedBrokerPort=0")).Build();
+        string credentials = Path.Combine(Directory.CreateTempSubdirectory("edgert-emb-").FullName, "broker-users.json");
+        using var host = Builder(hooks, Args("emb-dev", broker: null, "--Mqtt:EmbeddedBrokerPort=0", $"--Mqtt:EmbeddedBrokerCredentialsFile={credentials}")).Build();
         await host.StartAsync();
         try
         {
             var mqtt = host.Services.GetRequiredService<MqttHostedService>();
             Assert.NotNull(mqtt.Broker);
-            await using var sub = await MqttTestSubscriber.ConnectAsync("127.0.0.1", mqtt.Broker!.Port, "edgert/v1/emb-dev/#");
+            // Logins generated at first start, 0600; anonymous clients are refused.
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(credentials));
+            await Assert.ThrowsAnyAsync<Exception>(() => MqttTestSubscriber.ConnectAsync("127.0.0.1", mqtt.Broker!.Port, "edgert/v1/emb-dev/#"));
+            var viewer = MqttHostedService.LoadOrCreateCredentials(credentials, "emb-dev").Find(BrokerRoles.Viewer)!;
+            await using var sub = await MqttTestSubscriber.ConnectAsync("127.0.0.1", mqtt.Broker!.Port, "edgert/v1/emb-dev/#", viewer.Username, viewer.Password);
             var s = await sub.WaitForAsync(m => m.Topic.EndsWith("/status"), Timeout, "status via embedded broker");
             Assert.Equal(TopicLayout.Online, MqttTestSubscriber.Text(s));
             var t = await sub.WaitForAsync(m => m.Topic.EndsWith("/telemetry"), Timeout, "telemetry via embedded broker");
@@ -174,17 +179,26 @@ public sealed class FrameLoopServiceTests
     }
 
     [Fact]
-    public async Task EveryFrameCorrupt_FailsWithExitCode1()
+    public async Task EveryFrameCorrupt_FrameLoopRestartsWithBackoff_ProcessKeepsRunning()
     {
+        int opened = 0;
         var hooks = new DaemonHooks
         {
             CreateSegmenter = _ => new ThresholdTestSegmenter(),
-            OpenSource = _ => new SyntheticTestFrameSource(frameCount: 50, delayMs: 0, allCorrupt: true),
+            OpenSource = _ => { Interlocked.Increment(ref opened); return new SyntheticTestFrameSource(frameCount: 50, delayMs: 0, allCorrupt: true); },
         };
-        using var host = Builder(hooks, Args("bad-dev", null, "--Daemon:MqttEnabled=false", "--Daemon:MaxConsecutiveFailures=5")).Build();
-        int code = await DaemonHost.RunHostAsync(host).WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(1, code);
-        Assert.Equal(5, host.Services.GetRequiredService<DaemonStatus>().FramesCorrupt);
+        using var host = Builder(hooks, Args("bad-dev", null, "--Daemon:MqttEnabled=false", "--Daemon:MaxConsecutiveFailures=5",
+            "--Daemon:RestartMinDelayMs=20", "--Daemon:RestartMaxDelayMs=50")).Build();
+        var run = DaemonHost.RunHostAsync(host);
+        var status = host.Services.GetRequiredService<DaemonStatus>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (status.RestartsOf("frame-loop") < 3 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(status.RestartsOf("frame-loop") >= 3, $"restarts: {status.RestartsOf("frame-loop")}");
+        Assert.False(run.IsCompleted);
+        Assert.True(Volatile.Read(ref opened) >= 3);
+        Assert.Contains("frame-loop: InvalidDataException", status.LastFault);
+        await host.StopAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class MqttTestSubscriber : IAsyncDisposable
 
     public IReadOnlyList<MqttApplicationMessage> All { get { lock (_all) return _all.ToArray(); } }
 
-    public static async Task<MqttTestSubscriber> ConnectAsync(string host, int port, string topicFilter)
+    public static async Task<MqttTestSubscriber> ConnectAsync(string host, int port, string topicFilter, string? username = null, string? password = null)
     {
         var client = new MqttClientFactory().CreateMqttClient();
         var sub = new MqttTestSubscriber(client);
@@ -33,6 +33,7 @@ public sealed class MqttTestSubscriber : IAsyncDisposable
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId("test-sub-" + Guid.NewGuid().ToString("N")[..8])
             .WithCleanStart(true)
+            .WithCredentials(username, password)
             .Build();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await client.ConnectAsync(options, cts.Token);

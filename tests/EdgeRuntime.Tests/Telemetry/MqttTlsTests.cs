@@ -11,7 +11,7 @@ public sealed class MqttTlsTests
 {
     private static readonly TimeSpan Timeout = TelemetryTestData.Timeout;
 
-    private sealed record Pki(string CaPem, string ServerCert, string ServerKey, string ClientCert, string ClientKey, string OtherCaPem);
+    internal sealed record Pki(string CaPem, string ServerCert, string ServerKey, string ClientCert, string ClientKey, string OtherCaPem);
 
     private static X509Certificate2 MakeCa(string name, ECDsa key)
     {
@@ -43,7 +43,7 @@ public sealed class MqttTlsTests
         return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
-    private static Pki WritePki(string dir)
+    internal static Pki WritePki(string dir)
     {
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var ca = MakeCa("edgert-test-ca", caKey);
