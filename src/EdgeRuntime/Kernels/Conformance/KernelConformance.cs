@@ -126,7 +126,7 @@ public static class KernelConformance
 
     /// <summary>
     /// A GEMM at the edges the ARM packings decide on: zero points often at the ends of the type, activations often all
-    /// at one end, weights with every w - w_zp in [-127, 127] (<paramref name="fitsPairs"/>: the A72 SMULL + SMLAL2 +
+    /// at one end, weights with every w - w_zp in [-127, 127] (<paramref name="fitsPairs"/>: the A72 SMULL + SMLAL +
     /// SADALP packing must be chosen, often at +-127 where two products reach 32512) or with at least one w - w_zp
     /// outside it (-128 or beyond: the exact path must be chosen), requantization often with right shifts only.
     /// </summary>
@@ -181,7 +181,7 @@ public static class KernelConformance
 
     /// <summary>
     /// The ARM GEMM paths, each required to run (a silent fallback fails): on advsimd an <see cref="EdgeGemmCase"/>
-    /// whose weights fit the SMULL + SMLAL2 + SADALP packing must be packed for it and run it, one whose weights do not
+    /// whose weights fit the SMULL + SMLAL + SADALP packing must be packed for it and run it, one whose weights do not
     /// must take the exact tile; on advsimd-dot the fused 8x8 dot tile must run. Both bit-exact with Reference.
     /// Other variants: nothing to check (null).
     /// </summary>

@@ -16,7 +16,7 @@ namespace EdgeRuntime.Kernels.Gemm;
 /// <item>Dot product (Cortex-A76): an 8x8 tile of SDOT/UDOT by element on the c4 packing ([chunk][4 groups][8 cols][4 k]):
 /// per 16-deep chunk 8 activation loads, 8 weight loads and 64 dot products (16 accumulators, 8 activation registers).</item>
 /// <item>No dot product (Cortex-A72): a 4x4 tile on the c16 packing. When every w - w_zp lies in [-127, 127] the weights
-/// are stored centered and multiplied with SMULL + SMLAL2 + SADALP (<see cref="AdvSimdPairsU8"/>, <see cref="AdvSimdPairsS8"/>);
+/// are stored centered and multiplied with SMULL + SMLAL + SADALP (<see cref="AdvSimdPairsU8"/>, <see cref="AdvSimdPairsS8"/>);
 /// otherwise the exact UMULL/SMULL + UADALP/SADALP pairs of the original kernel.</item>
 /// </list>
 /// </summary>
@@ -256,9 +256,10 @@ internal static unsafe class ArmGemm
         }
         else
         {
+            // Byte loops, not memcpy: a call here would make the JIT keep accumulators in memory across the K loop.
             bytes.Store(partial);
-            Unsafe.CopyBlockUnaligned(d, partial, (uint)width);
-            if (rowsLeft > 1) Unsafe.CopyBlockUnaligned(d + cStride, partial + 8, (uint)width);
+            for (int j = 0; j < width; j++) d[j] = partial[j];
+            if (rowsLeft > 1) for (int j = 0; j < width; j++) d[cStride + j] = partial[8 + j];
         }
     }
 
@@ -315,14 +316,19 @@ internal static unsafe class ArmGemm
                     p0 = lasts[0]; p1 = lasts[1]; p2 = lasts[2]; p3 = lasts[3];
                     off = 0;
                 }
-                var a0 = TOps.Act(AdvSimd.LoadVector128(p0 + off)); var a1 = TOps.Act(AdvSimd.LoadVector128(p1 + off));
-                var a2 = TOps.Act(AdvSimd.LoadVector128(p2 + off)); var a3 = TOps.Act(AdvSimd.LoadVector128(p3 + off));
-                var w0 = AdvSimd.LoadVector128(wp); var w1 = AdvSimd.LoadVector128(wp + 16);
-                var w2 = AdvSimd.LoadVector128(wp + 32); var w3 = AdvSimd.LoadVector128(wp + 48);
-                c00 = TOps.Mac(c00, a0, w0); c01 = TOps.Mac(c01, a0, w1); c02 = TOps.Mac(c02, a0, w2); c03 = TOps.Mac(c03, a0, w3);
-                c10 = TOps.Mac(c10, a1, w0); c11 = TOps.Mac(c11, a1, w1); c12 = TOps.Mac(c12, a1, w2); c13 = TOps.Mac(c13, a1, w3);
-                c20 = TOps.Mac(c20, a2, w0); c21 = TOps.Mac(c21, a2, w1); c22 = TOps.Mac(c22, a2, w2); c23 = TOps.Mac(c23, a2, w3);
-                c30 = TOps.Mac(c30, a3, w0); c31 = TOps.Mac(c31, a3, w1); c32 = TOps.Mac(c32, a3, w2); c33 = TOps.Mac(c33, a3, w3);
+                var a0l = TOps.Act(AdvSimd.LoadVector64(p0 + off)); var a0h = TOps.Act(AdvSimd.LoadVector64(p0 + off + 8));
+                var a1l = TOps.Act(AdvSimd.LoadVector64(p1 + off)); var a1h = TOps.Act(AdvSimd.LoadVector64(p1 + off + 8));
+                var a2l = TOps.Act(AdvSimd.LoadVector64(p2 + off)); var a2h = TOps.Act(AdvSimd.LoadVector64(p2 + off + 8));
+                var a3l = TOps.Act(AdvSimd.LoadVector64(p3 + off)); var a3h = TOps.Act(AdvSimd.LoadVector64(p3 + off + 8));
+                // Each weight column right before its four uses: 16 accumulators + 8 activation halves + 2 weight halves live.
+                var wl = AdvSimd.LoadVector64(wp); var wh = AdvSimd.LoadVector64(wp + 8);
+                c00 = TOps.Mac(c00, a0l, a0h, wl, wh); c10 = TOps.Mac(c10, a1l, a1h, wl, wh); c20 = TOps.Mac(c20, a2l, a2h, wl, wh); c30 = TOps.Mac(c30, a3l, a3h, wl, wh);
+                wl = AdvSimd.LoadVector64(wp + 16); wh = AdvSimd.LoadVector64(wp + 24);
+                c01 = TOps.Mac(c01, a0l, a0h, wl, wh); c11 = TOps.Mac(c11, a1l, a1h, wl, wh); c21 = TOps.Mac(c21, a2l, a2h, wl, wh); c31 = TOps.Mac(c31, a3l, a3h, wl, wh);
+                wl = AdvSimd.LoadVector64(wp + 32); wh = AdvSimd.LoadVector64(wp + 40);
+                c02 = TOps.Mac(c02, a0l, a0h, wl, wh); c12 = TOps.Mac(c12, a1l, a1h, wl, wh); c22 = TOps.Mac(c22, a2l, a2h, wl, wh); c32 = TOps.Mac(c32, a3l, a3h, wl, wh);
+                wl = AdvSimd.LoadVector64(wp + 48); wh = AdvSimd.LoadVector64(wp + 56);
+                c03 = TOps.Mac(c03, a0l, a0h, wl, wh); c13 = TOps.Mac(c13, a1l, a1h, wl, wh); c23 = TOps.Mac(c23, a2l, a2h, wl, wh); c33 = TOps.Mac(c33, a3l, a3h, wl, wh);
                 off += 16;
                 wp += NeonNR * 16;
             }
@@ -345,8 +351,10 @@ internal static unsafe class ArmGemm
             }
             else
             {
+                // Byte loops, not memcpy: a call here would make the JIT keep accumulators in memory across the K loop.
                 bytes.Store((uint*)partial);
-                for (int i = 0; i < rowsHere; i++) Unsafe.CopyBlockUnaligned(d + i * (nint)cStride, partial + 4 * i, (uint)(n - n0));
+                for (int i = 0; i < rowsHere; i++)
+                    for (int j = 0; j < n - n0; j++) d[i * (nint)cStride + j] = partial[4 * i + j];
             }
         }
     }
@@ -532,7 +540,7 @@ internal struct ArmOutS8 : IArmOut
 }
 
 /// <summary>
-/// SMULL + SMLAL2 + SADALP on centered weights w' = w - w_zp in [-127, 127] (chosen at pack time), activations as int8:
+/// SMULL + SMLAL + SADALP on centered weights w' = w - w_zp in [-127, 127] (chosen at pack time), activations as int8:
 /// int8 ones as they are, uint8 ones flipped to a' = a - 128 (EOR 0x80; the pack folds (128 - in_zp) * sum w' into the
 /// bias). Each int16 lane holds a'[j] w'[j] + a'[j+8] w'[j+8]: |a'| &lt;= 128 and |w'| &lt;= 127 bound it by
 /// 2 * 128 * 127 = 32512 &lt;= 32767, so it never wraps; SADALP then adds lane pairs into int32 exactly.
@@ -541,13 +549,13 @@ internal struct ArmOutS8 : IArmOut
 internal struct AdvSimdPairsS8 : IAdvSimdGemmOps
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<byte> Act(Vector128<byte> a) => a;
+    public static Vector64<byte> Act(Vector64<byte> a) => a;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Mac(Vector128<int> acc, Vector128<byte> a, Vector128<byte> w)
+    public static Vector128<int> Mac(Vector128<int> acc, Vector64<byte> aLo, Vector64<byte> aHi, Vector64<byte> wLo, Vector64<byte> wHi)
     {
-        var p = AdvSimd.MultiplyWideningLower(a.AsSByte().GetLower(), w.AsSByte().GetLower());
-        p = AdvSimd.MultiplyWideningUpperAndAdd(p, a.AsSByte(), w.AsSByte());
+        var p = AdvSimd.MultiplyWideningLower(aLo.AsSByte(), wLo.AsSByte());
+        p = AdvSimd.MultiplyWideningLowerAndAdd(p, aHi.AsSByte(), wHi.AsSByte());
         return AdvSimd.AddPairwiseWideningAndAdd(acc, p);
     }
 }
@@ -556,8 +564,9 @@ internal struct AdvSimdPairsS8 : IAdvSimdGemmOps
 internal struct AdvSimdPairsU8 : IAdvSimdGemmOps
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<byte> Act(Vector128<byte> a) => AdvSimd.Xor(a, Vector128.Create((byte)0x80));
+    public static Vector64<byte> Act(Vector64<byte> a) => AdvSimd.Xor(a, Vector64.Create((byte)0x80));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Mac(Vector128<int> acc, Vector128<byte> a, Vector128<byte> w) => AdvSimdPairsS8.Mac(acc, a, w);
+    public static Vector128<int> Mac(Vector128<int> acc, Vector64<byte> aLo, Vector64<byte> aHi, Vector64<byte> wLo, Vector64<byte> wHi)
+        => AdvSimdPairsS8.Mac(acc, aLo, aHi, wLo, wHi);
 }

@@ -347,46 +347,51 @@ public sealed unsafe class Avx2QuantizedGemm : FoldedQuantizedGemm
     }
 }
 
-// ==================================================================== ARM64 AdvSimd: 4x4 tile, c16 (ArmGemm.cs), SMULL/SMULL2 + SADALP or SMULL + SMLAL2 + SADALP
+// ==================================================================== ARM64 AdvSimd: 4x4 tile, c16 (ArmGemm.cs), UMULL/SMULL + UADALP/SADALP, or SMULL + SMLAL + SADALP
 
 internal interface IAdvSimdGemmOps
 {
-    /// <summary>How an activation vector enters <see cref="Mac"/> (identity, or uint8 flipped to int8).</summary>
-    static abstract Vector128<byte> Act(Vector128<byte> a);
+    /// <summary>How 8 activation bytes enter <see cref="Mac"/> (identity, or uint8 flipped to int8).</summary>
+    static abstract Vector64<byte> Act(Vector64<byte> a);
 
-    /// <summary>acc[i] += sum of a[4i..4i+3] * w[4i..4i+3] via widening multiplies and pairwise widening adds (exact).</summary>
-    static abstract Vector128<int> Mac(Vector128<int> acc, Vector128<byte> a, Vector128<byte> w);
+    /// <summary>
+    /// acc += the 16 products of a = (aLo, aHi) and w = (wLo, wHi), four per int32 lane (exact; the tile adds the lanes up at the end).
+    /// The halves are separate 8-byte loads: taking GetLower() of a live 16-byte register costs a MOV in the JIT's code.
+    /// </summary>
+    static abstract Vector128<int> Mac(Vector128<int> acc, Vector64<byte> aLo, Vector64<byte> aHi, Vector64<byte> wLo, Vector64<byte> wHi);
 }
 
+/// <summary>UMULL + UADALP twice: u8*u8 products fit uint16 exactly.</summary>
 internal struct AdvSimdU8 : IAdvSimdGemmOps
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<byte> Act(Vector128<byte> a) => a;
+    public static Vector64<byte> Act(Vector64<byte> a) => a;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Mac(Vector128<int> acc, Vector128<byte> a, Vector128<byte> w)
+    public static Vector128<int> Mac(Vector128<int> acc, Vector64<byte> aLo, Vector64<byte> aHi, Vector64<byte> wLo, Vector64<byte> wHi)
     {
-        var r = AdvSimd.AddPairwiseWideningAndAdd(acc.AsUInt32(), AdvSimd.MultiplyWideningLower(a.GetLower(), w.GetLower()));
-        return AdvSimd.AddPairwiseWideningAndAdd(r, AdvSimd.MultiplyWideningUpper(a, w)).AsInt32();
+        var r = AdvSimd.AddPairwiseWideningAndAdd(acc.AsUInt32(), AdvSimd.MultiplyWideningLower(aLo, wLo));
+        return AdvSimd.AddPairwiseWideningAndAdd(r, AdvSimd.MultiplyWideningLower(aHi, wHi)).AsInt32();
     }
 }
 
+/// <summary>SMULL + SADALP twice: s8*s8 products fit int16 exactly.</summary>
 internal struct AdvSimdS8 : IAdvSimdGemmOps
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<byte> Act(Vector128<byte> a) => a;
+    public static Vector64<byte> Act(Vector64<byte> a) => a;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Mac(Vector128<int> acc, Vector128<byte> a, Vector128<byte> w)
+    public static Vector128<int> Mac(Vector128<int> acc, Vector64<byte> aLo, Vector64<byte> aHi, Vector64<byte> wLo, Vector64<byte> wHi)
     {
-        var r = AdvSimd.AddPairwiseWideningAndAdd(acc, AdvSimd.MultiplyWideningLower(a.AsSByte().GetLower(), w.AsSByte().GetLower()));
-        return AdvSimd.AddPairwiseWideningAndAdd(r, AdvSimd.MultiplyWideningUpper(a.AsSByte(), w.AsSByte()));
+        var r = AdvSimd.AddPairwiseWideningAndAdd(acc, AdvSimd.MultiplyWideningLower(aLo.AsSByte(), wLo.AsSByte()));
+        return AdvSimd.AddPairwiseWideningAndAdd(r, AdvSimd.MultiplyWideningLower(aHi.AsSByte(), wHi.AsSByte()));
     }
 }
 
 /// <summary>
 /// ARM64 AdvSimd without dot product (Cortex-A72, Pi 4), 4x4 tiles requantized in registers (<see cref="ArmGemm"/>).
-/// When every w - w_zp lies in [-127, 127] the weights are packed centered for SMULL + SMLAL2 + SADALP
+/// When every w - w_zp lies in [-127, 127] the weights are packed centered for SMULL + SMLAL + SADALP
 /// (<see cref="AdvSimdPairsS8"/>); otherwise UMULL/SMULL + UADALP/SADALP, exact for all 8-bit inputs.
 /// </summary>
 public sealed unsafe class AdvSimdQuantizedGemm : FoldedQuantizedGemm
