@@ -155,7 +155,7 @@ internal static unsafe class ArmGemm
         byte** lasts = stackalloc byte*[DotMR];
         byte* tail = stackalloc byte[DotMR * 16];
         int* corr = stackalloc int[DotMR];
-        byte* partial = stackalloc byte[16];
+        byte* partial = stackalloc byte[DotMR * DotNR];
         new Span<byte>(tail, DotMR * 16).Clear();
         fixed (int* bias = t.Bias, mult = t.Multiplier, left = t.LeftShift, negRight = t.NegRightShift, negTotal = t.NegTotalShift)
         {
@@ -232,35 +232,42 @@ internal static unsafe class ArmGemm
             }
             var qA = TRound.Load(t, n0);
             var qB = TRound.Load(t, n0 + 4);
-            int width = Math.Min(DotNR, n - n0);
+            // All 64 outputs first (four independent chains in one straight run, no branch between them), then the stores.
+            var b01 = RowPairBytes<TOut, TRound>(c0A, c0B, c1A, c1B, qA, qB, t).AsUInt64();
+            var b23 = RowPairBytes<TOut, TRound>(c2A, c2B, c3A, c3B, qA, qB, t).AsUInt64();
+            var b45 = RowPairBytes<TOut, TRound>(c4A, c4B, c5A, c5B, qA, qB, t).AsUInt64();
+            var b67 = RowPairBytes<TOut, TRound>(c6A, c6B, c7A, c7B, qA, qB, t).AsUInt64();
             byte* d = crow + n0;
-            StoreRowPair<TOut, TRound>(c0A, c0B, c1A, c1B, qA, qB, t, d, cStride, rowsHere, width, partial);
-            if (rowsHere > 2) StoreRowPair<TOut, TRound>(c2A, c2B, c3A, c3B, qA, qB, t, d + 2 * (nint)cStride, cStride, rowsHere - 2, width, partial);
-            if (rowsHere > 4) StoreRowPair<TOut, TRound>(c4A, c4B, c5A, c5B, qA, qB, t, d + 4 * (nint)cStride, cStride, rowsHere - 4, width, partial);
-            if (rowsHere > 6) StoreRowPair<TOut, TRound>(c6A, c6B, c7A, c7B, qA, qB, t, d + 6 * (nint)cStride, cStride, rowsHere - 6, width, partial);
+            nint s = cStride;
+            if (rowsHere == DotMR && n - n0 >= DotNR)
+            {
+                AdvSimd.StoreSelectedScalar((ulong*)d, b01, 0); AdvSimd.StoreSelectedScalar((ulong*)(d + s), b01, 1);
+                d += 2 * s;
+                AdvSimd.StoreSelectedScalar((ulong*)d, b23, 0); AdvSimd.StoreSelectedScalar((ulong*)(d + s), b23, 1);
+                d += 2 * s;
+                AdvSimd.StoreSelectedScalar((ulong*)d, b45, 0); AdvSimd.StoreSelectedScalar((ulong*)(d + s), b45, 1);
+                d += 2 * s;
+                AdvSimd.StoreSelectedScalar((ulong*)d, b67, 0); AdvSimd.StoreSelectedScalar((ulong*)(d + s), b67, 1);
+            }
+            else
+            {
+                // Byte loops, not memcpy: a call here would make the JIT keep accumulators in memory across the K loop.
+                b01.Store((ulong*)partial); b23.Store((ulong*)(partial + 16)); b45.Store((ulong*)(partial + 32)); b67.Store((ulong*)(partial + 48));
+                int width = Math.Min(DotNR, n - n0);
+                for (int i = 0; i < rowsHere; i++)
+                    for (int j = 0; j < width; j++) d[i * s + j] = partial[DotNR * i + j];
+            }
         }
     }
 
-    /// <summary>Requantizes two rows of 8 columns and stores them (the second only when <paramref name="rowsLeft"/> &gt; 1).</summary>
+    /// <summary>Two rows of 8 columns requantized, narrowed and clamped: row 0 in bytes 0..7, row 1 in bytes 8..15.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRowPair<TOut, TRound>(Vector128<int> x0A, Vector128<int> x0B, Vector128<int> x1A, Vector128<int> x1B, ArmQuad qA, ArmQuad qB, in ArmColumns t, byte* d, int cStride, int rowsLeft, int width, byte* partial)
+    private static Vector128<byte> RowPairBytes<TOut, TRound>(Vector128<int> x0A, Vector128<int> x0B, Vector128<int> x1A, Vector128<int> x1B, ArmQuad qA, ArmQuad qB, in ArmColumns t)
         where TOut : struct, IArmOut where TRound : struct, IArmRequant
     {
         var s0 = Narrow<TRound>(TRound.Apply(x0A, qA), TRound.Apply(x0B, qB), t);
         var s1 = Narrow<TRound>(TRound.Apply(x1A, qA), TRound.Apply(x1B, qB), t);
-        Vector128<byte> bytes = TOut.Clamp(TOut.Narrow(s0, s1), t.Min, t.Max);
-        if (width == DotNR)
-        {
-            AdvSimd.StoreSelectedScalar((ulong*)d, bytes.AsUInt64(), 0);
-            if (rowsLeft > 1) AdvSimd.StoreSelectedScalar((ulong*)(d + cStride), bytes.AsUInt64(), 1);
-        }
-        else
-        {
-            // Byte loops, not memcpy: a call here would make the JIT keep accumulators in memory across the K loop.
-            bytes.Store(partial);
-            for (int j = 0; j < width; j++) d[j] = partial[j];
-            if (rowsLeft > 1) for (int j = 0; j < width; j++) d[cStride + j] = partial[8 + j];
-        }
+        return TOut.Clamp(TOut.Narrow(s0, s1), t.Min, t.Max);
     }
 
     /// <summary>Two requantized int32 vectors (zero point not yet added) to 8 int16 with the zero point added (SQXTN/SQXTN2).</summary>
@@ -342,19 +349,21 @@ internal static unsafe class ArmGemm
             var s23 = Narrow<TRound>(TRound.Apply(x2, q), TRound.Apply(x3, q), t);
             Vector128<uint> bytes = TOut.Clamp(TOut.Narrow(s01, s23), t.Min, t.Max).AsUInt32();
             byte* d = crow + n0;
-            if (n - n0 >= NeonNR)
+            if (rowsHere == NeonMR && n - n0 >= NeonNR)
             {
+                nint s = cStride;
                 AdvSimd.StoreSelectedScalar((uint*)d, bytes, 0);
-                if (rowsHere > 1) AdvSimd.StoreSelectedScalar((uint*)(d + cStride), bytes, 1);
-                if (rowsHere > 2) AdvSimd.StoreSelectedScalar((uint*)(d + 2 * (nint)cStride), bytes, 2);
-                if (rowsHere > 3) AdvSimd.StoreSelectedScalar((uint*)(d + 3 * (nint)cStride), bytes, 3);
+                AdvSimd.StoreSelectedScalar((uint*)(d + s), bytes, 1);
+                AdvSimd.StoreSelectedScalar((uint*)(d + 2 * s), bytes, 2);
+                AdvSimd.StoreSelectedScalar((uint*)(d + 3 * s), bytes, 3);
             }
             else
             {
                 // Byte loops, not memcpy: a call here would make the JIT keep accumulators in memory across the K loop.
                 bytes.Store((uint*)partial);
+                int width = Math.Min(NeonNR, n - n0);
                 for (int i = 0; i < rowsHere; i++)
-                    for (int j = 0; j < n - n0; j++) d[i * (nint)cStride + j] = partial[4 * i + j];
+                    for (int j = 0; j < width; j++) d[i * (nint)cStride + j] = partial[NeonNR * i + j];
             }
         }
     }
