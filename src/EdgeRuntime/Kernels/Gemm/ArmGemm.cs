@@ -173,7 +173,9 @@ internal static unsafe class ArmGemm
     private static void DotRowBlock<TOps, TOut, TRound>(byte** rows, byte** lasts, int* corr, int mainChunks, int chunks, byte* pw, int n, byte* crow, int cStride, int rowsHere, in ArmColumns t, byte* partial)
         where TOps : struct, IDotGemmOps where TOut : struct, IArmOut where TRound : struct, IArmRequant
     {
-        for (int n0 = 0; n0 < n; n0 += DotNR)
+        nint blockBytes = (nint)chunks * (DotNR * 16);
+        byte* wBlock = pw;
+        for (int n0 = 0; n0 < n; n0 += DotNR, wBlock += blockBytes)
         {
             var bA = AdvSimd.LoadVector128(t.Bias + n0);
             var bB = AdvSimd.LoadVector128(t.Bias + n0 + 4);
@@ -194,7 +196,7 @@ internal static unsafe class ArmGemm
             r = AdvSimd.LoadAndReplicateToVector128(corr + 7);
             Vector128<int> c7A = AdvSimd.Add(bA, r), c7B = AdvSimd.Add(bB, r);
             byte* p0 = rows[0], p1 = rows[1], p2 = rows[2], p3 = rows[3], p4 = rows[4], p5 = rows[5], p6 = rows[6], p7 = rows[7];
-            byte* wp = pw + (long)(n0 / DotNR) * chunks * (DotNR * 16);
+            byte* wp = wBlock;
             nint off = 0;
             for (int ch = 0; ch < chunks; ch++)
             {
@@ -309,12 +311,14 @@ internal static unsafe class ArmGemm
     private static void NeonRowBlock<TOps, TOut, TRound>(byte** rows, byte** lasts, int* corr, int mainChunks, int chunks, byte* pw, int n, byte* crow, int cStride, int rowsHere, in ArmColumns t, byte* partial)
         where TOps : struct, IAdvSimdGemmOps where TOut : struct, IArmOut where TRound : struct, IArmRequant
     {
-        for (int n0 = 0; n0 < n; n0 += NeonNR)
+        nint blockBytes = (nint)chunks * (NeonNR * 16);
+        byte* wBlock = pw;
+        for (int n0 = 0; n0 < n; n0 += NeonNR, wBlock += blockBytes)
         {
             Vector128<int> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
             Vector128<int> c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
             byte* p0 = rows[0], p1 = rows[1], p2 = rows[2], p3 = rows[3];
-            byte* wp = pw + (long)(n0 / NeonNR) * chunks * (NeonNR * 16);
+            byte* wp = wBlock;
             nint off = 0;
             for (int ch = 0; ch < chunks; ch++)
             {
@@ -467,7 +471,7 @@ internal struct ArmSingle : IArmRequant
 }
 
 /// <summary>
-/// Double rounding away from zero when every channel shifts right (r &gt;= 1; converter output): SQRDMULH, SSRA #31
+/// Double rounding away from zero when every channel shifts right (r &gt;= 1; converter output): SQRDMULH, CMLT + ADD
 /// (x - 1 where x &lt; 0), SRSHL by -r. SQRDMULH never returns int.MinValue for a multiplier other than int.MinValue
 /// (|x*m| &lt;= 2^31 (2^31 - 1)), so x - 1 cannot wrap; and SRSHL's ties-up rounding of x - 1 for negative x is the
 /// ties-away rounding of x when r &gt;= 1 (the gemmlowp fix-up without the mask).
@@ -483,7 +487,9 @@ internal struct ArmAwayRight : IArmRequant
     public static Vector128<int> Apply(Vector128<int> x, ArmQuad q)
     {
         x = AdvSimd.MultiplyRoundedDoublingSaturateHigh(x, q.Mult);
-        x = AdvSimd.ShiftRightArithmeticAdd(x, x, 31);
+        // x + (x < 0 ? -1 : 0) as CMLT + ADD (either ASIMD pipe) rather than SSRA #31: the shifts and narrows all
+        // queue for one pipe (V1 on Cortex-A76, F1 on A72).
+        x = AdvSimd.Add(x, AdvSimd.CompareLessThan(x, Vector128<int>.Zero));
         return AdvSimd.ShiftArithmeticRounded(x, q.Shift);
     }
 }
