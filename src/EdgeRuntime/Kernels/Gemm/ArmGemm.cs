@@ -73,7 +73,7 @@ internal static unsafe class ArmGemm
     {
         switch (KindOf(w.Requant))
         {
-            case Kind.AwayRight: DriveDot<TOps, TOut, ArmAwayRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            case Kind.AwayRight: DriveDot<TOps, TOut, ArmAwayRightCompare>(w, m, a, aLength, aStride, c, cStride, pw); break;
             case Kind.UpwardRight: DriveDot<TOps, TOut, ArmUpwardRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
             case Kind.SingleRight: DriveDot<TOps, TOut, ArmSingleRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
             case Kind.Away: DriveDot<TOps, TOut, ArmAway>(w, m, a, aLength, aStride, c, cStride, pw); break;
@@ -487,9 +487,29 @@ internal struct ArmAwayRight : IArmRequant
     public static Vector128<int> Apply(Vector128<int> x, ArmQuad q)
     {
         x = AdvSimd.MultiplyRoundedDoublingSaturateHigh(x, q.Mult);
-        // SSRA #31, not CMLT + ADD: the JIT materializes the zero (MOVI + CMGT + ADD), three ops for one
-        // (llvm-mca: A76 epilogue 103 -> 135 instructions, A72 RThroughput 26 -> 29 cycles).
         x = AdvSimd.ShiftRightArithmeticAdd(x, x, 31);
+        return AdvSimd.ShiftArithmeticRounded(x, q.Shift);
+    }
+}
+
+/// <summary>
+/// <see cref="ArmAwayRight"/> with the fix-up as a compare and an add (x + (x &lt; 0 ? -1 : 0), the same value) instead
+/// of SSRA, for the 8x8 dot tile: there the shifts and saturating narrows of 64 outputs queue for one pipe (V1 on the
+/// A76, the A57 model's X), and moving 16 SSRA off it wins although the JIT emits MOVI + CMGT + ADD (llvm-mca
+/// RThroughput of the tile's requantization 72 -> 58 cycles). On the A72 4x4 tile it loses (26 -> 29): that keeps SSRA.
+/// </summary>
+internal struct ArmAwayRightCompare : IArmRequant
+{
+    public static bool ZeroPointOn16 => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe ArmQuad Load(in ArmColumns t, int col) => ArmAwayRight.Load(t, col);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Apply(Vector128<int> x, ArmQuad q)
+    {
+        x = AdvSimd.MultiplyRoundedDoublingSaturateHigh(x, q.Mult);
+        x = AdvSimd.Add(x, AdvSimd.CompareLessThan(x, Vector128<int>.Zero));
         return AdvSimd.ShiftArithmeticRounded(x, q.Shift);
     }
 }
