@@ -120,7 +120,88 @@ public static class KernelConformance
         var q = RandomQuant(rng, type, n);
         byte[] w = rng.Next(3) == 0 ? CenteredWeights(rng, q, n * k) : RandomBytes(rng, n * k);
         if (rng.Next(3) == 0) q = WithWindowedRequant(rng, q);
+        else if (rng.Next(4) == 0) q = WithRightShifts(rng, q);
         return new GemmCase(q, m, n, k, RandomBytes(rng, (m - 1) * aStride + k), aStride, w, RandomBias(rng, n), cStride);
+    }
+
+    /// <summary>
+    /// A GEMM at the edges the ARM packings decide on: zero points often at the ends of the type, activations often all
+    /// at one end, weights with every w - w_zp in [-127, 127] (<paramref name="fitsPairs"/>: the A72 SMULL + SMLAL +
+    /// SADALP packing must be chosen, often at +-127 where two products reach 32512) or with at least one w - w_zp
+    /// outside it (-128 or beyond: the exact path must be chosen), requantization often with right shifts only.
+    /// </summary>
+    public static GemmCase EdgeGemmCase(Random rng, bool fitsPairs)
+    {
+        var type = rng.Next(2) == 0 ? QuantType.UInt8 : QuantType.Int8;
+        int m = rng.Next(1, 20), n = rng.Next(1, 40), k = rng.Next(1, 80);
+        if (rng.Next(4) == 0) k = rng.Next(100, 300);
+        var q = RandomQuant(rng, type, n);
+        int lo = q.TypeMin, hi = q.TypeMax;
+        int Extreme(int v) => rng.Next(3) switch { 0 => lo, 1 => hi, _ => v };
+        q = new QuantParams
+        {
+            Type = type, InputZeroPoint = Extreme(q.InputZeroPoint), FilterZeroPoint = Extreme(q.FilterZeroPoint), OutputZeroPoint = Extreme(q.OutputZeroPoint),
+            OutputMin = q.OutputMin, OutputMax = q.OutputMax, Multiplier = q.Multiplier, Shift = q.Shift, Rounding = q.Rounding,
+        };
+        if (rng.Next(2) == 0) q = WithRightShifts(rng, q);
+        int wzp = q.FilterZeroPoint;
+        int dLo = Math.Max(-127, lo - wzp), dHi = Math.Min(127, hi - wzp);
+        var w = new byte[n * k];
+        bool extremes = rng.Next(2) == 0;
+        for (int i = 0; i < w.Length; i++)
+        {
+            int d = extremes ? (rng.Next(2) == 0 ? dLo : dHi) : rng.Next(dLo, dHi + 1);
+            w[i] = (byte)(wzp + d);
+        }
+        if (!fitsPairs)
+        {
+            // wzp - 128 or wzp + 128 is always inside the type; sometimes also the type's own ends.
+            int outside = wzp - 128 >= lo ? wzp - 128 : wzp + 128;
+            w[rng.Next(w.Length)] = (byte)outside;
+            int count = rng.Next(0, 3);
+            for (int j = 0; j < count; j++) w[rng.Next(w.Length)] = (byte)(rng.Next(2) == 0 ? lo : hi);
+        }
+        var a = new byte[(m - 1) * k + k];
+        int mode = rng.Next(3);
+        for (int i = 0; i < a.Length; i++) a[i] = (byte)(mode == 0 ? lo : mode == 1 ? hi : rng.Next(lo, hi + 1));
+        return new GemmCase(q, m, n, k, a, k, w, RandomBias(rng, n), n);
+    }
+
+    /// <summary><paramref name="q"/> with every shift a right shift (what converters produce), any rounding.</summary>
+    public static QuantParams WithRightShifts(Random rng, QuantParams q)
+    {
+        var shift = new int[q.Shift.Length];
+        for (int i = 0; i < shift.Length; i++) shift[i] = rng.Next(4) == 0 ? -31 : -rng.Next(1, 16);
+        return new QuantParams
+        {
+            Type = q.Type, InputZeroPoint = q.InputZeroPoint, FilterZeroPoint = q.FilterZeroPoint, OutputZeroPoint = q.OutputZeroPoint,
+            OutputMin = q.OutputMin, OutputMax = q.OutputMax, Multiplier = q.Multiplier, Shift = shift, Rounding = q.Rounding,
+        };
+    }
+
+    /// <summary>
+    /// The ARM GEMM paths, each required to run (a silent fallback fails): on advsimd an <see cref="EdgeGemmCase"/>
+    /// whose weights fit the SMULL + SMLAL + SADALP packing must be packed for it and run it, one whose weights do not
+    /// must take the exact tile; on advsimd-dot the fused 8x8 dot tile must run. Both bit-exact with Reference.
+    /// Other variants: nothing to check (null).
+    /// </summary>
+    public static string? CheckArmGemmPaths(KernelIsa isa, Random rng)
+    {
+        if (isa is not (KernelIsa.AdvSimd or KernelIsa.AdvSimdDot)) return null;
+        bool fits = rng.Next(2) == 0;
+        var t = EdgeGemmCase(rng, fits);
+        var kernel = QuantizedGemm.For(isa);
+        if (isa == KernelIsa.AdvSimd)
+        {
+            var packed = kernel.Pack(t.Quant, t.N, t.K, t.W, t.Bias);
+            if (packed.Pairs != fits) return $"{kernel.KernelName} packed pairs={packed.Pairs}, expected {fits}: {t}";
+        }
+        var before = ArmGemm.Runs;
+        string? f = CheckGemm(kernel, t);
+        if (f is not null) return $"{(fits ? "pairs" : "exact")} {f}";
+        var after = ArmGemm.Runs;
+        bool ran = isa == KernelIsa.AdvSimdDot ? after.Dot > before.Dot : fits ? after.Pairs > before.Pairs : after.Exact > before.Exact;
+        return ran ? null : $"{kernel.KernelName}: the {(isa == KernelIsa.AdvSimdDot ? "dot" : fits ? "pairs" : "exact")} tile did not run for {t}";
     }
 
     /// <summary>Weights with every w - w_zp inside int8, as trained weights usually are (the VNNI packing stores them centered).</summary>
@@ -294,6 +375,7 @@ public static class KernelConformance
                 foreach (var check in new Func<string?>[]
                 {
                     () => CheckGemm(isa, RandomGemmCase(rng)),
+                    () => CheckArmGemmPaths(isa, rng),
                     () => CheckDepthwise(isa, RandomDepthwiseCase(rng)),
                     () => CheckDepthwise(isa, RandomFusedDepthwiseCase(rng)),
                     () => CheckRequantize(isa, rng),

@@ -45,13 +45,16 @@ public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
     /// stored as w - 128 (the run adds (128 - w_zp) * sum_k A per row). Either way int8 activations are fed as a + 128
     /// (uint8), which the folded bias compensates. The int32 sums stay exactly equal to the reference's.
     /// </summary>
-    private protected PackedGemmWeights PackCore(QuantParams q, int n, int k, ReadOnlySpan<byte> weights, ReadOnlySpan<int> bias, int nr, bool c4, bool vnni)
+    private protected PackedGemmWeights PackCore(QuantParams q, int n, int k, ReadOnlySpan<byte> weights, ReadOnlySpan<int> bias, int nr, bool c4, bool vnni, bool pairs = false)
     {
         CheckShape(q, n, k, weights);
         int[] raw = BiasOrZeros(bias, n);
         bool s8 = q.Type == QuantType.Int8;
         int izp = q.InputZeroPoint, wzp = q.FilterZeroPoint;
-        bool centered = vnni && FitsCentered(weights, s8, wzp);
+        // pairs (the caller checked FitsPairs): centered weights, activations fed as int8 (uint8 ones as a - 128).
+        bool centered = pairs || vnni && FitsCentered(weights, s8, wzp);
+        // The activation offset the kernel's reading adds: VNNI reads int8 as a + 128, pairs read uint8 as a - 128.
+        int actOffset = pairs ? (s8 ? 0 : -128) : (vnni && s8 ? 128 : 0);
         int rowSumScale = centered ? 0 : vnni && !s8 ? 128 - wzp : -wzp;
         int kp = (k + 15) / 16 * 16, chunks = kp / 16, blocks = (n + nr - 1) / nr;
         var folded = new int[n];
@@ -59,8 +62,9 @@ public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
         {
             int sum = 0;
             for (int i = 0; i < k; i++) sum += s8 ? (sbyte)weights[col * k + i] : weights[col * k + i];
+            // sum_k (a - izp)(w - wzp) = sum_k (a + actOffset) w' - (izp + actOffset) sum_k w' with w' = w - wzp.
             folded[col] = centered
-                ? unchecked(raw[col] - (izp + (s8 ? 128 : 0)) * (sum - k * wzp))
+                ? unchecked(raw[col] - (izp + actOffset) * (sum - k * wzp))
                 : unchecked(raw[col] - izp * sum + k * izp * wzp - (vnni && s8 ? 128 * sum : 0));
         }
         byte flip = vnni && !s8 ? (byte)0x80 : (byte)0;
@@ -77,7 +81,21 @@ public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
                 data[at] = centered ? (byte)((s8 ? (sbyte)wb : wb) - wzp) : (byte)(wb ^ flip);
             }
         }
-        return new PackedGemmWeights(Isa, q, n, k, nr, kp, data, new RequantTable(q, n, folded, windowed: vnni), raw, KernelName, vnni, rowSumScale);
+        return new PackedGemmWeights(Isa, q, n, k, nr, kp, data, new RequantTable(q, n, folded, windowed: vnni), raw, KernelName, vnni, rowSumScale, pairs);
+    }
+
+    /// <summary>
+    /// True when every w - w_zp lies in [-127, 127], so that two products with any int8 activation (|a| &lt;= 128) sum
+    /// to at most 32512 in magnitude and fit an int16 lane (see <see cref="AdvSimdPairsS8"/>).
+    /// </summary>
+    private protected static bool FitsPairs(ReadOnlySpan<byte> weights, bool s8, int wzp)
+    {
+        foreach (byte b in weights)
+        {
+            int d = (s8 ? (sbyte)b : b) - wzp;
+            if (d < -127 || d > 127) return false;
+        }
+        return true;
     }
 
     /// <summary>True when every w - w_zp is an int8 value.</summary>
@@ -329,89 +347,70 @@ public sealed unsafe class Avx2QuantizedGemm : FoldedQuantizedGemm
     }
 }
 
-// ==================================================================== ARM64 AdvSimd: 4x4 tile, c16, SMULL/SMULL2 + SADALP
+// ==================================================================== ARM64 AdvSimd: 4x4 tile, c16 (ArmGemm.cs), UMULL/SMULL + UADALP/SADALP, or SMULL + SMLAL + SADALP
 
 internal interface IAdvSimdGemmOps
 {
-    /// <summary>acc[i] += sum of a[4i..4i+3] * w[4i..4i+3] via widening multiplies and pairwise widening adds (exact).</summary>
-    static abstract Vector128<int> Mac(Vector128<int> acc, Vector128<byte> a, Vector128<byte> w);
+    /// <summary>How 8 activation bytes enter <see cref="Mac"/> (identity, or uint8 flipped to int8).</summary>
+    static abstract Vector64<byte> Act(Vector64<byte> a);
+
+    /// <summary>
+    /// acc += the 16 products of a = (aLo, aHi) and w = (wLo, wHi), four per int32 lane (exact; the tile adds the lanes up at the end).
+    /// The halves are separate 8-byte loads: taking GetLower() of a live 16-byte register costs a MOV in the JIT's code.
+    /// </summary>
+    static abstract Vector128<int> Mac(Vector128<int> acc, Vector64<byte> aLo, Vector64<byte> aHi, Vector64<byte> wLo, Vector64<byte> wHi);
 }
 
+/// <summary>UMULL + UADALP twice: u8*u8 products fit uint16 exactly.</summary>
 internal struct AdvSimdU8 : IAdvSimdGemmOps
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Mac(Vector128<int> acc, Vector128<byte> a, Vector128<byte> w)
+    public static Vector64<byte> Act(Vector64<byte> a) => a;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Mac(Vector128<int> acc, Vector64<byte> aLo, Vector64<byte> aHi, Vector64<byte> wLo, Vector64<byte> wHi)
     {
-        var r = AdvSimd.AddPairwiseWideningAndAdd(acc.AsUInt32(), AdvSimd.MultiplyWideningLower(a.GetLower(), w.GetLower()));
-        return AdvSimd.AddPairwiseWideningAndAdd(r, AdvSimd.MultiplyWideningUpper(a, w)).AsInt32();
+        var r = AdvSimd.AddPairwiseWideningAndAdd(acc.AsUInt32(), AdvSimd.MultiplyWideningLower(aLo, wLo));
+        return AdvSimd.AddPairwiseWideningAndAdd(r, AdvSimd.MultiplyWideningLower(aHi, wHi)).AsInt32();
     }
 }
 
+/// <summary>SMULL + SADALP twice: s8*s8 products fit int16 exactly.</summary>
 internal struct AdvSimdS8 : IAdvSimdGemmOps
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Mac(Vector128<int> acc, Vector128<byte> a, Vector128<byte> w)
+    public static Vector64<byte> Act(Vector64<byte> a) => a;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Mac(Vector128<int> acc, Vector64<byte> aLo, Vector64<byte> aHi, Vector64<byte> wLo, Vector64<byte> wHi)
     {
-        var r = AdvSimd.AddPairwiseWideningAndAdd(acc, AdvSimd.MultiplyWideningLower(a.AsSByte().GetLower(), w.AsSByte().GetLower()));
-        return AdvSimd.AddPairwiseWideningAndAdd(r, AdvSimd.MultiplyWideningUpper(a.AsSByte(), w.AsSByte()));
+        var r = AdvSimd.AddPairwiseWideningAndAdd(acc, AdvSimd.MultiplyWideningLower(aLo.AsSByte(), wLo.AsSByte()));
+        return AdvSimd.AddPairwiseWideningAndAdd(r, AdvSimd.MultiplyWideningLower(aHi.AsSByte(), wHi.AsSByte()));
     }
 }
 
-internal unsafe struct AdvSimdTile<TOps> : IGemmTile where TOps : struct, IAdvSimdGemmOps
-{
-    public static int MR => 4;
-    public static int NR => 4;
-    public static bool C4Layout => false;
-
-    public static void Tile(byte** rows, byte* tail, int mainChunks, int chunks, byte* w, int* acc, int stride)
-    {
-        byte* p0 = rows[0], p1 = rows[1], p2 = rows[2], p3 = rows[3];
-        Vector128<int> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default, c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
-        for (int ch = 0; ch < chunks; ch++)
-        {
-            if (ch == mainChunks) { p0 = tail; p1 = tail + 16; p2 = tail + 32; p3 = tail + 48; }
-            var a0 = AdvSimd.LoadVector128(p0); var a1 = AdvSimd.LoadVector128(p1); var a2 = AdvSimd.LoadVector128(p2); var a3 = AdvSimd.LoadVector128(p3);
-            var w0 = AdvSimd.LoadVector128(w); var w1 = AdvSimd.LoadVector128(w + 16); var w2 = AdvSimd.LoadVector128(w + 32); var w3 = AdvSimd.LoadVector128(w + 48);
-                c00 = TOps.Mac(c00, a0, w0);
-                c01 = TOps.Mac(c01, a0, w1);
-                c02 = TOps.Mac(c02, a0, w2);
-                c03 = TOps.Mac(c03, a0, w3);
-                c10 = TOps.Mac(c10, a1, w0);
-                c11 = TOps.Mac(c11, a1, w1);
-                c12 = TOps.Mac(c12, a1, w2);
-                c13 = TOps.Mac(c13, a1, w3);
-                c20 = TOps.Mac(c20, a2, w0);
-                c21 = TOps.Mac(c21, a2, w1);
-                c22 = TOps.Mac(c22, a2, w2);
-                c23 = TOps.Mac(c23, a2, w3);
-                c30 = TOps.Mac(c30, a3, w0);
-                c31 = TOps.Mac(c31, a3, w1);
-                c32 = TOps.Mac(c32, a3, w2);
-                c33 = TOps.Mac(c33, a3, w3);
-            p0 += 16; p1 += 16; p2 += 16; p3 += 16; w += 64;
-        }
-            AdvSimd.Store(acc + 0 * stride, AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(c00, c01), AdvSimd.Arm64.AddPairwise(c02, c03)));
-            AdvSimd.Store(acc + 1 * stride, AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(c10, c11), AdvSimd.Arm64.AddPairwise(c12, c13)));
-            AdvSimd.Store(acc + 2 * stride, AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(c20, c21), AdvSimd.Arm64.AddPairwise(c22, c23)));
-            AdvSimd.Store(acc + 3 * stride, AdvSimd.Arm64.AddPairwise(AdvSimd.Arm64.AddPairwise(c30, c31), AdvSimd.Arm64.AddPairwise(c32, c33)));
-    }
-}
-
-/// <summary>ARM64 AdvSimd without dot product (Cortex-A72, Pi 4): SMULL/UMULL + SADALP/UADALP, exact for all int8 inputs.</summary>
+/// <summary>
+/// ARM64 AdvSimd without dot product (Cortex-A72, Pi 4), 4x4 tiles requantized in registers (<see cref="ArmGemm"/>).
+/// When every w - w_zp lies in [-127, 127] the weights are packed centered for SMULL + SMLAL + SADALP
+/// (<see cref="AdvSimdPairsS8"/>); otherwise UMULL/SMULL + UADALP/SADALP, exact for all 8-bit inputs.
+/// </summary>
 public sealed unsafe class AdvSimdQuantizedGemm : FoldedQuantizedGemm
 {
     public override KernelIsa Isa => KernelIsa.AdvSimd;
-    private protected override int NR => 4;
+    private protected override int NR => ArmGemm.NeonNR;
     private protected override bool C4Layout => false;
 
-    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw)
+    public override PackedGemmWeights Pack(QuantParams q, int n, int k, ReadOnlySpan<byte> weights, ReadOnlySpan<int> bias)
     {
-        if (w.Type == QuantType.UInt8) Drive<AdvSimdTile<AdvSimdU8>>(w, m, a, aStride, c, cStride, pw, Isa);
-        else Drive<AdvSimdTile<AdvSimdS8>>(w, m, a, aStride, c, cStride, pw, Isa);
+        CheckShape(q, n, k, weights);
+        return PackCore(q, n, k, weights, bias, NR, c4: false, vnni: false, pairs: FitsPairs(weights, q.Type == QuantType.Int8, q.FilterZeroPoint));
     }
+
+    private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw)
+        => ArmGemm.RunNeon(w, m, a, aLength, aStride, c, cStride, pw);
 }
 
-// ==================================================================== ARM64 dot product: 4x8 tile, c4, SDOT/UDOT by element
+// ==================================================================== ARM64 dot product: 8x8 tile (ArmGemm.cs), c4, SDOT/UDOT by element
 
 internal interface IDotGemmOps
 {
@@ -433,60 +432,13 @@ internal struct DotS8 : IDotGemmOps
         => Dp.DotProductBySelectedQuadruplet(acc, w.AsSByte(), a.AsSByte(), q);
 }
 
-internal unsafe struct DotTile<TOps> : IGemmTile where TOps : struct, IDotGemmOps
-{
-    public static int MR => 4;
-    public static int NR => 8;
-    public static bool C4Layout => true;
-
-    public static void Tile(byte** rows, byte* tail, int mainChunks, int chunks, byte* w, int* acc, int stride)
-    {
-        byte* p0 = rows[0], p1 = rows[1], p2 = rows[2], p3 = rows[3];
-        Vector128<int> c0A = default, c0B = default, c1A = default, c1B = default, c2A = default, c2B = default, c3A = default, c3B = default;
-        for (int ch = 0; ch < chunks; ch++)
-        {
-            if (ch == mainChunks) { p0 = tail; p1 = tail + 16; p2 = tail + 32; p3 = tail + 48; }
-            var a0 = AdvSimd.LoadVector128(p0); var a1 = AdvSimd.LoadVector128(p1); var a2 = AdvSimd.LoadVector128(p2); var a3 = AdvSimd.LoadVector128(p3);
-            Vector128<byte> wA, wB;
-                wA = AdvSimd.LoadVector128(w + 0); wB = AdvSimd.LoadVector128(w + 16);
-                c0A = TOps.Dot(c0A, wA, a0, 0); c0B = TOps.Dot(c0B, wB, a0, 0);
-                c1A = TOps.Dot(c1A, wA, a1, 0); c1B = TOps.Dot(c1B, wB, a1, 0);
-                c2A = TOps.Dot(c2A, wA, a2, 0); c2B = TOps.Dot(c2B, wB, a2, 0);
-                c3A = TOps.Dot(c3A, wA, a3, 0); c3B = TOps.Dot(c3B, wB, a3, 0);
-                wA = AdvSimd.LoadVector128(w + 32); wB = AdvSimd.LoadVector128(w + 48);
-                c0A = TOps.Dot(c0A, wA, a0, 1); c0B = TOps.Dot(c0B, wB, a0, 1);
-                c1A = TOps.Dot(c1A, wA, a1, 1); c1B = TOps.Dot(c1B, wB, a1, 1);
-                c2A = TOps.Dot(c2A, wA, a2, 1); c2B = TOps.Dot(c2B, wB, a2, 1);
-                c3A = TOps.Dot(c3A, wA, a3, 1); c3B = TOps.Dot(c3B, wB, a3, 1);
-                wA = AdvSimd.LoadVector128(w + 64); wB = AdvSimd.LoadVector128(w + 80);
-                c0A = TOps.Dot(c0A, wA, a0, 2); c0B = TOps.Dot(c0B, wB, a0, 2);
-                c1A = TOps.Dot(c1A, wA, a1, 2); c1B = TOps.Dot(c1B, wB, a1, 2);
-                c2A = TOps.Dot(c2A, wA, a2, 2); c2B = TOps.Dot(c2B, wB, a2, 2);
-                c3A = TOps.Dot(c3A, wA, a3, 2); c3B = TOps.Dot(c3B, wB, a3, 2);
-                wA = AdvSimd.LoadVector128(w + 96); wB = AdvSimd.LoadVector128(w + 112);
-                c0A = TOps.Dot(c0A, wA, a0, 3); c0B = TOps.Dot(c0B, wB, a0, 3);
-                c1A = TOps.Dot(c1A, wA, a1, 3); c1B = TOps.Dot(c1B, wB, a1, 3);
-                c2A = TOps.Dot(c2A, wA, a2, 3); c2B = TOps.Dot(c2B, wB, a2, 3);
-                c3A = TOps.Dot(c3A, wA, a3, 3); c3B = TOps.Dot(c3B, wB, a3, 3);
-            p0 += 16; p1 += 16; p2 += 16; p3 += 16; w += 128;
-        }
-            AdvSimd.Store(acc + 0 * stride, c0A); AdvSimd.Store(acc + 0 * stride + 4, c0B);
-            AdvSimd.Store(acc + 1 * stride, c1A); AdvSimd.Store(acc + 1 * stride + 4, c1B);
-            AdvSimd.Store(acc + 2 * stride, c2A); AdvSimd.Store(acc + 2 * stride + 4, c2B);
-            AdvSimd.Store(acc + 3 * stride, c3A); AdvSimd.Store(acc + 3 * stride + 4, c3B);
-    }
-}
-
-/// <summary>ARM64 with FEAT_DotProd (Cortex-A76, Pi 5): SDOT/UDOT by element on 4-byte interleaved weights.</summary>
+/// <summary>ARM64 with FEAT_DotProd (Cortex-A76, Pi 5): 8x8 tiles of SDOT/UDOT by element on 4-byte interleaved weights, requantized in registers (<see cref="ArmGemm"/>).</summary>
 public sealed unsafe class AdvSimdDotQuantizedGemm : FoldedQuantizedGemm
 {
     public override KernelIsa Isa => KernelIsa.AdvSimdDot;
-    private protected override int NR => 8;
+    private protected override int NR => ArmGemm.DotNR;
     private protected override bool C4Layout => true;
 
     private protected override void RunTiles(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw)
-    {
-        if (w.Type == QuantType.UInt8) Drive<DotTile<DotU8>>(w, m, a, aStride, c, cStride, pw, Isa);
-        else Drive<DotTile<DotS8>>(w, m, a, aStride, c, cStride, pw, Isa);
-    }
+        => ArmGemm.RunDot(w, m, a, aLength, aStride, c, cStride, pw);
 }

@@ -8,8 +8,9 @@ namespace EdgeRuntime.Kernels.Gemm;
 /// </summary>
 public sealed class PackedGemmWeights
 {
-    internal PackedGemmWeights(KernelIsa isa, QuantParams q, int n, int k, int nr, int kp, byte[] data, RequantTable requant, int[] rawBias, string kernel, bool vnni = false, int rowSumScale = 0)
+    internal PackedGemmWeights(KernelIsa isa, QuantParams q, int n, int k, int nr, int kp, byte[] data, RequantTable requant, int[] rawBias, string kernel, bool vnni = false, int rowSumScale = 0, bool pairs = false)
     {
+        Pairs = pairs;
         RowSumScale = rowSumScale;
         Kernel = kernel;
         Vnni = vnni;
@@ -38,6 +39,8 @@ public sealed class PackedGemmWeights
 
     /// <summary>Laid out for vpdpbusd (u8 x s8): see <see cref="FoldedQuantizedGemm"/>.</summary>
     internal bool Vnni { get; }
+    /// <summary>Centered weights for the ARM SMULL + SMLAL + SADALP tile (every w - w_zp in [-127, 127]): see <see cref="AdvSimdPairsS8"/>.</summary>
+    internal bool Pairs { get; }
     /// <summary>The run adds RowSumScale * sum_k A[m,k] to row m's int32 sums (the part of the zero-point algebra that depends on the activations); 0 when nothing does.</summary>
     internal int RowSumScale { get; }
     internal int Nr { get; }

@@ -106,6 +106,8 @@ public sealed class RequantTable
             NegTotalShift[c] = -31;
         }
         Rounding = q.Rounding;
+        RightShiftsOnly = true;
+        for (int c = 0; c < channels; c++) RightShiftsOnly &= q.ShiftAt(c) <= -1;
         Windowed = windowed ? WindowedRequant.TryCreate(q, channels, padded) : null;
         OutputZeroPoint = q.OutputZeroPoint;
         Min = q.OutputMin;
@@ -125,6 +127,8 @@ public sealed class RequantTable
     public int[] TotalShift { get; }
     public int[] NegTotalShift { get; }
     public RequantizeRounding Rounding { get; }
+    /// <summary>Every channel shifts right (shift &lt;= -1, what converters produce): cheaper exact forms apply (see ArmGemm).</summary>
+    public bool RightShiftsOnly { get; }
     /// <summary>The same requantization in its cheaper windowed form, when asked for and every channel qualifies (see <see cref="WindowedRequant"/>).</summary>
     public WindowedRequant? Windowed { get; }
     public int OutputZeroPoint { get; }
