@@ -137,6 +137,14 @@ public class HostileModelTests
         ["NaN scale"] = () => Add([1, 2], [1, 2], [1, 2], q: QuantizationInfo.PerTensor(float.NaN, 0)),
         ["infinite scale"] = () => Add([1, 2], [1, 2], [1, 2], q: QuantizationInfo.PerTensor(float.PositiveInfinity, 0)),
         ["denormal scale"] = () => Add([1, 2], [1, 2], [1, 2], q: QuantizationInfo.PerTensor(1e-42f, 0)),
+        // Found by the model fuzzer: the refusal carried the wrapped ArgumentOutOfRangeException's second line.
+        ["ADD scales needing an unrepresentable multiplier (1e38)"] = () => Add([1, 2], [1, 2], [1, 2], (b, x, z, y) =>
+        {
+            int big = b.AddTensor("big", TensorType.UInt8, [1, 2], QuantizationInfo.PerTensor(1e38f, 0));
+            int o = b.AddTensor("o", TensorType.UInt8, [1, 2], Q);
+            b.AddOperator(BuiltinOperator.Add, [y, big], [o], new ElementwiseOptions(FusedActivation.None));
+            b.SetInputs(x, z, big).SetOutputs(o);
+        }),
         ["zero point out of range"] = () => Add([1, 2], [1, 2], [1, 2], q: QuantizationInfo.PerTensor(0.5f, 300)),
         ["quantized_dimension outside the rank"] = () => Conv([1, 4, 4, 1], [3, 1, 1, 1], [1, 4, 4, 3], ConvOptions(), filterQ: new QuantizationInfo([0.1f, 0.2f, 0.3f], [0], 7)),
         // Options.
