@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels;
 using EdgeRuntime.Runtime;
 using EdgeRuntime.Tflite;
 
@@ -219,6 +220,44 @@ public class HostileModelTests
         b.SetInputs(x).SetOutputs(y);
         var e = Assert.Throws<ModelFormatException>(() => Interpreter.Create(b.BuildInMemory()));
         Assert.Contains("dilation_h is 1073741824, at most 65536", e.Message);
+    }
+
+    /// <summary>
+    /// The largest dilation the reader lets through (65536, padding 65536 per side) on float and int8 depthwise: the SIMD
+    /// kernels (packed float weights; the fused 3x3 int8 kernel, whose stack staging is then over its limit) run without a
+    /// wild pointer and give the reference kernel's bytes (only the centre tap is inside the image).
+    /// </summary>
+    [Theory]
+    [InlineData(TensorType.Float32)]
+    [InlineData(TensorType.Int8)]
+    public void LargestAllowedDilationRunsLikeTheReference(TensorType type)
+    {
+        var b = new ModelGraphBuilder();
+        QuantizationInfo? q = type == TensorType.Int8 ? QuantizationInfo.PerTensor(0.05f, 3) : null;
+        int x = b.AddTensor("x", type, [1, 5, 7, 16], q);
+        var rng = new Random(7);
+        byte[] weights = new byte[9 * 16 * (type == TensorType.Float32 ? 4 : 1)];
+        if (type == TensorType.Float32)
+            for (int i = 0; i < 144; i++) BitConverter.TryWriteBytes(weights.AsSpan(i * 4), (float)rng.NextDouble() - 0.5f);
+        else rng.NextBytes(weights);
+        int w = b.AddTensor("w", type, [1, 3, 3, 16], type == TensorType.Int8 ? QuantizationInfo.PerTensor(0.02f, 0) : null, weights);
+        int y = b.AddTensor("y", type, [1, 5, 7, 16], q);
+        b.AddOperator(BuiltinOperator.DepthwiseConv2D, [x, w], [y], new DepthwiseConv2DOptions(Padding.Same, 1, 1, 1, FusedActivation.None, 65536, 65536), 2);
+        b.SetInputs(x).SetOutputs(y);
+        ModelGraph graph = b.Build();
+        byte[] input = new byte[graph.Input().ByteSize];
+        if (type == TensorType.Float32)
+            for (int i = 0; i < input.Length / 4; i++) BitConverter.TryWriteBytes(input.AsSpan(i * 4), (float)rng.NextDouble() * 4 - 2);
+        else rng.NextBytes(input);
+
+        byte[] Run(KernelIsa? isa)
+        {
+            using var interpreter = Interpreter.Create(graph, new InterpreterOptions { Isa = isa });
+            input.CopyTo(interpreter.InputBytes());
+            interpreter.Invoke();
+            return interpreter.OutputBytes().ToArray();
+        }
+        Assert.Equal(Run(KernelIsa.Reference), Run(null));
     }
 
     [Fact]
