@@ -20,7 +20,7 @@ public static class HybridWeightExpansion
         {
             if (node.Op is not (BuiltinOperator.Conv2D or BuiltinOperator.DepthwiseConv2D) || node.Inputs.Length < 2) continue;
             int inputIndex = node.Inputs[0], filterIndex = node.Inputs[1];
-            if (inputIndex < 0 || filterIndex < 0) continue;
+            if (inputIndex < 0 || filterIndex < 0 || inputIndex >= graph.Tensors.Length || filterIndex >= graph.Tensors.Length) continue;
             TensorInfo input = graph.Tensors[inputIndex];
             TensorInfo filter = (tensors ?? graph.Tensors)[filterIndex];
             if (input.Type != TensorType.Float32 || filter.Type != TensorType.Int8 || !filter.IsConstant) continue;
@@ -49,7 +49,7 @@ public static class HybridWeightExpansion
         {
             if (node.Op is not (BuiltinOperator.Conv2D or BuiltinOperator.DepthwiseConv2D) || node.Inputs.Length < 2) continue;
             int inputIndex = node.Inputs[0], filterIndex = node.Inputs[1];
-            if (inputIndex < 0 || filterIndex < 0) continue;
+            if (inputIndex < 0 || filterIndex < 0 || inputIndex >= graph.Tensors.Length || filterIndex >= graph.Tensors.Length) continue;
             TensorInfo input = graph.Tensors[inputIndex], filter = graph.Tensors[filterIndex];
             if (input.Type == TensorType.Float32 && filter.Type == TensorType.Int8 && filter.IsConstant && seen.Add(filterIndex))
                 total += filter.ConstantData.Length * (long)sizeof(float);

@@ -159,7 +159,8 @@ public sealed class Interpreter : IDisposable
                 $"the model needs {Mib(total)} ({what}: arena {Mib(arena)}, owned {Mib(owned)}), over the memory budget of {Mib(options.MemoryBudgetBytes)}");
     }
 
-    private static string Mib(long bytes) => bytes == long.MaxValue ? "more than 8 EiB" : $"{bytes / 1048576.0:F1} MiB";
+    private static string Mib(long bytes) =>
+        bytes == long.MaxValue ? "more than 8 EiB" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F1} MiB");
 
     private static unsafe long AlignedBase(byte[] arena, int alignment)
     {
