@@ -33,23 +33,34 @@ public static class ImageDecoder
         return ImageFormat.Unknown;
     }
 
+    /// <summary>
+    /// Default pixel budget of one decode, width x height: 32 Mi pixels (a 96 MiB RGB image; 4K frames are 8.3 M). Checked
+    /// from the header before anything is allocated, so a small file declaring a huge image costs nothing.
+    /// </summary>
+    public const long DefaultMaxPixels = 32L << 20;
+
     /// <summary>Decodes into <paramref name="into"/>, reusing its buffer. Throws <see cref="InvalidDataException"/> for a corrupt or unknown image.</summary>
-    /// <exception cref="InvalidDataException">corrupt, truncated or unrecognised data (libjpeg warnings included).</exception>
+    /// <exception cref="InvalidDataException">corrupt, truncated or unrecognised data (libjpeg warnings included), or more pixels than <see cref="DefaultMaxPixels"/>.</exception>
     /// <exception cref="TurboJpegNotFoundException">a JPEG was given and libturbojpeg.so.0 is not installed.</exception>
-    public static void Decode(ReadOnlySpan<byte> encoded, RgbImage into)
+    public static void Decode(ReadOnlySpan<byte> encoded, RgbImage into) => Decode(encoded, into, DefaultMaxPixels);
+
+    /// <summary>As <see cref="Decode(ReadOnlySpan{byte}, RgbImage)"/> with a pixel budget: an image whose header declares more than <paramref name="maxPixels"/> is refused before decoding.</summary>
+    public static void Decode(ReadOnlySpan<byte> encoded, RgbImage into, long maxPixels)
     {
         ArgumentNullException.ThrowIfNull(into);
         switch (DetectFormat(encoded))
         {
             case ImageFormat.Jpeg:
-                TurboJpeg.Decode(encoded, into);
+                TurboJpeg.Decode(encoded, into, maxPixels);
                 break;
             case ImageFormat.Png:
-                PngFile.Validate(encoded);
+                PngHeader png = PngFile.Validate(encoded);
+                CheckPixels("PNG", png.Width, png.Height, maxPixels);
                 DecodeWithStb(encoded, into, "PNG");
                 break;
             case ImageFormat.Bmp:
-                ValidateBmp(encoded);
+                BmpInfo bmp = ValidateBmp(encoded);
+                CheckPixels("BMP", bmp.Width, bmp.Height, maxPixels);
                 DecodeWithStb(encoded, into, "BMP");
                 break;
             default:
@@ -57,6 +68,13 @@ public static class ImageDecoder
                     ? "empty image data"
                     : $"unknown image format (first bytes {Convert.ToHexString(encoded[..Math.Min(8, encoded.Length)])}); expected JPEG, PNG or BMP");
         }
+    }
+
+    /// <summary>Refuses (as corrupt data) an image whose header declares more than <paramref name="maxPixels"/> pixels.</summary>
+    internal static void CheckPixels(string format, long width, long height, long maxPixels)
+    {
+        if (width * height > maxPixels)
+            throw new InvalidDataException($"{format} size {width}x{height} is {width * height} pixels, over the pixel budget of {maxPixels}");
     }
 
     /// <summary>Reads and decodes a file.</summary>

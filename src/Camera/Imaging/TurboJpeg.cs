@@ -88,7 +88,10 @@ internal static unsafe partial class TurboJpeg
     }
 
     /// <summary>Decodes a JPEG into interleaved RGB. Any libjpeg warning (e.g. corrupt or truncated data) is an error.</summary>
-    public static void Decode(ReadOnlySpan<byte> jpeg, RgbImage into)
+    public static void Decode(ReadOnlySpan<byte> jpeg, RgbImage into) => Decode(jpeg, into, ImageDecoder.DefaultMaxPixels);
+
+    /// <summary>As <see cref="Decode(ReadOnlySpan{byte}, RgbImage)"/>; the header's width x height is checked against <paramref name="maxPixels"/> before the buffer is sized.</summary>
+    public static void Decode(ReadOnlySpan<byte> jpeg, RgbImage into, long maxPixels)
     {
         nint handle = GetHandle();
         fixed (byte* src = jpeg)
@@ -98,6 +101,7 @@ internal static unsafe partial class TurboJpeg
                 throw new InvalidDataException("invalid JPEG header: " + ErrorString(handle));
             if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
                 throw new InvalidDataException($"JPEG size {width}x{height} is out of range (1..16384)");
+            ImageDecoder.CheckPixels("JPEG", width, height, maxPixels);
             into.Reset(width, height);
             Span<byte> pixels = into.Pixels;
             fixed (byte* dst = pixels)

@@ -47,6 +47,7 @@ public static class CommandLine
                 "quantize" => QuantizeCommand.Run(rest),
                 "compare" => CompareCommand.Run(rest),
                 "fleet" => FleetCommand.Run(rest),
+                "fuzz-models" => FuzzModelsCommand.Run(rest),
                 _ => throw new CliException($"unknown command '{args[0]}'"),
             };
         }

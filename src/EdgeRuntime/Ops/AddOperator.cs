@@ -24,7 +24,7 @@ public sealed class AddOperator : IOperatorKernel
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new UnsupportedOperatorException(node, $"scales (in {s.Q1.Scale:G6}, {s.Q2.Scale:G6}, out {s.QOut.Scale:G6}) need a multiplier TFLite cannot represent: {e.Message}");
+            throw new UnsupportedOperatorException(node, $"scales (in {s.Q1.Scale:G6}, {s.Q2.Scale:G6}, out {s.QOut.Scale:G6}) need a multiplier TFLite cannot represent: {e.Message.Split('\n')[0]}");
         }
         SimdVariant variant = QuantizedAddKernels.Select(context.Isa);
         if (variant != SimdVariant.Reference && s.Shape1 == s.OutputShape && s.Shape2 == s.OutputShape)

@@ -38,6 +38,7 @@ public sealed class AveragePool2DOperator : IOperatorKernel
         ConvOpSupport.CheckActivation(node, o.Activation);
 
         Shape4 inShape = Shape4.From(input.Shape);
+        ConvOpSupport.CheckWindow(node, inShape, o.FilterHeight, o.FilterWidth, o.StrideH, o.StrideW, 1, 1);
         SpatialPadding pad = PaddingMath.ComputePaddingHeightWidth(o.StrideH, o.StrideW, 1, 1,
             inShape.H, inShape.W, o.FilterHeight, o.FilterWidth, o.Padding);
         ConvOpSupport.CheckOutputShape(node, output, inShape.N, pad.OutHeight, pad.OutWidth, inShape.C);

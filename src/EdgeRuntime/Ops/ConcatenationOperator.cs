@@ -31,7 +31,8 @@ public sealed class ConcatenationOperator : IOperatorKernel
         for (int d = axis + 1; d < rank; d++) inner *= output.Shape[d];
         int n = node.Inputs.Length;
         var parts = new Part[n];
-        int column = 0, axisTotal = 0;
+        int column = 0;
+        long axisTotal = 0;
         (float Scale, int ZeroPoint) qo = output.Type is TensorType.UInt8 or TensorType.Int8 ? OpHelpers.PerTensor(node, output) : default;
         for (int i = 0; i < n; i++)
         {

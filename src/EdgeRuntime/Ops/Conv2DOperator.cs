@@ -39,6 +39,7 @@ public sealed class Conv2DOperator : IOperatorKernel
         int outC = fShape.N;
         ConvOpSupport.CheckBias(node, bias, type, outC);
 
+        ConvOpSupport.CheckWindow(node, inShape, fShape.H, fShape.W, o.StrideH, o.StrideW, o.DilationH, o.DilationW);
         SpatialPadding pad = PaddingMath.ComputePaddingHeightWidth(o.StrideH, o.StrideW, o.DilationH, o.DilationW,
             inShape.H, inShape.W, fShape.H, fShape.W, o.Padding);
         ConvOpSupport.CheckOutputShape(node, output, inShape.N, pad.OutHeight, pad.OutWidth, outC);

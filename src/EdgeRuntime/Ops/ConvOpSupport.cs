@@ -175,6 +175,45 @@ internal static class ConvOpSupport
         return (input, filter, bias, biasIndex, output, type);
     }
 
+    /// <summary>Largest stride, dilation or pooling filter size (the reader refuses larger ones in files too).</summary>
+    public const int MaxWindow = 1 << 16;
+
+    /// <summary>Largest dilated filter extent, (filter - 1) x dilation + 1, along one axis.</summary>
+    public const long MaxDilatedExtent = 1 << 20;
+
+    /// <summary>
+    /// The window arithmetic of every convolution and pooling kernel, checked in 64 bits before it runs in 32: stride and
+    /// dilation at most <see cref="MaxWindow"/>, the dilated filter at most <see cref="MaxDilatedExtent"/>, image + stride +
+    /// dilated filter (PaddingMath's sums, the total padding) far below 2^31, one filter block of 16 lanes and a step of
+    /// stride or dilation rows of input addressable in int32. Hostile values are refused here instead of wrapping into a
+    /// negative size or a wild pointer in a kernel.
+    /// </summary>
+    public static void CheckWindow(OperatorNode node, Shape4 input, int filterH, int filterW, int strideH, int strideW, int dilationH, int dilationW)
+    {
+        CheckMax(node, "stride_h", strideH);
+        CheckMax(node, "stride_w", strideW);
+        CheckMax(node, "dilation_h", dilationH);
+        CheckMax(node, "dilation_w", dilationW);
+        CheckMax(node, "filter height", filterH);
+        CheckMax(node, "filter width", filterW);
+        long extentH = (long)(filterH - 1) * dilationH + 1, extentW = (long)(filterW - 1) * dilationW + 1;
+        if (extentH > MaxDilatedExtent || extentW > MaxDilatedExtent)
+            throw new ModelFormatException($"{node}: dilated filter extent {extentH}x{extentW} exceeds {MaxDilatedExtent}");
+        const long limit = int.MaxValue / 4;
+        if (input.H + strideH + extentH > limit || input.W + strideW + extentW > limit)
+            throw new ModelFormatException($"{node}: input {input.H}x{input.W} with stride {strideH}x{strideW} and dilated filter {extentH}x{extentW} overflows the window arithmetic");
+        long rowPitch = (long)input.W * input.C;
+        if (Math.Max(strideH, dilationH) * rowPitch > limit || Math.Max(strideW, dilationW) * (long)input.C > limit)
+            throw new ModelFormatException($"{node}: a stride/dilation step over input rows of {rowPitch} values overflows int32");
+        if ((long)filterH * filterW * input.C * 16 > limit)
+            throw new ModelFormatException($"{node}: filter {filterH}x{filterW}x{input.C} is too large for one packed block");
+    }
+
+    private static void CheckMax(OperatorNode node, string what, int value)
+    {
+        if (value > MaxWindow) throw new ModelFormatException($"{node}: {what} is {value}, at most {MaxWindow} is supported");
+    }
+
     /// <summary>Strides and dilations positive, activation one a quantized kernel can clamp to.</summary>
     public static void CheckGeometry(OperatorNode node, int strideH, int strideW, int dilationH, int dilationW, FusedActivation activation)
     {

@@ -42,6 +42,7 @@ public sealed class DepthwiseConv2DOperator : IOperatorKernel
             throw new ModelFormatException($"{node}: depth_multiplier {o.DepthMultiplier} does not match filter depth {outC} / input depth {inShape.C}");
         ConvOpSupport.CheckBias(node, bias, type, outC);
 
+        ConvOpSupport.CheckWindow(node, inShape, fShape.H, fShape.W, o.StrideH, o.StrideW, o.DilationH, o.DilationW);
         SpatialPadding pad = PaddingMath.ComputePaddingHeightWidth(o.StrideH, o.StrideW, o.DilationH, o.DilationW,
             inShape.H, inShape.W, fShape.H, fShape.W, o.Padding);
         ConvOpSupport.CheckOutputShape(node, output, inShape.N, pad.OutHeight, pad.OutWidth, outC);
@@ -81,7 +82,10 @@ public sealed class DepthwiseConv2DOperator : IOperatorKernel
             (int[] m, int[] s) = ConvOpSupport.PerChannelMultipliers(inScale, scales, outScale, outC);
             q = new QuantizedConvParams(-inZp, 0, outZp, m, s, actMin, actMax, _rounding.DepthwiseInt8);
         }
+        // The fused 3x3 kernels size their stack staging from (10 + 4 x dilation) x channels: only where that stays an
+        // int32 (they fall back to a heap-free generic loop above their constant stack limit).
         if (context.Isa != KernelIsa.Reference && fShape.H == 3 && fShape.W == 3 && depthMultiplier == 1
+            && (10 + 4L * o.DilationW) * outC <= int.MaxValue / 2
             && FastConv.TryConstants(graph, filter.Index, biasIndex, out ReadOnlyMemory<byte> weights, out int[] biasValues))
         {
             QuantParams qp = FastConv.ToQuantParams(q, type);

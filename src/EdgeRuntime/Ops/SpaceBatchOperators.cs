@@ -8,6 +8,16 @@ namespace EdgeRuntime.Ops;
 /// <summary>What SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND share: 4-D NHWC, constant int32 block [2] and paddings/crops [2,2].</summary>
 internal static class SpaceBatchSetup
 {
+    /// <summary>Largest block (height x width); keeps every batch, padding and crop product far inside int32.</summary>
+    public const int MaxBlock = 1 << 16;
+
+    /// <summary>A computed output extent, refused unless it is in [1, int.MaxValue] (the sums are formed in 64 bits).</summary>
+    public static int Extent(OperatorNode node, long value, string what)
+    {
+        if (value < 1 || value > int.MaxValue) throw new ModelFormatException($"{node}: output {what} {value} is outside [1, {int.MaxValue}]");
+        return (int)value;
+    }
+
     public static (TensorInfo Input, TensorInfo Output, int[] Block, int[] Pads) Read(OperatorNode node, ModelGraph graph, BuiltinOperator op, string padsName)
     {
         OpHelpers.CheckOp(node, op, maxVersion: 4);
@@ -21,6 +31,7 @@ internal static class SpaceBatchSetup
         int[] b = OpHelpers.ReadIntConstant(node, block, "block shape");
         int[] p = OpHelpers.ReadIntConstant(node, pads, padsName);
         if (b[0] < 1 || b[1] < 1) throw new ModelFormatException($"{node}: block shape [{b[0]},{b[1]}] must be positive");
+        if ((long)b[0] * b[1] > MaxBlock) throw new ModelFormatException($"{node}: block shape [{b[0]},{b[1]}] exceeds {MaxBlock} positions");
         foreach (int v in p)
             if (v < 0) throw new ModelFormatException($"{node}: {padsName} [{string.Join(',', p)}] must not be negative");
         if (input.Type != TensorType.Float32)
@@ -43,10 +54,11 @@ public sealed class SpaceToBatchNdOperator : IOperatorKernel
     {
         var (input, output, b, p) = SpaceBatchSetup.Read(node, graph, BuiltinOperator.SpaceToBatchND, "paddings");
         Shape4 i = Shape4.From(input.Shape);
-        int paddedH = i.H + p[0] + p[1], paddedW = i.W + p[2] + p[3];
+        int paddedH = SpaceBatchSetup.Extent(node, (long)i.H + p[0] + p[1], "padded height");
+        int paddedW = SpaceBatchSetup.Extent(node, (long)i.W + p[2] + p[3], "padded width");
         if (paddedH % b[0] != 0 || paddedW % b[1] != 0)
             throw new ModelFormatException($"{node}: padded size {paddedH}x{paddedW} is not a multiple of block {b[0]}x{b[1]}");
-        var o = new Shape4(i.N * b[0] * b[1], paddedH / b[0], paddedW / b[1], i.C);
+        var o = new Shape4(SpaceBatchSetup.Extent(node, (long)i.N * b[0] * b[1], "batch"), paddedH / b[0], paddedW / b[1], i.C);
         OpHelpers.RequireShape(node, output, [o.N, o.H, o.W, o.C], "output");
         int zeroPoint = input.Type == TensorType.Float32 ? 0 : OpHelpers.PerTensor(node, output).ZeroPoint;
         return new Prepared(node, input.Type, i, o, b[0], b[1], p[0], p[2], zeroPoint);
@@ -82,8 +94,10 @@ public sealed class BatchToSpaceNdOperator : IOperatorKernel
         Shape4 i = Shape4.From(input.Shape);
         if (i.N % (b[0] * b[1]) != 0)
             throw new ModelFormatException($"{node}: batch {i.N} is not a multiple of block {b[0]}x{b[1]}");
-        var o = new Shape4(i.N / (b[0] * b[1]), i.H * b[0] - c[0] - c[1], i.W * b[1] - c[2] - c[3], i.C);
-        if (o.H <= 0 || o.W <= 0) throw new ModelFormatException($"{node}: crops [{string.Join(',', c)}] leave nothing of {input}");
+        if ((long)i.H * b[0] - c[0] - c[1] <= 0 || (long)i.W * b[1] - c[2] - c[3] <= 0)
+            throw new ModelFormatException($"{node}: crops [{string.Join(',', c)}] leave nothing of {input}");
+        var o = new Shape4(i.N / (b[0] * b[1]), SpaceBatchSetup.Extent(node, (long)i.H * b[0] - c[0] - c[1], "height"),
+            SpaceBatchSetup.Extent(node, (long)i.W * b[1] - c[2] - c[3], "width"), i.C);
         OpHelpers.RequireShape(node, output, [o.N, o.H, o.W, o.C], "output");
         return new Prepared(node, input.Type, i, o, b[0], b[1], c[0], c[2]);
     }

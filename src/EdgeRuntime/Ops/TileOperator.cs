@@ -22,7 +22,9 @@ public sealed class TileOperator : IOperatorKernel
         for (int d = 0; d < input.Rank; d++)
         {
             if (multiples[d] < 0) throw new ModelFormatException($"{node}: multiple {multiples[d]} is negative");
-            expected[d] = input.Shape[d] * multiples[d];
+            long tiled = (long)input.Shape[d] * multiples[d];
+            if (tiled > int.MaxValue) throw new ModelFormatException($"{node}: dimension {d} of {input} times {multiples[d]} overflows int32");
+            expected[d] = (int)tiled;
         }
         OpHelpers.RequireShape(node, output, expected, "output");
         if (input.Quantization is { } qi && output.Quantization is { } qo && !qi.IsPerChannel && !qo.IsPerChannel)

@@ -20,7 +20,7 @@ public static class HybridWeightExpansion
         {
             if (node.Op is not (BuiltinOperator.Conv2D or BuiltinOperator.DepthwiseConv2D) || node.Inputs.Length < 2) continue;
             int inputIndex = node.Inputs[0], filterIndex = node.Inputs[1];
-            if (inputIndex < 0 || filterIndex < 0) continue;
+            if (inputIndex < 0 || filterIndex < 0 || inputIndex >= graph.Tensors.Length || filterIndex >= graph.Tensors.Length) continue;
             TensorInfo input = graph.Tensors[inputIndex];
             TensorInfo filter = (tensors ?? graph.Tensors)[filterIndex];
             if (input.Type != TensorType.Float32 || filter.Type != TensorType.Int8 || !filter.IsConstant) continue;
@@ -28,24 +28,42 @@ public static class HybridWeightExpansion
                 ?? throw new ModelFormatException($"{node}: int8 filter {filter} of a float convolution has no quantization");
 
             tensors ??= (TensorInfo[])graph.Tensors.Clone();
-            float[] weights = Dequantize(filter, q, node);
-            expandedBytes += weights.Length * sizeof(float);
-            tensors[filterIndex] = new TensorInfo(filter.Index, filter.Name, TensorType.Float32, filter.Shape, null,
-                MemoryMarshal.AsBytes(weights.AsSpan()).ToArray());
+            if (filter.ConstantData.Length > int.MaxValue / sizeof(float))
+                throw new ModelFormatException($"{node}: dequantized filter {filter} would exceed 2 GB");
+            byte[] weights = new byte[filter.ConstantData.Length * sizeof(float)];
+            Dequantize(filter, q, node, MemoryMarshal.Cast<byte, float>(weights.AsSpan()));
+            expandedBytes += weights.Length;
+            tensors[filterIndex] = new TensorInfo(filter.Index, filter.Name, TensorType.Float32, filter.Shape, null, weights);
         }
         return tensors is null
             ? graph
             : new ModelGraph(tensors, graph.Operators, graph.Inputs, graph.Outputs, graph.Description, graph.SchemaVersion, graph.FileBytes);
     }
 
-    private static float[] Dequantize(TensorInfo filter, QuantizationInfo q, OperatorNode node)
+    /// <summary>Bytes <see cref="Apply"/> will allocate for <paramref name="graph"/> (4 per int8 weight it dequantizes), from the shapes.</summary>
+    public static long EstimateBytes(ModelGraph graph)
+    {
+        long total = 0;
+        var seen = new HashSet<int>();
+        foreach (OperatorNode node in graph.Operators)
+        {
+            if (node.Op is not (BuiltinOperator.Conv2D or BuiltinOperator.DepthwiseConv2D) || node.Inputs.Length < 2) continue;
+            int inputIndex = node.Inputs[0], filterIndex = node.Inputs[1];
+            if (inputIndex < 0 || filterIndex < 0 || inputIndex >= graph.Tensors.Length || filterIndex >= graph.Tensors.Length) continue;
+            TensorInfo input = graph.Tensors[inputIndex], filter = graph.Tensors[filterIndex];
+            if (input.Type == TensorType.Float32 && filter.Type == TensorType.Int8 && filter.IsConstant && seen.Add(filterIndex))
+                total += filter.ConstantData.Length * (long)sizeof(float);
+        }
+        return total;
+    }
+
+    private static void Dequantize(TensorInfo filter, QuantizationInfo q, OperatorNode node, Span<float> result)
     {
         ReadOnlySpan<sbyte> raw = MemoryMarshal.Cast<byte, sbyte>(filter.ConstantData.Span);
-        var result = new float[raw.Length];
         if (!q.IsPerChannel)
         {
             for (int i = 0; i < raw.Length; i++) result[i] = q.Scale * (raw[i] - q.ZeroPoint);
-            return result;
+            return;
         }
         if (q.Axis < 0 || q.Axis >= filter.Rank || filter.Shape[q.Axis] != q.Scales.Length)
             throw new ModelFormatException($"{node}: per-channel quantization of {filter} does not match its axis {q.Axis}");
@@ -58,6 +76,5 @@ public static class HybridWeightExpansion
             long zp = q.ZeroPoints.Length == 1 ? q.ZeroPoints[0] : q.ZeroPoints[c];
             result[i] = q.Scales[c] * (raw[i] - zp);
         }
-        return result;
     }
 }

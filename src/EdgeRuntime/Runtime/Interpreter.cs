@@ -82,6 +82,11 @@ public sealed class Interpreter : IDisposable
     public static Interpreter Create(ModelGraph graph, InterpreterOptions? options = null)
     {
         options ??= new InterpreterOptions();
+        if (options.MemoryBudgetBytes <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MemoryBudgetBytes, "MemoryBudgetBytes must be positive");
+        // Hybrid weights are dequantized first: their float size is known from the shapes, so it is checked before.
+        long expansion = HybridWeightExpansion.EstimateBytes(graph);
+        CheckBudget(options, "dequantized hybrid weights", 0, expansion);
         graph = HybridWeightExpansion.Apply(graph, out long expandedWeightBytes);
         KernelIsa isa = options.Isa ?? KernelDispatcher.Active;
         var registry = options.Registry ?? OperatorRegistry.CreateDefault();
@@ -103,6 +108,14 @@ public sealed class Interpreter : IDisposable
     {
         var context = new KernelContext(isa, workers);
 
+        // Phase 1, from shapes only: the largest activation (the arena holds at least that) and an upper bound of what the
+        // operators' Prepare will allocate (packed weights, tables). Nothing big is allocated before this passes.
+        long largestActivation = 0, prepareBound = 0;
+        foreach (TensorInfo t in graph.Tensors)
+            if (!t.IsConstant) largestActivation = Math.Max(largestActivation, t.ByteSize);
+        foreach (OperatorNode node in graph.Operators) prepareBound = Ops.PrepareCost.Add(prepareBound, Ops.PrepareCost.Bytes(node, graph));
+        CheckBudget(options, "largest activation + bound on packed weights and tables", largestActivation, Ops.PrepareCost.Add(prepareBound, expandedWeightBytes));
+
         var prepared = new PreparedOperator[graph.Operators.Length];
         var scratch = new long[prepared.Length];
         var inPlace = new int[prepared.Length];
@@ -117,6 +130,10 @@ public sealed class Interpreter : IDisposable
         ArenaLayout layout = ArenaPlanner.Plan(graph, scratch, inPlace, options.Planner, options.Alignment, options.PreserveAllTensors);
         if (layout.ArenaBytes > int.MaxValue - options.Alignment)
             throw new ModelFormatException($"the model needs an arena of {layout.ArenaBytes} bytes, more than one buffer can hold");
+        // Phase 2: the planned arena (activations + scratch) and what the operators packed, before the arena exists.
+        long packed = expandedWeightBytes;
+        foreach (PreparedOperator op in prepared) packed = Ops.PrepareCost.Add(packed, op.PackedWeightBytes);
+        CheckBudget(options, "planned arena + packed weights and tables", layout.ArenaBytes + options.Alignment, packed);
 
         // Pinned so that addresses never move and SIMD kernels may use pointers; over-allocated to align the base.
         byte[] arena = GC.AllocateArray<byte>((int)layout.ArenaBytes + options.Alignment, pinned: true);
@@ -132,6 +149,18 @@ public sealed class Interpreter : IDisposable
         for (int i = 0; i < layout.ScratchOffsets.Length; i++) layout.ScratchOffsets[i] += baseOffset;
         return new Interpreter(graph, prepared, layout, memory, isa, options.ProfileOperators, workers) { _expandedWeightBytes = expandedWeightBytes };
     }
+
+    /// <summary>Refuses the model (one line naming the sizes) when <paramref name="arena"/> + <paramref name="owned"/> exceeds the budget.</summary>
+    private static void CheckBudget(InterpreterOptions options, string what, long arena, long owned)
+    {
+        long total = Ops.PrepareCost.Add(arena, owned);
+        if (total > options.MemoryBudgetBytes)
+            throw new ModelFormatException(
+                $"the model needs {Mib(total)} ({what}: arena {Mib(arena)}, owned {Mib(owned)}), over the memory budget of {Mib(options.MemoryBudgetBytes)}");
+    }
+
+    private static string Mib(long bytes) =>
+        bytes == long.MaxValue ? "more than 8 EiB" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F1} MiB");
 
     private static unsafe long AlignedBase(byte[] arena, int alignment)
     {

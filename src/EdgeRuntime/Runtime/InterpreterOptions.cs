@@ -37,4 +37,14 @@ public sealed class InterpreterOptions
     /// threads once and must be disposed. Results are identical for every thread count.
     /// </summary>
     public int Threads { get; init; } = 1;
+
+    /// <summary>Default <see cref="MemoryBudgetBytes"/>: 1 GiB.</summary>
+    public const long DefaultMemoryBudgetBytes = 1L << 30;
+
+    /// <summary>
+    /// Most bytes one interpreter may own: arena (activations and scratch) + packed weights + kernel tables + dequantized
+    /// hybrid weights. Checked from the shapes before any of them is allocated: a model over the budget is refused with a
+    /// <see cref="Graph.ModelFormatException"/> (a few hundred bytes of hostile model must not take gigabytes).
+    /// </summary>
+    public long MemoryBudgetBytes { get; init; } = DefaultMemoryBudgetBytes;
 }

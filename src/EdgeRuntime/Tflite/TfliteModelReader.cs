@@ -40,6 +40,9 @@ public static class TfliteModelReader
         OperatorNode[] operators = ReadOperators(sg, codes, tensors);
         int[] inputs = ReadTensorIndices(sg.Vector(TfliteSchema.SubGraph.Inputs, "inputs", 4), tensors.Length, allowOptional: false);
         int[] outputs = ReadTensorIndices(sg.Vector(TfliteSchema.SubGraph.Outputs, "outputs", 4), tensors.Length, allowOptional: false);
+        foreach (int t in inputs)
+            if (tensors[t].IsConstant)
+                throw FlatBufferReader.Fail(FlatBufferReader.Join(sg.Path, "inputs"), $"graph input {t} ({tensors[t].Name}) is a constant tensor");
         string description = model.String(TfliteSchema.Model.Description, "description") ?? "";
 
         return new ModelGraph(tensors, operators, inputs, outputs, description, (int)version, bytes);

@@ -22,9 +22,18 @@ public static class TfliteModelWriter
     /// Store constant data after the FlatBuffer and point at it with Buffer.offset/size, the layout TFLite
     /// uses for files over 2 GB (useful to test that path on small models).
     /// </param>
-    public static byte[] Write(ModelGraph graph, bool externalBuffers = false)
+    public static byte[] Write(ModelGraph graph, bool externalBuffers = false) => Write(graph, externalBuffers, validate: true);
+
+    /// <summary>
+    /// Writes <paramref name="graph"/> as given, without the checks of <see cref="Write(ModelGraph, bool)"/>: constant data of
+    /// any length, tensor indices out of range, options of another operator's type. For fuzzers and hostile-model tests,
+    /// which need files the reader must refuse.
+    /// </summary>
+    public static byte[] WriteUnvalidated(ModelGraph graph) => Write(graph, externalBuffers: false, validate: false);
+
+    private static byte[] Write(ModelGraph graph, bool externalBuffers, bool validate)
     {
-        Validate(graph);
+        if (validate) Validate(graph);
 
         var opcodeIndex = new Dictionary<(int Code, int Version, string? Custom), int>();
         var opcodes = new List<FbNode>();
@@ -53,7 +62,7 @@ public static class TfliteModelWriter
                 }
                 buffers.Add(b);
             }
-            tensors[t.Index] = TensorTable(t, buffer);
+            tensors[validate ? t.Index : Array.IndexOf(graph.Tensors, t)] = TensorTable(t, buffer);
         }
 
         var operators = new FbNode[graph.Operators.Length];
@@ -68,7 +77,7 @@ public static class TfliteModelWriter
                 opcodeIndex.Add(key, oc);
                 opcodes.Add(OperatorCodeTable(n.Op, n.Version, custom));
             }
-            operators[i] = OperatorTable(n, oc);
+            operators[i] = OperatorTable(n, oc, validate);
         }
 
         var subgraph = new FbTableNode()
@@ -128,7 +137,7 @@ public static class TfliteModelWriter
             .I32(S.OperatorCode.BuiltinCode, code);
     }
 
-    private static FbTableNode OperatorTable(OperatorNode n, int opcodeIndex)
+    private static FbTableNode OperatorTable(OperatorNode n, int opcodeIndex, bool validate)
     {
         var table = new FbTableNode()
             .U32(S.Operator.OpcodeIndex, (uint)opcodeIndex)
@@ -140,7 +149,9 @@ public static class TfliteModelWriter
         }
         else if (n.Options is not null)
         {
-            var (type, options) = TfliteOptionsWriter.Build(n.Op, n.Options);
+            var (type, options) = validate || TfliteOptionsWriter.Fits(n.Op, n.Options)
+                ? TfliteOptionsWriter.Build(n.Op, n.Options)
+                : TfliteOptionsWriter.BuildAny(n.Options);
             table.U8(S.Operator.BuiltinOptionsType, (byte)type).Ref(S.Operator.BuiltinOptions, options);
         }
         return table;

@@ -17,6 +17,9 @@ namespace EdgeRuntime.Tflite;
 /// </remarks>
 internal static class TfliteOptionsReader
 {
+    /// <summary>Largest stride, dilation factor or pooling filter size a model may declare.</summary>
+    public const int MaxWindow = 1 << 16;
+
     /// <summary>The BuiltinOptions union member each decoded operator must carry.</summary>
     public static OptionsType ExpectedType(BuiltinOperator op) => op switch
     {
@@ -61,26 +64,26 @@ internal static class TfliteOptionsReader
         {
             OptionsType.Conv2D => new Conv2DOptions(
                 o.Padding(S.Conv2DOptions.Padding),
-                o.I32(S.Conv2DOptions.StrideW, "stride_w", 0),
-                o.I32(S.Conv2DOptions.StrideH, "stride_h", 0),
+                o.Window(S.Conv2DOptions.StrideW, "stride_w", 0),
+                o.Window(S.Conv2DOptions.StrideH, "stride_h", 0),
                 o.Activation(S.Conv2DOptions.Activation),
-                o.I32(S.Conv2DOptions.DilationW, "dilation_w_factor", 1),
-                o.I32(S.Conv2DOptions.DilationH, "dilation_h_factor", 1)),
+                o.Window(S.Conv2DOptions.DilationW, "dilation_w_factor", 1),
+                o.Window(S.Conv2DOptions.DilationH, "dilation_h_factor", 1)),
             OptionsType.DepthwiseConv2D => new DepthwiseConv2DOptions(
                 o.Padding(S.DepthwiseConv2DOptions.Padding),
-                o.I32(S.DepthwiseConv2DOptions.StrideW, "stride_w", 0),
-                o.I32(S.DepthwiseConv2DOptions.StrideH, "stride_h", 0),
+                o.Window(S.DepthwiseConv2DOptions.StrideW, "stride_w", 0),
+                o.Window(S.DepthwiseConv2DOptions.StrideH, "stride_h", 0),
                 // Kept raw: the schema default is 0 and TFLite >= 2.1 ignores it (output channels decide).
                 o.I32(S.DepthwiseConv2DOptions.DepthMultiplier, "depth_multiplier", 0),
                 o.Activation(S.DepthwiseConv2DOptions.Activation),
-                o.I32(S.DepthwiseConv2DOptions.DilationW, "dilation_w_factor", 1),
-                o.I32(S.DepthwiseConv2DOptions.DilationH, "dilation_h_factor", 1)),
+                o.Window(S.DepthwiseConv2DOptions.DilationW, "dilation_w_factor", 1),
+                o.Window(S.DepthwiseConv2DOptions.DilationH, "dilation_h_factor", 1)),
             OptionsType.Pool2D => new Pool2DOptions(
                 o.Padding(S.Pool2DOptions.Padding),
-                o.I32(S.Pool2DOptions.StrideW, "stride_w", 0),
-                o.I32(S.Pool2DOptions.StrideH, "stride_h", 0),
-                o.I32(S.Pool2DOptions.FilterWidth, "filter_width", 0),
-                o.I32(S.Pool2DOptions.FilterHeight, "filter_height", 0),
+                o.Window(S.Pool2DOptions.StrideW, "stride_w", 0),
+                o.Window(S.Pool2DOptions.StrideH, "stride_h", 0),
+                o.Window(S.Pool2DOptions.FilterWidth, "filter_width", 0),
+                o.Window(S.Pool2DOptions.FilterHeight, "filter_height", 0),
                 o.Activation(S.Pool2DOptions.Activation)),
             OptionsType.Add or OptionsType.Sub or OptionsType.Mul => new ElementwiseOptions(o.Activation(S.ElementwiseOptions.Activation)),
             OptionsType.Concatenation => new ConcatenationOptions(
@@ -108,6 +111,19 @@ internal static class TfliteOptionsReader
     private readonly struct Fields(FbTable? table, string path)
     {
         public int I32(int id, string name, int dflt) => table is { } t ? t.I32(id, name, dflt) : dflt;
+        /// <summary>
+        /// A stride, dilation or pooling filter size: at most <see cref="MaxWindow"/> (and not negative), so that every
+        /// window product the kernels form in 32 bits (dilation x (filter - 1), output x stride) stays far from overflow.
+        /// 0, the schema default, is left to the operator's own check.
+        /// </summary>
+        public int Window(int id, string name, int dflt)
+        {
+            int v = I32(id, name, dflt);
+            if (v < 0 || v > MaxWindow)
+                throw FlatBufferReader.Fail(FlatBufferReader.Join(path, name), $"{name} {v} is outside [0, {MaxWindow}]");
+            return v;
+        }
+
         public float F32(int id, string name, float dflt) => table is { } t ? t.F32(id, name, dflt) : dflt;
         public bool Bool(int id, string name) => table is { } t && t.Bool(id, name);
 

@@ -7,6 +7,31 @@ namespace EdgeRuntime.Tflite;
 /// <summary>Encodes option records as BuiltinOptions union members, the inverse of <see cref="TfliteOptionsReader"/>.</summary>
 internal static class TfliteOptionsWriter
 {
+    /// <summary>True when <paramref name="op"/> carries <paramref name="options"/> as its own union member.</summary>
+    public static bool Fits(BuiltinOperator op, OperatorOptions options) => (TfliteOptionsReader.ExpectedType(op), options) switch
+    {
+        (OptionsType.Add or OptionsType.Sub or OptionsType.Mul, ElementwiseOptions) => true,
+        (OptionsType.Pool2D, Pool2DOptions) => true,
+        (var t, _) => t != OptionsType.None && t == TfliteOptionsReader.ExpectedType(OperatorOf(options)),
+    };
+
+    /// <summary>Writes a record as its own union member, whatever operator carries it (hostile files for tests).</summary>
+    public static (OptionsType Type, FbTableNode Table) BuildAny(OperatorOptions options) => Build(OperatorOf(options), options);
+
+    private static BuiltinOperator OperatorOf(OperatorOptions options) => options switch
+    {
+        Conv2DOptions => BuiltinOperator.Conv2D,
+        DepthwiseConv2DOptions => BuiltinOperator.DepthwiseConv2D,
+        Pool2DOptions => BuiltinOperator.AveragePool2D,
+        ElementwiseOptions => BuiltinOperator.Add,
+        ConcatenationOptions => BuiltinOperator.Concatenation,
+        ResizeBilinearOptions => BuiltinOperator.ResizeBilinear,
+        ArgMaxOptions => BuiltinOperator.ArgMax,
+        ReshapeOptions => BuiltinOperator.Reshape,
+        SoftmaxOptions => BuiltinOperator.Softmax,
+        _ => BuiltinOperator.Custom,
+    };
+
     public static (OptionsType Type, FbTableNode Table) Build(BuiltinOperator op, OperatorOptions options)
     {
         OptionsType type = TfliteOptionsReader.ExpectedType(op);

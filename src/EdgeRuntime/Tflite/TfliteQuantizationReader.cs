@@ -38,8 +38,8 @@ internal static class TfliteQuantizationReader
         if (IsAffineInteger(type))
         {
             for (int i = 0; i < scales.Length; i++)
-                if (!float.IsFinite(scales[i]) || scales[i] <= 0)
-                    throw FlatBufferReader.Fail($"{scaleVec.Path}[{i}]", $"scale {scales[i]} of a {type} tensor is not finite and > 0");
+                if (!float.IsFinite(scales[i]) || scales[i] <= 0 || float.IsSubnormal(scales[i]))
+                    throw FlatBufferReader.Fail($"{scaleVec.Path}[{i}]", $"scale {scales[i]} of a {type} tensor is not a finite, normal float > 0");
             (long lo, long hi) = ZeroPointRange(type);
             for (int i = 0; i < zeroPoints.Length; i++)
                 if (zeroPoints[i] < lo || zeroPoints[i] > hi)

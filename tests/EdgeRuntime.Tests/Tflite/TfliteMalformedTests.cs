@@ -233,8 +233,9 @@ public class TfliteMalformedTests
     [InlineData(-1f)]
     [InlineData(float.NaN)]
     [InlineData(float.PositiveInfinity)]
+    [InlineData(1e-40f)] // subnormal
     public void BadScale(float scale) =>
-        FailsWith(Tiny(weightScales: [0.1f, scale, 0.3f]), "subgraphs[0].tensors[1].quantization.scale[1]: scale", "of a Int8 tensor is not finite and > 0");
+        FailsWith(Tiny(weightScales: [0.1f, scale, 0.3f]), "subgraphs[0].tensors[1].quantization.scale[1]: scale", "of a Int8 tensor is not a finite, normal float > 0");
 
     [Fact]
     public void ZeroPointOutsideTheTypeRange() =>
