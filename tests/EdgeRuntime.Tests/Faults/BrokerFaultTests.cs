@@ -56,22 +56,8 @@ public sealed class EmbeddedBrokerFaultTests(EmbeddedBrokerRig rig) : IClassFixt
         await Assert.ThrowsAnyAsync<Exception>(connect);
     }
 
-    private async Task NotInstalled(string fault, string user, string password)
-    {
-        byte[] model = OtaTestModels.Build(seed: Interlocked.Increment(ref _seed));
-        var m = rig.Release(model, fault[..3]);
-        int states = rig.StateCount;
-        var peer = await rig.PeerAsync(user, password);
-        try
-        {
-            try { await rig.PublishAsync(rig.DesiredTopic, FaultRig.Json(m), via: peer); }
-            catch (Exception) { /* refused with NotAuthorized: fine */ }
-        }
-        finally { peer.Dispose(); }
-        await Task.Delay(1500);
-        Assert.DoesNotContain($"received tiny v{m.Version}", rig.Daemon.Output);
-        await rig.AssertServingAsync(Broker, fault);
-    }
+    private Task NotInstalled(string fault, string user, string password) =>
+        rig.AssertReleaseFromPeerNotInstalledAsync(Broker, fault, user, password, OtaTestModels.Build(seed: Interlocked.Increment(ref _seed)));
 
     [Theory]
     [MemberData(nameof(Faults))]
@@ -225,16 +211,8 @@ public sealed class MosquittoAclFaultTests(MosquittoAclRig rig) : IClassFixture<
         "a04 viewer writes desired on mosquitto", "a05 fleet delivers a release through mosquitto ACLs (control)",
     };
 
-    private async Task NotInstalled(string fault, string user, string password)
-    {
-        var m = rig.Release(OtaTestModels.Build(seed: Interlocked.Increment(ref _seed)), fault[..3]);
-        var peer = await rig.PeerAsync(user, password);
-        try { try { await rig.PublishAsync(rig.DesiredTopic, FaultRig.Json(m), via: peer); } catch (Exception) { } }
-        finally { peer.Dispose(); }
-        await Task.Delay(1500);
-        Assert.DoesNotContain($"received tiny v{m.Version}", rig.Daemon.Output);
-        await rig.AssertServingAsync(Broker, fault);
-    }
+    private Task NotInstalled(string fault, string user, string password) =>
+        rig.AssertReleaseFromPeerNotInstalledAsync(Broker, fault, user, password, OtaTestModels.Build(seed: Interlocked.Increment(ref _seed)));
 
     [Theory]
     [MemberData(nameof(Faults))]

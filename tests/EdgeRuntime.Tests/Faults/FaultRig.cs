@@ -226,6 +226,25 @@ public class FaultRig : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A signed release published to desired by a peer logged in as <paramref name="user"/>, whom the broker must not let
+    /// write there: the daemon never receives it and keeps serving (the publish itself may be refused or silently dropped).
+    /// </summary>
+    public async Task AssertReleaseFromPeerNotInstalledAsync(string cls, string fault, string user, string password, byte[] model)
+    {
+        var m = Release(model, fault[..3]);
+        var peer = await PeerAsync(user, password);
+        try
+        {
+            try { await PublishAsync(DesiredTopic, Json(m), via: peer); }
+            catch (Exception) { /* refused with NotAuthorized: fine */ }
+        }
+        finally { peer.Dispose(); }
+        await Task.Delay(1500);
+        Assert.DoesNotContain($"received tiny v{m.Version}", Daemon.Output);
+        await AssertServingAsync(cls, fault);
+    }
+
     public async Task PublishDesiredAsync(ModelManifest m)
     {
         var fleet = await PeerAsync(FleetLogin.User, FleetLogin.Password);
