@@ -150,17 +150,8 @@ public sealed class EmbeddedBrokerFaultTests(EmbeddedBrokerRig rig) : IClassFixt
                 break;
             }
             case "b10":
-            {
-                byte[] model = OtaTestModels.Build(seed: Interlocked.Increment(ref _seed));
-                var m = rig.Release(model, "b10");
-                await rig.PublishDesiredAsync(m);
-                await rig.WaitStateAsync(s => s.TryGetProperty("active_version", out var v) && v.GetInt64() == m.Version && FaultRig.StateIs(s, "active")
-                    && s.GetProperty("health_passed").GetBoolean(), "installed");
-                rig.ExpectedSha = FaultRig.Sha(model);
-                rig.ExpectedVersion = m.Version;
-                await rig.AssertServingAsync(Broker, fault, s => FaultRig.StateIs(s, "active"), "active");
+                await rig.AssertReleaseInstalledAsync(Broker, fault, OtaTestModels.Build(seed: Interlocked.Increment(ref _seed)));
                 break;
-            }
             case "k04":
                 if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(rig.UsersFile));
                 await rig.AssertServingAsync("keys", fault);
@@ -236,17 +227,8 @@ public sealed class MosquittoAclFaultTests(MosquittoAclRig rig) : IClassFixture<
                 break;
             }
             case "a05":
-            {
-                byte[] model = OtaTestModels.Build(seed: Interlocked.Increment(ref _seed));
-                var m = rig.Release(model, "a05");
-                await rig.PublishDesiredAsync(m);
-                await rig.WaitStateAsync(s => s.TryGetProperty("active_version", out var v) && v.GetInt64() == m.Version && FaultRig.StateIs(s, "active")
-                    && s.GetProperty("health_passed").GetBoolean(), "installed");
-                rig.ExpectedSha = FaultRig.Sha(model);
-                rig.ExpectedVersion = m.Version;
-                await rig.AssertServingAsync(Broker, fault, s => FaultRig.StateIs(s, "active"), "active");
+                await rig.AssertReleaseInstalledAsync(Broker, fault, OtaTestModels.Build(seed: Interlocked.Increment(ref _seed)));
                 break;
-            }
             default: throw new ArgumentException(fault);
         }
     }

@@ -226,6 +226,18 @@ public class FaultRig : IAsyncLifetime
         }
     }
 
+    /// <summary>Control case: a signed release through the fleet's own path is installed, passes its health window and serves.</summary>
+    public async Task AssertReleaseInstalledAsync(string cls, string fault, byte[] model)
+    {
+        var m = Release(model, fault[..3]);
+        await PublishDesiredAsync(m);
+        await WaitStateAsync(s => s.TryGetProperty("active_version", out var v) && v.GetInt64() == m.Version && StateIs(s, "active")
+            && s.GetProperty("health_passed").GetBoolean(), "installed");
+        ExpectedSha = Sha(model);
+        ExpectedVersion = m.Version;
+        await AssertServingAsync(cls, fault, s => StateIs(s, "active"), "active");
+    }
+
     /// <summary>
     /// A signed release published to desired by a peer logged in as <paramref name="user"/>, whom the broker must not let
     /// write there: the daemon never receives it and keeps serving (the publish itself may be refused or silently dropped).

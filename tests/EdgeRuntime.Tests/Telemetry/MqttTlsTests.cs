@@ -39,7 +39,9 @@ public sealed class MqttTlsTests
         }
         var serial = RandomNumberGenerator.GetBytes(12);
         serial[0] &= 0x7F;
-        using var cert = req.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), serial);
+        // A leaf must not outlive its issuer: derived from the CA's own NotAfter (a second clock read could land a
+        // second later than the CA's and make Create throw).
+        using var cert = req.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), new DateTimeOffset(ca.NotAfter).AddHours(-1), serial);
         return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
