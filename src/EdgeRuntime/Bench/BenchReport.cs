@@ -72,12 +72,16 @@ public sealed record MemoryResult
 /// </summary>
 public sealed record OperatorTime(string Op, string Kernel, int Count, double TotalMs, double Percent, double? PlannedShare4 = null, double? CountedShare = null);
 
-/// <summary>Ours over ORT: below 1 means edgert is faster / smaller.</summary>
+/// <summary>
+/// Ours over ORT: below 1 means edgert is faster / smaller. A ratio is null when it has no meaning: ORT's working
+/// memory is the process's RSS growth over its phase, and when other threads of the process free more than ORT takes
+/// (a test host running other tests, say) that growth is not positive. JSON cannot carry NaN or infinity.
+/// </summary>
 public sealed record Comparison(
-    double LatencyP50Ratio,
-    double InferenceP50Ratio,
-    double WorkingMemoryRatio,
-    double RssGrowthRatio,
+    double? LatencyP50Ratio,
+    double? InferenceP50Ratio,
+    double? WorkingMemoryRatio,
+    double? RssGrowthRatio,
     double ClassMapAgreement);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

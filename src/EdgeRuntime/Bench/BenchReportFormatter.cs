@@ -61,14 +61,17 @@ public static class BenchReportFormatter
         {
             sb.AppendLine();
             sb.AppendLine("edgert / onnxruntime (below 1: edgert faster or smaller)");
-            sb.AppendLine(Inv, $"  latency p50 end to end   {c.LatencyP50Ratio:F2}");
-            sb.AppendLine(Inv, $"  latency p50 inference    {c.InferenceP50Ratio:F2}");
-            sb.AppendLine(Inv, $"  working memory           {c.WorkingMemoryRatio:F3}   (edgert arena + packed / ORT RSS growth)");
-            sb.AppendLine(Inv, $"  RSS growth, same method  {c.RssGrowthRatio:F3}");
+            sb.AppendLine(Inv, $"  latency p50 end to end   {RatioText(c.LatencyP50Ratio, "F2")}");
+            sb.AppendLine(Inv, $"  latency p50 inference    {RatioText(c.InferenceP50Ratio, "F2")}");
+            sb.AppendLine(Inv, $"  working memory           {RatioText(c.WorkingMemoryRatio, "F3")}   (edgert arena + packed / ORT RSS growth)");
+            sb.AppendLine(Inv, $"  RSS growth, same method  {RatioText(c.RssGrowthRatio, "F3")}");
             sb.AppendLine(Inv, $"  class maps agree on      {c.ClassMapAgreement * 100:F3} % of pixels");
         }
         return sb.ToString();
     }
+
+    private static string RatioText(double? ratio, string format) =>
+        ratio is null ? "n/a (one side measured zero or less)" : ratio.Value.ToString(format, Inv);
 
     private static string Share(double? share) => share is null ? "-" : share.Value.ToString("F3", Inv);
 

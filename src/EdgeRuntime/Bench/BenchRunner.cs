@@ -161,8 +161,8 @@ public static class BenchRunner
                 };
             }
             comparison = new Comparison(
-                ours.EndToEnd.P50Ms / ort.EndToEnd.P50Ms,
-                ours.Inference.P50Ms / ort.Inference.P50Ms,
+                Ratio(ours.EndToEnd.P50Ms, ort.EndToEnd.P50Ms),
+                Ratio(ours.Inference.P50Ms, ort.Inference.P50Ms),
                 Ratio(ours.Memory.WorkingMemoryBytes, ort.Memory.WorkingMemoryBytes),
                 Ratio(ours.Memory.RssGrowthBytes, ort.Memory.RssGrowthBytes),
                 PixelAgreement.Fraction(oursMap, ortMap));
@@ -191,7 +191,8 @@ public static class BenchRunner
         };
     }
 
-    private static double Ratio(long a, long b) => b > 0 ? (double)a / b : double.NaN;
+    /// <summary>a / b when both are positive measurements; null otherwise (see <see cref="Comparison"/>).</summary>
+    private static double? Ratio(double a, double b) => a > 0 && b > 0 && double.IsFinite(a / b) ? a / b : null;
 
     private static IReadOnlyList<OperatorTime> ProfileOperators(ModelGraph graph, BenchInput input, int threads, int invokes)
     {
