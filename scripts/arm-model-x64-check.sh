@@ -31,8 +31,8 @@ run=$OUT/$name-x64
 mkdir -p "$run"
 EDGERT=$here/artifacts/publish/linux-x64/edgert
 if [[ $PUBLISH == 1 || ! -x $EDGERT ]]; then
-  echo "== dotnet publish src/EdgeRuntime -r linux-x64 -c Release -p:PublishAot=true" >&2
-  (cd "$here" && dotnet publish src/EdgeRuntime -r linux-x64 -c Release -p:PublishAot=true -o artifacts/publish/linux-x64 -nologo -clp:NoSummary) >"$run/publish.log" 2>&1 \
+  echo "== dotnet publish src/edgert -r linux-x64 -c Release -p:PublishAot=true" >&2
+  (cd "$here" && dotnet publish src/edgert -r linux-x64 -c Release -p:PublishAot=true -o artifacts/publish/linux-x64 -nologo -clp:NoSummary) >"$run/publish.log" 2>&1 \
     || { cat "$run/publish.log" >&2; exit 1; }
 fi
 PLUGIN=$OUT/tbcount.so

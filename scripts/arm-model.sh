@@ -105,9 +105,9 @@ input_args=()
 [[ -n $INPUT ]] && input_args=(--input "$INPUT")
 
 publish() { # rid outdir [extra msbuild args]
-  echo "== dotnet publish src/EdgeRuntime -r $1 -c Release -p:PublishAot=true -o $2" >&2
+  echo "== dotnet publish src/edgert -r $1 -c Release -p:PublishAot=true -o $2" >&2
   local log; log=$(mktemp)
-  (cd "$here" && dotnet publish src/EdgeRuntime -r "$1" -c Release -p:PublishAot=true -o "$2" -nologo -clp:NoSummary "${@:3}") >"$log" 2>&1 \
+  (cd "$here" && dotnet publish src/edgert -r "$1" -c Release -p:PublishAot=true -o "$2" -nologo -clp:NoSummary "${@:3}") >"$log" 2>&1 \
     || { cat "$log" >&2; rm -f "$log"; exit 1; }
   rm -f "$log"
 }

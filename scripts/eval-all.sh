@@ -9,8 +9,8 @@ shared="${EDGERT_SHARED:-$(cd .. && pwd)/shared}"
 limit="${LIMIT:-200}"
 out=artifacts/eval
 mkdir -p "$out"
-dotnet build src/EdgeRuntime -c Release -nologo -v q
-edgert() { dotnet src/EdgeRuntime/bin/Release/net10.0/edgert.dll "$@"; }
+dotnet build src/edgert-tools -c Release -nologo -v q
+edgert() { dotnet src/edgert-tools/bin/Release/net10.0/edgert-tools.dll "$@"; }
 
 models=(
   "coral/deeplabv3_mnv2_pascal_quant"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # edgert against TensorFlow Lite 2.14 + XNNPACK (../shared/peers/tflite-2.14) on every runnable model in
-# ../shared/models and on what `edgert quantize` makes of the float ones: inference only, 1 and 2 threads, the two
+# ../shared/models and on what `edgert-tools quantize` makes of the float ones: inference only, 1 and 2 threads, the two
 # runtimes interleaved in one run (R rounds, median of each runtime's per-round figure), printed as a table with
 # ratios (edgert / TFLite: below 1 means edgert is faster).
 #   edgert: `edgert bench` inference p50 (NativeAOT linux-x64); TFLite: benchmark_model "Inference (avg)".
@@ -24,9 +24,13 @@ done
 peer="$shared/peers/tflite-2.14/linux-x64/benchmark_model"
 [[ -x $peer ]] || { echo "peer not found: $peer" >&2; exit 2; }
 bin=artifacts/publish/linux-x64/edgert
-if [[ $publish == 1 || ! -x $bin ]]; then
-  echo "publishing edgert (NativeAOT linux-x64)..." >&2
-  dotnet publish src/EdgeRuntime -r linux-x64 -c Release -p:PublishAot=true -o artifacts/publish/linux-x64 -nologo -v q >/dev/null
+tools=artifacts/publish/linux-x64/edgert-tools   # quantize is an offline verb: the device binary has none
+if [[ $publish == 1 || ! -x $bin || ( $quantize == 1 && ! -x $tools ) ]]; then
+  echo "publishing edgert and edgert-tools (NativeAOT linux-x64)..." >&2
+  dotnet publish src/edgert -r linux-x64 -c Release -p:PublishAot=true -o artifacts/publish/linux-x64 -nologo -v q >/dev/null
+  if [[ $quantize == 1 ]]; then
+    dotnet publish src/edgert-tools -r linux-x64 -c Release -p:PublishAot=true -o artifacts/publish/linux-x64 -nologo -v q >/dev/null
+  fi
 fi
 work=artifacts/peer-bench; mkdir -p "$work"
 
@@ -41,7 +45,7 @@ if [[ $quantize == 1 ]]; then
   for f in "$shared"/data/demo/*.jpg; do ln -sf "$f" "$work/calib/"; done
   for f in "$shared/models/tflite_float/deeplabv3_257_mv_gpu.tflite" "$shared/models/tfhub/lite-model_deeplabv3-mobilenetv2_dm05_1_default_2.tflite"; do
     out="$work/$(basename "$f" .tflite).edgert-ptq-int8.tflite"
-    [[ -f $out ]] || "$bin" quantize "$f" "$out" --calibration-dir "$work/calib" --max-images 4 >/dev/null 2>"$work/quantize.log" \
+    [[ -f $out ]] || "$tools" quantize "$f" "$out" --calibration-dir "$work/calib" --max-images 4 >/dev/null 2>"$work/quantize.log" \
       || { echo "quantize failed for $f: $(tail -1 "$work/quantize.log")" >&2; continue; }
     models+=("$out")
   done

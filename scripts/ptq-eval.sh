@@ -9,7 +9,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="${1:-/tmp/ptq-eval}"
 SHARED=/work/shared
-EDGERT="${EDGERT:-$(ls -d "$ROOT"/src/EdgeRuntime/bin/*/net10.0 2>/dev/null | head -1)/edgert}"
+EDGERT="${EDGERT:-$(ls -d "$ROOT"/src/edgert-tools/bin/*/net10.0 2>/dev/null | head -1)/edgert-tools}"
 STEP257="${STEP257:-4}"
 STEP513="${STEP513:-20}"
 MAX_IMAGES="${MAX_IMAGES:-8}"

@@ -41,9 +41,9 @@ if [[ ${#need[@]} -gt 0 ]]; then
 fi
 
 if [[ $PUBLISH == 1 ]]; then
-  echo "== dotnet publish src/EdgeRuntime -r linux-arm64 -c Release -p:PublishAot=true"
+  echo "== dotnet publish src/edgert -r linux-arm64 -c Release -p:PublishAot=true"
   log=$(mktemp)
-  dotnet publish src/EdgeRuntime -r linux-arm64 -c Release -p:PublishAot=true -o "$OUT" -nologo -clp:NoSummary >"$log" 2>&1 || { cat "$log"; exit 1; }
+  dotnet publish src/edgert -r linux-arm64 -c Release -p:PublishAot=true -o "$OUT" -nologo -clp:NoSummary >"$log" 2>&1 || { cat "$log"; exit 1; }
   if grep -E -i "warning|error" "$log"; then echo "publish reported warnings or errors" >&2; exit 1; fi
   rm -f "$log"
 fi

@@ -14,7 +14,7 @@ out="artifacts/demo"
 rid=linux-x64
 [ "$(uname -m)" = "aarch64" ] && rid=linux-arm64
 echo "publishing the NativeAOT daemon ($rid)..."
-dotnet publish src/EdgeRuntime -c Release -r "$rid" -p:PublishAot=true -o "artifacts/publish/$rid" -nologo -v q
+dotnet publish src/edgert -c Release -r "$rid" -p:PublishAot=true -o "artifacts/publish/$rid" -nologo -v q
 rm -rf "$out" && mkdir -p "$out"
 "artifacts/publish/$rid/edgert" run --source "folder:$frames" --model "$model" --output "$out" --device demo
 echo

@@ -42,10 +42,10 @@ if [ -n "${EDGERT_BIN:-}" ]; then
 elif [ -x artifacts/publish/linux-x64/edgert ]; then
   bin=artifacts/publish/linux-x64/edgert
 else
-  bin=src/EdgeRuntime/bin/Release/net10.0/edgert.dll
+  bin=src/edgert/bin/Release/net10.0/edgert.dll
   if [ ! -f "$bin" ]; then
     echo "building $bin"
-    dotnet build src/EdgeRuntime -c Release -nologo -v q >/dev/null || die "build failed"
+    dotnet build src/edgert -c Release -nologo -v q >/dev/null || die "build failed"
   fi
 fi
 case "$bin" in

@@ -22,7 +22,7 @@ done
 [[ -f $model ]] || { echo "model not found: $model" >&2; exit 2; }
 bin=artifacts/publish/linux-x64/edgert
 if [[ $publish == 1 || ! -x $bin ]]; then
-  dotnet publish src/EdgeRuntime -r linux-x64 -c Release -p:PublishAot=true -o artifacts/publish/linux-x64 -nologo -v q >/dev/null
+  dotnet publish src/edgert -r linux-x64 -c Release -p:PublishAot=true -o artifacts/publish/linux-x64 -nologo -v q >/dev/null
 fi
 
 # p50s of one bench run: "inference end-to-end"

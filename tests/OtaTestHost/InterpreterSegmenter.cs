@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Imaging;
 using EdgeRuntime.Camera.Sources;
 using EdgeRuntime.Graph;
 using EdgeRuntime.Ota;

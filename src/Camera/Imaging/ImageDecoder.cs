@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using StbImageSharp;
+using EdgeRuntime.Imaging;
 
 namespace EdgeRuntime.Camera.Imaging;
 

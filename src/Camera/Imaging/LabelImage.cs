@@ -1,3 +1,5 @@
+using EdgeRuntime.Imaging;
+
 namespace EdgeRuntime.Camera.Imaging;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EdgeRuntime.Imaging;
 
 namespace EdgeRuntime.Camera.Imaging;
 

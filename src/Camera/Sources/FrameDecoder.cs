@@ -1,4 +1,5 @@
 using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Imaging;
 
 namespace EdgeRuntime.Camera.Sources;
 

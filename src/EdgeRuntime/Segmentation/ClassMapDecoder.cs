@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using EdgeRuntime.Camera.Preprocessing;
+using EdgeRuntime.Preprocessing;
 using EdgeRuntime.Graph;
 
 namespace EdgeRuntime.Segmentation;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using EdgeRuntime.Camera.Imaging;
-using EdgeRuntime.Camera.Preprocessing;
+using EdgeRuntime.Imaging;
+using EdgeRuntime.Preprocessing;
 using EdgeRuntime.Graph;
 using EdgeRuntime.Runtime;
 using EdgeRuntime.Tflite;

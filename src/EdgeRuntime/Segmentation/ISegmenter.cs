@@ -1,4 +1,4 @@
-using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Imaging;
 
 namespace EdgeRuntime.Segmentation;
 

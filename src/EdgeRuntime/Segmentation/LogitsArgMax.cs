@@ -1,5 +1,5 @@
 using System.Numerics;
-using EdgeRuntime.Camera.Preprocessing;
+using EdgeRuntime.Preprocessing;
 
 namespace EdgeRuntime.Segmentation;
 

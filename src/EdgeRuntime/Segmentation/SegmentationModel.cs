@@ -1,4 +1,4 @@
-using EdgeRuntime.Camera.Preprocessing;
+using EdgeRuntime.Preprocessing;
 using EdgeRuntime.Graph;
 
 namespace EdgeRuntime.Segmentation;

@@ -1,4 +1,5 @@
 using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Imaging;
 using EdgeRuntime.Camera.Sources;
 
 namespace EdgeRuntime.Tests.Camera;

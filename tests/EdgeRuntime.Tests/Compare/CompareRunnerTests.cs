@@ -1,4 +1,5 @@
 using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Imaging;
 using EdgeRuntime.Compare;
 using EdgeRuntime.Quantization;
 using EdgeRuntime.Segmentation;

@@ -34,9 +34,8 @@ public sealed class DaemonProcess : IDisposable
     public string Output { get { lock (_lines) return string.Join('\n', _lines); } }
 
     /// <summary>
-    /// The daemon to run: EDGERT_E2E_BINARY when set; else src/EdgeRuntime/bin/&lt;Configuration&gt;/&lt;tfm&gt;/edgert.dll
-    /// of this checkout (same configuration as the test assembly); else the edgert.dll the project reference
-    /// copied next to the test assembly.
+    /// The daemon to run: EDGERT_E2E_BINARY when set; else the device program's src/edgert/bin/&lt;Configuration&gt;/&lt;tfm&gt;/edgert.dll
+    /// of this checkout (same configuration as the test assembly).
     /// </summary>
     public static string Locate()
     {
@@ -44,15 +43,7 @@ public sealed class DaemonProcess : IDisposable
         if (!string.IsNullOrWhiteSpace(env))
             return File.Exists(env) ? Path.GetFullPath(env) : throw new FileNotFoundException($"{BinaryVariable}={env} does not exist", env);
 
-        string testDir = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        string tfm = Path.GetFileName(testDir);                                  // net10.0
-        string config = Path.GetFileName(Path.GetDirectoryName(testDir)!);      // Debug / Release
-        string repo = Path.GetFullPath(Path.Combine(testDir, "..", "..", "..", "..", ".."));
-        string built = Path.Combine(repo, "src", "EdgeRuntime", "bin", config, tfm, "edgert.dll");
-        if (File.Exists(built)) return built;
-        string copied = Path.Combine(testDir, "edgert.dll");
-        if (File.Exists(copied) && File.Exists(Path.Combine(testDir, "edgert.runtimeconfig.json"))) return copied;
-        throw new FileNotFoundException($"edgert.dll not found at {built} or {copied}: build the solution first", built);
+        return Support.DeviceProgram.Dll();
     }
 
     /// <summary>Starts `edgert run &lt;args&gt;`.</summary>

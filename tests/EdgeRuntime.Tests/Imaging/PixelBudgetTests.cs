@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Imaging;
 using EdgeRuntime.Tests.Support;
 
 namespace EdgeRuntime.Tests.Imaging;

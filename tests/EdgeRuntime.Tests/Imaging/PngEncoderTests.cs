@@ -1,5 +1,6 @@
 using System.Buffers;
 using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Imaging;
 using EdgeRuntime.Tests.Support;
 
 namespace EdgeRuntime.Tests.Imaging;

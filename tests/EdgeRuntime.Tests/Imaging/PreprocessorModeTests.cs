@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using EdgeRuntime.Camera.Imaging;
-using EdgeRuntime.Camera.Preprocessing;
+using EdgeRuntime.Imaging;
+using EdgeRuntime.Preprocessing;
 
 namespace EdgeRuntime.Tests.Imaging;
 

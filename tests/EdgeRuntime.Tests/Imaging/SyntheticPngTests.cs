@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Imaging;
 
 namespace EdgeRuntime.Tests.Imaging;
 

@@ -137,7 +137,7 @@ public class VariantExactnessTests(ITestOutputHelper output)
     [Fact]
     public void SelfTestWholeModelPassesAndInvokeAllocatesNothingInAFreshProcess()
     {
-        string edgert = Path.Combine(AppContext.BaseDirectory, "edgert.dll");
+        string edgert = DeviceProgram.Dll();
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
         {
             ArgumentList = { edgert, "selftest", "kernels", "--cases", "1", "--threads", "1,2", "--model", SharedData.Model(SharedData.CoralDm05) },

@@ -1,5 +1,6 @@
 using EdgeRuntime.Camera.Imaging;
-using EdgeRuntime.Camera.Preprocessing;
+using EdgeRuntime.Imaging;
+using EdgeRuntime.Preprocessing;
 using EdgeRuntime.Graph;
 using EdgeRuntime.Quantization;
 using EdgeRuntime.Segmentation;

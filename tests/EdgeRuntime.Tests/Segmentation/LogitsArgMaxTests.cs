@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using EdgeRuntime.Camera.Imaging;
-using EdgeRuntime.Camera.Preprocessing;
+using EdgeRuntime.Preprocessing;
 using EdgeRuntime.Segmentation;
 using EdgeRuntime.Tests.Support;
 

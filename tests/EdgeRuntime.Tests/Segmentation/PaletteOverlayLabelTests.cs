@@ -1,4 +1,5 @@
 using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Imaging;
 using EdgeRuntime.Segmentation;
 using EdgeRuntime.Tests.Support;
 

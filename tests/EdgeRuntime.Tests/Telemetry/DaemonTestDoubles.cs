@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Imaging;
 using EdgeRuntime.Camera.Sources;
 using EdgeRuntime.Daemon;
 using EdgeRuntime.Segmentation;

@@ -42,7 +42,7 @@ public class StackallocAuditTests
         [("EdgeRuntime/Kernels/Reference/AveragePool2DReference.cs", "stackalloc float[Math.Min(Tranche, depth)]")] = "at most Tranche (512)",
         [("EdgeRuntime/Kernels/Reference/DepthwiseConv2DReference.cs", "stackalloc int[Math.Min(Tranche, outDepth)]")] = "at most Tranche (512)",
         [("EdgeRuntime/Kernels/Reference/DepthwiseConv2DReference.cs", "stackalloc float[Math.Min(Tranche, outDepth)]")] = "at most Tranche (512)",
-        [("EdgeRuntime/Onnx/ProtoWriter.cs", "stackalloc byte[max]")] = "only when max <= 256",
+        [("EdgeRuntime.Tools/Onnx/ProtoWriter.cs", "stackalloc byte[max]")] = "only when max <= 256",
         [("Camera/Imaging/PngFile.cs", "stackalloc char[4]")] = "constant",
         [("Camera/Imaging/PngEncoder.cs", "stackalloc byte[13]")] = "constant",
         [("Camera/Imaging/PngEncoder.cs", "stackalloc byte[4]")] = "constant",

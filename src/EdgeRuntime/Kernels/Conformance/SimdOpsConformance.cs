@@ -12,7 +12,7 @@ namespace EdgeRuntime.Kernels.Conformance;
 /// <summary>
 /// Bit-exactness checks of the SIMD non-convolution kernels against the scalar reference kernels on random cases
 /// (shapes with odd depths and tails, broadcasts, scales and zero points, align_corners, ties, NaN). Each method runs
-/// the variant <paramref name="isa"/> selects (as the operators do) and returns one line per failing case; no lines
+/// the variant its isa argument selects (as the operators do) and returns one line per failing case; no lines
 /// means bit-identical. For unit tests and for `edgert selftest kernels` on ARM64 boards / under qemu.
 /// </summary>
 public static partial class SimdOpsConformance
