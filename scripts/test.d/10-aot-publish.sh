@@ -6,6 +6,7 @@ passed=0; failed=0
 for rid in linux-x64 linux-arm64; do
   log="artifacts/test-logs/publish-$rid.log"
   mkdir -p artifacts/test-logs
+  rm -rf "artifacts/publish/$rid"   # a failed publish must leave no binary for the qemu and arm-model steps
   if dotnet publish src/EdgeRuntime -r "$rid" -c Release -p:PublishAot=true -o "artifacts/publish/$rid" -nologo -clp:NoSummary > "$log" 2>&1 \
      && ! grep -E -i "warning|error" "$log"; then
     size=$(stat -c %s "artifacts/publish/$rid/edgert")
