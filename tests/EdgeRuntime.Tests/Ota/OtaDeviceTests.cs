@@ -17,7 +17,7 @@ public sealed class OtaDeviceTests(ITestOutputHelper output) : IAsyncLifetime
     private string _factory = "";
     private byte[] _factoryBytes = [];
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _broker = await MosquittoFixture.StartNewAsync();
         _http = new TinyHttpServer();
@@ -27,7 +27,7 @@ public sealed class OtaDeviceTests(ITestOutputHelper output) : IAsyncLifetime
         File.WriteAllBytes(_factory, _factoryBytes);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _http.DisposeAsync();
         await _broker.DisposeAsync();
