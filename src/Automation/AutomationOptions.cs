@@ -29,7 +29,6 @@ public sealed class AutomationOptions
         {
             if (Snapshot.Mode is not ("pixelate" or "fill")) return $"Automation:Snapshot:Mode '{Snapshot.Mode}' must be pixelate or fill";
             if (Snapshot.BlockSize is < 2 or > 256) return "Automation:Snapshot:BlockSize must be in 2..256";
-            if (Snapshot.Classes.Count == 0) return "Automation:Snapshot:Classes must name at least one class to redact";
             if (Snapshot.MinIntervalMs < 0) return "Automation:Snapshot:MinIntervalMs must be >= 0";
         }
         return null;
@@ -55,8 +54,11 @@ public sealed class SnapshotOptions
 {
     public bool Enabled { get; set; }
 
-    /// <summary>Classes whose pixels are redacted (e.g. person).</summary>
-    public List<string> Classes { get; set; } = ["person"];
+    /// <summary>Classes whose pixels are redacted. Empty: person. (Empty by default because the configuration binder
+    /// appends to a list that already holds items.)</summary>
+    public List<string> Classes { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveClasses => Classes.Count == 0 ? ["person"] : Classes;
 
     /// <summary>pixelate (blocks that touch a redacted pixel become their mean colour) or fill (redacted pixels black).</summary>
     public string Mode { get; set; } = "pixelate";

@@ -49,7 +49,7 @@ public sealed class ZoneAutomation
         _stateIntervalTicks = (long)(options.StateIntervalMs / 1000.0 * Stopwatch.Frequency);
         _snapshotIntervalTicks = (long)(options.Snapshot.MinIntervalMs / 1000.0 * Stopwatch.Frequency);
         _redactClass = new bool[256];
-        foreach (var name in options.Snapshot.Classes)
+        foreach (var name in options.Snapshot.EffectiveClasses)
         {
             for (int i = 0; i < zones.Labels.Count; i++)
                 if (string.Equals(zones.Labels[i], name, StringComparison.OrdinalIgnoreCase)) _redactClass[i] = true;
@@ -140,7 +140,7 @@ public sealed class ZoneAutomation
         byte[] png = _png.Encode(pixels, image.Width, image.Height, PngColorFormat.Rgb8).ToArray();
         bool sent = _publisher.TryPublish(new OutgoingMessage(_topics.EventSnapshots, png, "image/png", Retain: false, AtLeastOnce: false, ExpirySeconds: 60,
             UserProperties: [new("event-id", eventId), new("frame-id", frameId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                new("redacted", string.Join(",", snapshot.Classes)), new("mode", snapshot.Mode)]));
+                new("redacted", string.Join(",", snapshot.EffectiveClasses)), new("mode", snapshot.Mode)]));
         if (sent) SnapshotsPublished++;
     }
 }

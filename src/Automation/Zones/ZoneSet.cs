@@ -136,5 +136,5 @@ public sealed class ZoneSet
     }
 }
 
-/// <summary>A zones file that cannot be used; the message is one line for the user.</summary>
-public sealed class ZoneConfigException(string message) : Exception(message);
+/// <summary>A zones file (or Automation setting) that cannot be used; one line for the user. A FormatException, so `edgert run` reports it as a configuration error (exit code 2).</summary>
+public sealed class ZoneConfigException(string message) : FormatException(message);

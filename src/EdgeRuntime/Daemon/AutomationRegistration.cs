@@ -20,27 +20,21 @@ internal static class AutomationRegistration
     /// <summary>EDGERT_ZONES (the environment provider strips the EDGERT_ prefix).</summary>
     private const string ZonesVariable = "ZONES";
 
+    /// <summary>
+    /// Registers the services and checks the settings and the zones file now, while the host is built: a bad file is a
+    /// <see cref="ZoneConfigException"/> (a FormatException), which `edgert run` prints as one line with exit code 2.
+    /// </summary>
     public static void Add(IServiceCollection services, IConfiguration config)
     {
-        services.AddOptions<AutomationOptions>()
-            .Bind(config.GetSection(AutomationOptions.SectionName))
-            .PostConfigure(o =>
-            {
-                if (string.IsNullOrWhiteSpace(o.ZonesFile)) o.ZonesFile = config[ZonesVariable] ?? "";
-            })
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AutomationOptions>, AutomationOptionsValidator>();
+        var settings = config.GetSection(AutomationOptions.SectionName).Get<AutomationOptions>() ?? new AutomationOptions();
+        if (string.IsNullOrWhiteSpace(settings.ZonesFile)) settings.ZonesFile = config[ZonesVariable] ?? "";
+        var zones = Validate(settings);
+        services.AddSingleton(Options.Create(settings));
         services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<MqttHostedService>());
 
-        bool zones = !string.IsNullOrWhiteSpace(config[$"{AutomationOptions.SectionName}:ZonesFile"]) || !string.IsNullOrWhiteSpace(config[ZonesVariable]);
-        bool discovery = string.Equals(config[$"{AutomationOptions.SectionName}:HomeAssistant:Enabled"], "true", StringComparison.OrdinalIgnoreCase);
-        if (!zones && !discovery) return;
+        if (zones is null && !settings.HomeAssistant.Enabled) return;
 
-        services.AddSingleton(sp =>
-        {
-            var file = sp.GetRequiredService<IOptions<AutomationOptions>>().Value.ZonesFile;
-            return string.IsNullOrWhiteSpace(file) ? ZoneSet.Empty : ZoneSet.Load(file);
-        });
+        services.AddSingleton(zones ?? ZoneSet.Empty);
         services.AddSingleton(sp => Topics(sp));
         services.AddSingleton<IZoneTransitionSink>(sp => new ZoneEventPublisher(
             sp.GetRequiredService<IMessagePublisher>(), Topics(sp),
@@ -56,37 +50,24 @@ internal static class AutomationRegistration
             typeof(AutomationRegistration).Assembly.GetName().Version?.ToString()));
     }
 
+    /// <summary>The zones (null without a zones file); throws <see cref="ZoneConfigException"/> with a one-line reason.</summary>
+    internal static ZoneSet? Validate(AutomationOptions options)
+    {
+        if (options.Error() is { } error) throw new ZoneConfigException(error);
+        ZoneSet? zones = string.IsNullOrWhiteSpace(options.ZonesFile) ? null : ZoneSet.Load(options.ZonesFile);
+        if (options.Snapshot.Enabled)
+        {
+            var labels = (zones ?? ZoneSet.Empty).Labels;
+            foreach (var cls in options.Snapshot.EffectiveClasses)
+                if (!labels.Contains(cls, StringComparer.OrdinalIgnoreCase))
+                    throw new ZoneConfigException($"Automation:Snapshot:Classes: unknown class '{cls}'");
+        }
+        return zones;
+    }
+
     private static TopicLayout Topics(IServiceProvider sp)
     {
         var mqtt = sp.GetRequiredService<IOptions<MqttOptions>>().Value;
         return new TopicLayout(mqtt.TopicPrefix, mqtt.DeviceId);
-    }
-}
-
-/// <summary>Checks the Automation settings and the zones file at start: a one-line reason, exit code 2.</summary>
-internal sealed class AutomationOptionsValidator : IValidateOptions<AutomationOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AutomationOptions options)
-    {
-        if (options.Error() is { } error) return ValidateOptionsResult.Fail(error);
-        var labels = ZoneSet.PascalVocLabels;
-        if (!string.IsNullOrWhiteSpace(options.ZonesFile))
-        {
-            try
-            {
-                labels = ZoneSet.Load(options.ZonesFile).Labels;
-            }
-            catch (ZoneConfigException ex)
-            {
-                return ValidateOptionsResult.Fail(ex.Message);
-            }
-        }
-        if (options.Snapshot.Enabled)
-        {
-            foreach (var cls in options.Snapshot.Classes)
-                if (!labels.Contains(cls, StringComparer.OrdinalIgnoreCase))
-                    return ValidateOptionsResult.Fail($"Automation:Snapshot:Classes: unknown class '{cls}'");
-        }
-        return ValidateOptionsResult.Success;
     }
 }

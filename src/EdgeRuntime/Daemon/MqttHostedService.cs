@@ -22,12 +22,12 @@ public sealed class MqttHostedService : IHostedService, ITelemetryPublisher, IMe
 
     private readonly string _stateDirectory;
 
-    private readonly string _discoveryPrefix;
+    private readonly IOptions<Automation.AutomationOptions>? _automation;
 
     public MqttHostedService(IOptions<MqttOptions> mqtt, IOptions<DaemonOptions> daemon, ILoggerFactory loggerFactory, IOptions<Ota.OtaOptions>? ota = null,
         IOptions<Automation.AutomationOptions>? automation = null)
     {
-        _discoveryPrefix = automation?.Value.HomeAssistant.DiscoveryPrefix ?? TopicLayout.DefaultDiscoveryPrefix;
+        _automation = automation; // read at start, after options validation
         _stateDirectory = ota?.Value.StateDirectory ?? "";
         _mqtt = mqtt.Value;
         _daemon = daemon.Value;
@@ -64,7 +64,7 @@ public sealed class MqttHostedService : IHostedService, ITelemetryPublisher, IMe
                 string file = CredentialsFile(effective);
                 credentials = LoadOrCreateCredentials(file, effective.DeviceId);
                 acl = new BrokerAcl(credentials, effective.TopicPrefix, effective.DeviceId, effective.EmbeddedBrokerMaxPacketBytes,
-                    effective.EmbeddedBrokerMaxRetainedBytes, effective.EmbeddedBrokerMaxRetainedMessages, discoveryPrefix: _discoveryPrefix);
+                    effective.EmbeddedBrokerMaxRetainedBytes, effective.EmbeddedBrokerMaxRetainedMessages, discoveryPrefix: _automation?.Value.HomeAssistant.DiscoveryPrefix ?? TopicLayout.DefaultDiscoveryPrefix);
                 _logger.LogInformation("Embedded MQTT broker: logins and ACLs on; users in {File} (device, fleet, viewer)", file);
             }
             else
