@@ -32,6 +32,7 @@ public static class DaemonHost
         ["--mqtt-host"] = "Mqtt:Host",
         ["--mqtt-port"] = "Mqtt:Port",
         ["--config"] = "Daemon:ConfigFile",
+        ["--zones"] = "Automation:ZonesFile",
     };
 
     /// <summary>
@@ -167,6 +168,7 @@ public static class DaemonHost
         services.AddSingleton<Ota.SegmenterSwitch>();
         // OTA (when Ota:StateDirectory is set) starts after MQTT and before the frame loop: it picks the boot model.
         Ota.OtaServiceRegistration.AddOta(services, config);
+        AutomationRegistration.Add(services, config);
         services.AddHostedService<FrameLoopService>();
     }
 

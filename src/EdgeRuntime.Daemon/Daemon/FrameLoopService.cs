@@ -28,6 +28,7 @@ public sealed class FrameLoopService : BackgroundService
     private readonly WatchdogPinger _watchdog;
     private readonly LatencyRecorder _latency;
     private readonly SegmenterSwitch _switch;
+    private readonly Automation.ZoneAutomation? _automation;
     private readonly string _deviceId;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
 
@@ -42,8 +43,10 @@ public sealed class FrameLoopService : BackgroundService
         IHostApplicationLifetime lifetime,
         DaemonStatus status,
         ILogger<FrameLoopService> logger,
-        SegmenterSwitch? segmenterSwitch = null)
+        SegmenterSwitch? segmenterSwitch = null,
+        Automation.ZoneAutomation? automation = null)
     {
+        _automation = automation;
         _switch = segmenterSwitch ?? new SegmenterSwitch();
         _options = options.Value;
         _hooks = hooks;
@@ -217,6 +220,8 @@ public sealed class FrameLoopService : BackgroundService
 
             long t3 = Stopwatch.GetTimestamp();
             PublishMask(frame, image, classMap.AsSpan(0, pixels), model.Version);
+            // Zones, rules, events (and GPIO sinks) within this frame's publish step.
+            _automation?.OnFrame(classMap.AsSpan(0, pixels), image.Width, image.Height, frame.FrameId, frame.Timestamp, image);
             WriteOutputs(frame, image, classMap.AsSpan(0, pixels), segmenter.ClassCount);
             MaybePublishTelemetry(ref nextTelemetry, telemetryTicks, model, source, fps, classMap, lastWidth, lastHeight, frame, segmenter.ClassCount);
             _latency.Record(PipelineStage.Publish, Ms(t3, Stopwatch.GetTimestamp()));

@@ -94,7 +94,11 @@ public sealed class TelemetryJsonTests
         Assert.Throws<ArgumentException>(() => new TopicLayout("edgert/#", "a"));
         Assert.Throws<ArgumentException>(() => new TopicLayout("edgert/v1", ""));
         Assert.Equal("my-pi-4", TopicLayout.SanitizeDeviceId("my/pi 4"));
-        Assert.Equal(4, TopicLayout.Specs.Count);
+        Assert.Equal(7, TopicLayout.Specs.Count);
+        Assert.Equal("edgert/v1/pi-kitchen/events", t.Events);
+        Assert.Equal("edgert/v1/pi-kitchen/zones/door", t.Zone("door"));
+        Assert.True(TopicLayout.Specs.Single(s => s.Suffix == "zones/<zone>").Retain);
+        Assert.False(TopicLayout.Specs.Single(s => s.Suffix == "events").Retain);
         Assert.True(TopicLayout.Specs.Single(s => s.Suffix == "status").Retain);
     }
 
