@@ -7,7 +7,6 @@ using EdgeRuntime.Runtime;
 using EdgeRuntime.Tests.Models;
 using EdgeRuntime.Tests.Support;
 using EdgeRuntime.Tflite;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Kernels;
 

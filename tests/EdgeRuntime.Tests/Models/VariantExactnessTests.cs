@@ -6,7 +6,6 @@ using EdgeRuntime.Kernels.Gemm;
 using EdgeRuntime.Runtime;
 using EdgeRuntime.Tests.Support;
 using EdgeRuntime.Tflite;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Models;
 
