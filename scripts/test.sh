@@ -40,9 +40,8 @@ else
 fi
 
 step "unit and integration tests (xunit)"
-dotnet test tests/EdgeRuntime.Tests -c Release --no-build -nologo --logger "console;verbosity=minimal" > "$logs/xunit.log" 2>&1
-xunit_rc=$?
-cat "$logs/xunit.log"
+dotnet test tests/EdgeRuntime.Tests -c Release --no-build -nologo --logger "console;verbosity=minimal" 2>&1 | tee "$logs/xunit.log"
+xunit_rc=${PIPESTATUS[0]}
 # VSTest's closing line: "Passed!  - Failed: 0, Passed: 812, Skipped: 4, Total: 816, Duration: ..."
 line=$(grep -E "^(Passed|Failed)!" "$logs/xunit.log" | tail -1)
 if [ -n "$line" ]; then
