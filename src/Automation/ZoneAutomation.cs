@@ -5,6 +5,7 @@ using EdgeRuntime.Automation.HomeAssistant;
 using EdgeRuntime.Automation.Privacy;
 using EdgeRuntime.Automation.Zones;
 using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Imaging;
 using EdgeRuntime.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

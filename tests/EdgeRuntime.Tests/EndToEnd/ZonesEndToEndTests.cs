@@ -1,3 +1,4 @@
+using EdgeRuntime.Imaging;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -8,7 +9,6 @@ using EdgeRuntime.Segmentation;
 using EdgeRuntime.Tests.Automation;
 using EdgeRuntime.Tests.Telemetry;
 using MQTTnet;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.EndToEnd;
 
