@@ -21,6 +21,7 @@ public static class CommandLine
                                              [--warmup N] [--iterations N] [--input IMAGE|RAW.bin] [--json out.json]
           opmarkers MODEL                    frames with per-operator marker syscalls for the ARM cycle model
                                              (scripts/arm-model.sh) [--frames N] [--threads N] [--table FILE] [--times FILE]
+          zone-coverage [--frames N]         the zone-coverage step alone (8 zones, 513x513), for the ARM cycle model
         """;
 
     public static int Run(string[] args)
@@ -42,6 +43,7 @@ public static class CommandLine
                 "export-onnx" => ExportOnnxCommand.Run(rest),
                 "bench" => BenchCommand.Run(rest),
                 "opmarkers" => OpMarkersCommand.Run(rest),
+                "zone-coverage" => ZoneCoverageCommand.Run(rest),
                 "ort-agreement" => OrtAgreementCommand.Run(rest),
                 "selftest" => SelfTestCommand.Run(rest),
                 "quantize" => QuantizeCommand.Run(rest),
