@@ -45,7 +45,8 @@ public sealed partial class BrokerJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// Authentication and per-topic ACLs of <see cref="EmbeddedBroker"/> (the same rules as deploy/raspberrypi/mosquitto/edgert.acl):
-/// no anonymous clients; the device user writes only &lt;prefix&gt;/&lt;device&gt;/{status,telemetry,mask,classes,model/state,identity};
+/// no anonymous clients; the device user writes only &lt;prefix&gt;/&lt;device&gt;/{status,telemetry,mask,classes,model/state,identity,
+/// events,events/snapshot,zones/&lt;zone&gt;} and its own Home Assistant discovery configs;
 /// only the fleet role writes model/desired topics and chunk topics; the client ids edgert-&lt;device&gt;* belong to the device user,
 /// and a connected client id cannot be taken over by another user. Packets and retained messages are bounded.
 /// </summary>

@@ -168,7 +168,7 @@ public static class DaemonHost
         services.AddSingleton<Ota.SegmenterSwitch>();
         // OTA (when Ota:StateDirectory is set) starts after MQTT and before the frame loop: it picks the boot model.
         Ota.OtaServiceRegistration.AddOta(services, config);
-        AutomationRegistration.Add(services, config);
+        ZoneServiceRegistration.AddZones(services, config); // zones, events, Home Assistant discovery, snapshots
         services.AddHostedService<FrameLoopService>();
     }
 

@@ -20,6 +20,7 @@ public static partial class CommandLine
                                              [--warmup N] [--iterations N] [--input IMAGE|RAW.bin] [--json out.json]
           opmarkers MODEL                    frames with per-operator marker syscalls for the ARM cycle model
                                              (scripts/arm-model.sh) [--frames N] [--threads N] [--table FILE] [--times FILE]
+          zone-coverage [--frames N]         the zone-coverage step alone (8 zones, 513x513), for the ARM cycle model
         """;
 
     private static string Usage
@@ -68,6 +69,7 @@ public static partial class CommandLine
                 "run" => RunCommand.Run(rest),
                 "bench" => BenchCommand.Run(rest),
                 "opmarkers" => OpMarkersCommand.Run(rest),
+                "zone-coverage" => ZoneCoverageCommand.Run(rest),
                 "selftest" => SelfTestCommand.Run(rest),
                 _ => RunVerb(args[0], rest),
             };

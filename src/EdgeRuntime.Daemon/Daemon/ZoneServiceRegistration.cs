@@ -15,7 +15,7 @@ namespace EdgeRuntime.Daemon;
 /// optional dependency stays null otherwise. Transition sinks: the MQTT event publisher plus whatever else registers
 /// <see cref="IZoneTransitionSink"/> (GPIO outputs).
 /// </summary>
-internal static class AutomationRegistration
+internal static class ZoneServiceRegistration
 {
     /// <summary>EDGERT_ZONES (the environment provider strips the EDGERT_ prefix).</summary>
     private const string ZonesVariable = "ZONES";
@@ -24,7 +24,7 @@ internal static class AutomationRegistration
     /// Registers the services and checks the settings and the zones file now, while the host is built: a bad file is a
     /// <see cref="ZoneConfigException"/> (a FormatException), which `edgert run` prints as one line with exit code 2.
     /// </summary>
-    public static void Add(IServiceCollection services, IConfiguration config)
+    public static void AddZones(IServiceCollection services, IConfiguration config)
     {
         var settings = config.GetSection(AutomationOptions.SectionName).Get<AutomationOptions>() ?? new AutomationOptions();
         if (string.IsNullOrWhiteSpace(settings.ZonesFile)) settings.ZonesFile = config[ZonesVariable] ?? "";
@@ -47,7 +47,7 @@ internal static class AutomationRegistration
             sp.GetRequiredService<IMessagePublisher>(),
             sp.GetServices<IZoneTransitionSink>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            typeof(AutomationRegistration).Assembly.GetName().Version?.ToString()));
+            typeof(ZoneServiceRegistration).Assembly.GetName().Version?.ToString()));
     }
 
     /// <summary>The zones (null without a zones file); throws <see cref="ZoneConfigException"/> with a one-line reason.</summary>
