@@ -167,6 +167,8 @@ public static class DaemonHost
         services.AddSingleton<Ota.SegmenterSwitch>();
         // OTA (when Ota:StateDirectory is set) starts after MQTT and before the frame loop: it picks the boot model.
         Ota.OtaServiceRegistration.AddOta(services, config);
+        // GPIO (safe outputs, trigger gate, status LED) and thermal protection start before the frame loop, stop after it.
+        AutomationRegistration.AddAutomation(services, config);
         services.AddHostedService<FrameLoopService>();
     }
 
