@@ -75,14 +75,24 @@ public sealed class GpioPinBank : IDisposable
             PullModes.Down => PinMode.InputPullDown,
             _ => PinMode.Input,
         };
-        if (!_controller.IsPinModeSupported(line, mode))
-            throw new GpioSetupException($"{key}: line {line} on {_chipName} does not support {mode}");
-        Open(key, line, () => _controller.OpenPin(line, mode));
+        Open(key, line, () =>
+        {
+            if (!_controller.IsPinModeSupported(line, mode)) throw new NotSupportedException($"{mode} is not supported");
+            _controller.OpenPin(line, mode);
+        });
     }
 
     private void CheckExists(string key, int line)
     {
-        int count = _controller.PinCount;
+        int count;
+        try
+        {
+            count = _controller.PinCount;
+        }
+        catch (Exception ex)
+        {
+            throw new GpioSetupException($"{key}: cannot read the lines of {_chipName} ({Flatten(ex)})", ex);
+        }
         if (line >= count)
             throw new GpioSetupException($"{key}: line {line} does not exist on {_chipName} ({count} lines, 0-{count - 1})");
     }
