@@ -9,11 +9,12 @@ public interface IGpioDriverFactory
     GpioDriver Create(GpioOptions options);
 }
 
-/// <summary>The board's driver: libgpiod on /dev/gpiochipN (the character device; sysfs GPIO is deprecated).</summary>
+/// <summary>
+/// The board's driver: libgpiod 1.x on /dev/gpiochipN (the character device; sysfs GPIO is deprecated).
+/// System.Device.Gpio's libgpiod 2.x driver is left out: it is not trim-safe (IL2091 in its UnmanagedArray), and
+/// the NativeAOT build must stay free of warnings.
+/// </summary>
 public sealed class LibGpiodDriverFactory : IGpioDriverFactory
 {
-    public GpioDriver Create(GpioOptions options) =>
-        string.Equals(options.Driver, GpioDrivers.LibGpiodV2, StringComparison.OrdinalIgnoreCase)
-            ? new LibGpiodV2Driver(options.Chip)
-            : new LibGpiodDriver(options.Chip);
+    public GpioDriver Create(GpioOptions options) => new LibGpiodDriver(options.Chip);
 }

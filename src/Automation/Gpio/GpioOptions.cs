@@ -8,7 +8,7 @@ public sealed class GpioOptions
 {
     public const string SectionName = "Gpio";
 
-    /// <summary>"libgpiod" (libgpiod 1.x, Raspberry Pi OS bookworm) or "libgpiod-v2" (libgpiod 2.x).</summary>
+    /// <summary>"libgpiod": libgpiod 1.x (Raspberry Pi OS bookworm, Debian 12, Ubuntu 22.04/24.04: package libgpiod2).</summary>
     public string Driver { get; set; } = GpioDrivers.LibGpiod;
 
     /// <summary>The gpiochip number (/dev/gpiochipN). Pi 1-4: 0; Pi 5: 0 on current kernels (4 on early ones).</summary>
@@ -101,7 +101,6 @@ public sealed class GpioStatusLedOptions
 public static class GpioDrivers
 {
     public const string LibGpiod = "libgpiod";
-    public const string LibGpiodV2 = "libgpiod-v2";
 }
 
 public static class PinNumbering

@@ -18,8 +18,8 @@ public sealed class GpioOptionsValidator : IValidateOptions<GpioOptions>
     public static List<string> Errors(GpioOptions o)
     {
         var errors = new List<string>();
-        if (!IsOneOf(o.Driver, GpioDrivers.LibGpiod, GpioDrivers.LibGpiodV2))
-            errors.Add($"Gpio:Driver '{o.Driver}' is not one of {GpioDrivers.LibGpiod}, {GpioDrivers.LibGpiodV2}");
+        if (!IsOneOf(o.Driver, GpioDrivers.LibGpiod))
+            errors.Add($"Gpio:Driver '{o.Driver}' is not supported (only {GpioDrivers.LibGpiod}: libgpiod 1.x)");
         if (o.Chip < 0) errors.Add($"Gpio:Chip {o.Chip} must be >= 0");
         if (!IsOneOf(o.Numbering, PinNumbering.Logical, PinNumbering.Board))
             errors.Add($"Gpio:Numbering '{o.Numbering}' is not one of {PinNumbering.Logical}, {PinNumbering.Board}");

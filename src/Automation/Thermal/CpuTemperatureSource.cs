@@ -21,7 +21,9 @@ public sealed class IotCpuTemperatureSource : ICpuTemperatureSource, IDisposable
         try
         {
             if (!_sensor.IsAvailable) return null;
-            double c = _sensor.Temperature.DegreesCelsius;
+            // The binding builds the value in °C; reading it as is avoids UnitsNet's converter (stubbed in the AOT build).
+            var t = _sensor.Temperature;
+            double c = t.Unit == UnitsNet.Units.TemperatureUnit.DegreeCelsius ? (double)t.Value : double.NaN;
             return double.IsFinite(c) ? Math.Round(c, 1) : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
