@@ -169,6 +169,8 @@ public static class DaemonHost
         // OTA (when Ota:StateDirectory is set) starts after MQTT and before the frame loop: it picks the boot model.
         Ota.OtaServiceRegistration.AddOta(services, config);
         ZoneServiceRegistration.AddZones(services, config); // zones, events, Home Assistant discovery, snapshots
+        // GPIO (safe outputs, trigger gate, status LED) and thermal protection start before the frame loop, stop after it.
+        AutomationRegistration.AddAutomation(services, config);
         services.AddHostedService<FrameLoopService>();
     }
 

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using EdgeRuntime.Automation;
+using EdgeRuntime.Automation.Gpio;
+using EdgeRuntime.Automation.Thermal;
 using EdgeRuntime.Camera.Imaging;
 using EdgeRuntime.Imaging;
 using EdgeRuntime.Camera.Sources;
@@ -29,6 +32,8 @@ public sealed class FrameLoopService : BackgroundService
     private readonly LatencyRecorder _latency;
     private readonly SegmenterSwitch _switch;
     private readonly Automation.ZoneAutomation? _automation;
+    private readonly IInferenceGate? _gate;
+    private readonly ThermalGovernor? _thermal;
     private readonly string _deviceId;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
 
@@ -44,9 +49,13 @@ public sealed class FrameLoopService : BackgroundService
         DaemonStatus status,
         ILogger<FrameLoopService> logger,
         SegmenterSwitch? segmenterSwitch = null,
-        Automation.ZoneAutomation? automation = null)
+        Automation.ZoneAutomation? automation = null,
+        IInferenceGate? gate = null,
+        ThermalGovernor? thermal = null)
     {
         _automation = automation;
+        _gate = gate;
+        _thermal = thermal;
         _switch = segmenterSwitch ?? new SegmenterSwitch();
         _options = options.Value;
         _hooks = hooks;
@@ -152,6 +161,7 @@ public sealed class FrameLoopService : BackgroundService
 
         while (true)
         {
+            if (_thermal is not null) await _thermal.PaceAsync(ct).ConfigureAwait(false); // frame-rate cap while hot
             long t0 = Stopwatch.GetTimestamp();
             if (!await source.ReadFrameAsync(frame, ct).ConfigureAwait(false)) break;
             long t1 = Stopwatch.GetTimestamp();
@@ -162,6 +172,14 @@ public sealed class FrameLoopService : BackgroundService
             if (lastFrameId != long.MinValue && frame.FrameId > lastFrameId + 1)
                 _status.AddDropped(frame.FrameId - lastFrameId - 1);
             lastFrameId = frame.FrameId;
+
+            // Trigger inputs idle (no PIR/button for N frames): skip decode and inference, keep the camera and telemetry going.
+            if (_gate is not null && !_gate.ShouldInfer())
+            {
+                _status.AddGated();
+                MaybePublishTelemetry(ref nextTelemetry, telemetryTicks, model, source, fps, classMap, lastWidth, lastHeight, frame);
+                continue;
+            }
 
             try
             {
@@ -263,7 +281,9 @@ public sealed class FrameLoopService : BackgroundService
             LatencyMs = _latency.Snapshot(),
             GcHeapBytes = GC.GetTotalMemory(false),
             RssBytes = SystemMetrics.ReadRssBytes(),
-            CpuTemperatureC = SystemMetrics.ReadCpuTemperatureCelsius(),
+            CpuTemperatureC = _thermal?.LastCelsius,
+            Thermal = _thermal?.Snapshot(),
+            Gate = (_gate as IInferenceGateTelemetry)?.Snapshot(),
             UptimeS = Math.Round(Stopwatch.GetElapsedTime(_startTimestamp).TotalSeconds, 3),
             Mqtt = _publisher.GetStats(),
             Restarts = _status.LastFault is null ? null : _status.Restarts,
