@@ -31,6 +31,9 @@ public sealed class GpioRuntime : IZoneTransitionSink, IInferenceGate, IInferenc
         _logger = logger;
     }
 
+    /// <summary>The chip is open and every configured pin is set up.</summary>
+    public bool IsOpen => _bank is not null;
+
     public OutputBank? Outputs => _outputs;
     public TriggerGate? Gate => _gate;
     public StatusLed? Led => _led;

@@ -41,7 +41,7 @@ public sealed class GpioService(GpioRuntime runtime, IOptions<GpioOptions> optio
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        if (!options.Value.AnyPin) return;
+        if (!runtime.IsOpen) return; // nothing configured, or opening failed (then nothing was driven)
         runtime.SafeState();
         logger.LogInformation("GPIO outputs returned to their safe (inactive) state");
         runtime.Dispose();
