@@ -89,7 +89,8 @@ public sealed class Interpreter : IDisposable
         CheckBudget(options, "dequantized hybrid weights", 0, expansion);
         graph = HybridWeightExpansion.Apply(graph, out long expandedWeightBytes);
         KernelIsa isa = options.Isa ?? KernelDispatcher.Active;
-        var registry = options.Registry ?? OperatorRegistry.CreateDefault();
+        var registry = options.Registry ?? OperatorRegistry.Default ?? throw new InvalidOperationException(
+            "no operators registered: pass InterpreterOptions.Registry or set OperatorRegistry.Default at start-up (e.g. EdgeRuntime.Ops.BuiltinOperators.DeepLab())");
         if (OperatorFusion.IsEnabled(options)) graph = OperatorFusion.Apply(graph, registry);
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1");
         WorkerPool? workers = options.Threads > 1 ? new WorkerPool(options.Threads) : null;

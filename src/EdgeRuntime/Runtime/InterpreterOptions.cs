@@ -30,6 +30,7 @@ public sealed class InterpreterOptions
     /// <summary>Alignment of every buffer in the arena (bytes).</summary>
     public int Alignment { get; init; } = 64;
 
+    /// <summary>The operators this interpreter may run; null = <see cref="OperatorRegistry.Default"/>.</summary>
     public OperatorRegistry? Registry { get; init; }
 
     /// <summary>
