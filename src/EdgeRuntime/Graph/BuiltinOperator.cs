@@ -132,6 +132,7 @@ public enum BuiltinOperator
     BatchMatmul = 126,
 }
 
+/// <summary>TFLite names of the builtin operators (CONV_2D, ...), as tools and error messages print them.</summary>
 public static class BuiltinOperatorNames
 {
     private static readonly string[] Names =

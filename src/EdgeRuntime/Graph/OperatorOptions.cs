@@ -17,21 +17,28 @@ public enum FusedActivation : sbyte
 /// <summary>Base of the per-operator option records decoded from the model's builtin_options.</summary>
 public abstract record OperatorOptions;
 
+/// <summary>CONV_2D options: padding, strides, dilation and the fused activation.</summary>
 public sealed record Conv2DOptions(Padding Padding, int StrideW, int StrideH, FusedActivation Activation, int DilationW, int DilationH) : OperatorOptions;
 
+/// <summary>DEPTHWISE_CONV_2D options: padding, strides, depth multiplier, dilation and the fused activation.</summary>
 public sealed record DepthwiseConv2DOptions(Padding Padding, int StrideW, int StrideH, int DepthMultiplier, FusedActivation Activation, int DilationW, int DilationH) : OperatorOptions;
 
+/// <summary>AVERAGE_POOL_2D / MAX_POOL_2D options: padding, strides, filter size and the fused activation.</summary>
 public sealed record Pool2DOptions(Padding Padding, int StrideW, int StrideH, int FilterWidth, int FilterHeight, FusedActivation Activation) : OperatorOptions;
 
 /// <summary>ADD, SUB, MUL: only the fused activation matters for us.</summary>
 public sealed record ElementwiseOptions(FusedActivation Activation) : OperatorOptions;
 
+/// <summary>CONCATENATION options: the axis and the fused activation.</summary>
 public sealed record ConcatenationOptions(int Axis, FusedActivation Activation) : OperatorOptions;
 
+/// <summary>RESIZE_BILINEAR options: align_corners and half_pixel_centers.</summary>
 public sealed record ResizeBilinearOptions(bool AlignCorners, bool HalfPixelCenters) : OperatorOptions;
 
+/// <summary>ARG_MAX options: the output index type.</summary>
 public sealed record ArgMaxOptions(TensorType OutputType) : OperatorOptions;
 
+/// <summary>RESHAPE options: the new shape when the model gives it as an option rather than a tensor.</summary>
 public sealed record ReshapeOptions(int[] NewShape) : OperatorOptions
 {
     // Records compare arrays by reference; two reshapes to the same shape are the same options.
@@ -40,6 +47,7 @@ public sealed record ReshapeOptions(int[] NewShape) : OperatorOptions
     public override int GetHashCode() => NewShape.Length;
 }
 
+/// <summary>SOFTMAX options: beta.</summary>
 public sealed record SoftmaxOptions(float Beta) : OperatorOptions;
 
 /// <summary>

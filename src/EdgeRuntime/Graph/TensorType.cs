@@ -16,6 +16,7 @@ public enum TensorType : sbyte
     Float64 = 10,
 }
 
+/// <summary>Helpers on <see cref="TensorType"/> values (element size).</summary>
 public static class TensorTypeExtensions
 {
     /// <summary>Bytes per element, or throws for types without a fixed size (strings).</summary>

@@ -31,6 +31,7 @@ public enum RequantizeRounding
     Single = 2,
 }
 
+/// <summary>Requantization of an int32 accumulator (multiplier and shift) in each of TFLite's rounding modes.</summary>
 public static class Requantize
 {
     /// <summary>Scales <paramref name="acc"/> by multiplier * 2^(shift-31) with the chosen rounding.</summary>

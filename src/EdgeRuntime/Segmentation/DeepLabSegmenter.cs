@@ -8,6 +8,7 @@ using EdgeRuntime.Tflite;
 
 namespace EdgeRuntime.Segmentation;
 
+/// <summary>How a segmenter fits frames into the model input and which kernels and threads it uses.</summary>
 public sealed class SegmenterOptions
 {
     /// <summary>How images meet the model's canvas; null = the model's evaluation protocol.</summary>

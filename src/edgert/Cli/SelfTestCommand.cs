@@ -1,5 +1,5 @@
 using EdgeRuntime.Kernels;
-using EdgeRuntime.Kernels.Conformance;
+using EdgeRuntime.Conformance;
 
 namespace EdgeRuntime.Cli;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using EdgeRuntime.Graph;
 using EdgeRuntime.Kernels;
-using EdgeRuntime.Kernels.Conformance;
+using EdgeRuntime.Conformance;
 using EdgeRuntime.Kernels.Reference;
 using EdgeRuntime.Runtime;
 using EdgeRuntime.Tests.Models;

@@ -123,7 +123,7 @@ public class VariantExactnessTests(ITestOutputHelper output)
     [InlineData(8)]
     public void InvokeAllocatesNothingWithWorkerThreads(int threads)
     {
-        var (caller, workers, process) = EdgeRuntime.Kernels.Conformance.ModelConformance.AllocationPerInvoke(
+        var (caller, workers, process) = EdgeRuntime.Conformance.ModelConformance.AllocationPerInvoke(
             Graph(SharedData.CoralDm05), KernelDispatcher.Active, threads, seed: 3);
         output.WriteLine($"x{threads} per invoke: caller {caller} B, workers {workers} B, whole test process {process} B");
         Assert.Equal(0, caller);

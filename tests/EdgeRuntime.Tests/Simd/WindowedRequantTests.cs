@@ -1,7 +1,7 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using EdgeRuntime.Kernels;
-using EdgeRuntime.Kernels.Conformance;
+using EdgeRuntime.Conformance;
 using EdgeRuntime.Kernels.Gemm;
 using EdgeRuntime.Kernels.Requantization;
 using EdgeRuntime.Tests.Support;

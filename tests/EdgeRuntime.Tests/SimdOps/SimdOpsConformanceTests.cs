@@ -1,5 +1,5 @@
 using EdgeRuntime.Kernels;
-using EdgeRuntime.Kernels.Conformance;
+using EdgeRuntime.Conformance;
 using EdgeRuntime.Kernels.Simd;
 using EdgeRuntime.Tests.Support;
 

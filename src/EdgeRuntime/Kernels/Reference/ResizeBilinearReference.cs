@@ -1,5 +1,6 @@
 namespace EdgeRuntime.Kernels.Reference;
 
+/// <summary>The coordinate mapping of a bilinear resize: align_corners and half_pixel_centers.</summary>
 public readonly record struct ResizeBilinearParams(bool AlignCorners, bool HalfPixelCenters);
 
 /// <summary>

@@ -20,6 +20,7 @@ public enum SimdVariant
     AdvSimd,
 }
 
+/// <summary>Picks the SIMD variant a non-convolution kernel runs for a kernel ISA.</summary>
 public static class SimdVariants
 {
     /// <summary>

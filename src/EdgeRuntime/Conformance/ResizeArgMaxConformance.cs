@@ -2,8 +2,9 @@ using System.Numerics;
 using EdgeRuntime.Kernels.Reference;
 using EdgeRuntime.Kernels.Resize;
 using EdgeRuntime.Kernels.Simd;
+using EdgeRuntime.Kernels;
 
-namespace EdgeRuntime.Kernels.Conformance;
+namespace EdgeRuntime.Conformance;
 
 public static partial class SimdOpsConformance
 {

@@ -6,8 +6,9 @@ using EdgeRuntime.Kernels.Reduction;
 using EdgeRuntime.Kernels.Reference;
 using EdgeRuntime.Kernels.Resize;
 using EdgeRuntime.Kernels.Simd;
+using EdgeRuntime.Kernels;
 
-namespace EdgeRuntime.Kernels.Conformance;
+namespace EdgeRuntime.Conformance;
 
 /// <summary>
 /// Bit-exactness checks of the SIMD non-convolution kernels against the scalar reference kernels on random cases

@@ -3,8 +3,9 @@ using EdgeRuntime.Graph;
 using EdgeRuntime.Kernels.Depthwise;
 using EdgeRuntime.Kernels.Gemm;
 using EdgeRuntime.Runtime;
+using EdgeRuntime.Kernels;
 
-namespace EdgeRuntime.Kernels.Conformance;
+namespace EdgeRuntime.Conformance;
 
 /// <summary>One whole-model check: what ran, and null or the first difference.</summary>
 public sealed record ModelCheck(string Name, string? Failure, TimeSpan Elapsed);

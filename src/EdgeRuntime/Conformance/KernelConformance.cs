@@ -1,8 +1,9 @@
 using EdgeRuntime.Kernels.Depthwise;
 using EdgeRuntime.Kernels.Gemm;
 using EdgeRuntime.Kernels.Requantization;
+using EdgeRuntime.Kernels;
 
-namespace EdgeRuntime.Kernels.Conformance;
+namespace EdgeRuntime.Conformance;
 
 /// <summary>A random GEMM problem: activations, weights, bias and quantization, plus the row strides to use.</summary>
 public sealed record GemmCase(QuantParams Quant, int M, int N, int K, byte[] A, int AStride, byte[] W, int[] Bias, int CStride)

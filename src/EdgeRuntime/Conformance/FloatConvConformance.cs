@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using EdgeRuntime.Kernels.FloatConv;
 using EdgeRuntime.Kernels.Reference;
+using EdgeRuntime.Kernels;
 
-namespace EdgeRuntime.Kernels.Conformance;
+namespace EdgeRuntime.Conformance;
 
 /// <summary>A random float CONV_2D (or DEPTHWISE_CONV_2D when <see cref="Depthwise"/>) problem with explicit geometry.</summary>
 public sealed record FloatConvCase(bool Depthwise, Shape4 Input, Shape4 Filter, Shape4 Output, ConvGeometry Geometry, int DepthMultiplier,

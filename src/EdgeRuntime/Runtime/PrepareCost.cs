@@ -1,11 +1,11 @@
 using EdgeRuntime.Graph;
 
-namespace EdgeRuntime.Ops;
+namespace EdgeRuntime.Runtime;
 
 /// <summary>
 /// Upper bounds, from shapes alone, of the managed memory an operator's Prepare allocates: packed weights, requantization
 /// and lookup tables, per-channel parameters, interpolation tables, copies of constants. The interpreter sums them and
-/// checks the sum against <see cref="Runtime.InterpreterOptions.MemoryBudgetBytes"/> before preparing anything, so a
+/// checks the sum against <see cref="InterpreterOptions.MemoryBudgetBytes"/> before preparing anything, so a
 /// small hostile model cannot make Prepare allocate gigabytes. Never throws: an inconsistent node gets a small bound and
 /// its Prepare then reports what is wrong with it. The bounds are deliberately loose (a test checks them against what
 /// the real models' operators report).
