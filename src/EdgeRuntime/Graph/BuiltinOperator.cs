@@ -1,7 +1,7 @@
 namespace EdgeRuntime.Graph;
 
 /// <summary>TFLite builtin operator codes (schema.fbs BuiltinOperator). Codes without a member print as BUILTIN_&lt;code&gt;.</summary>
-public enum BuiltinOperator
+internal enum BuiltinOperator
 {
     Add = 0,
     AveragePool2D = 1,
@@ -132,7 +132,7 @@ public enum BuiltinOperator
     BatchMatmul = 126,
 }
 
-public static class BuiltinOperatorNames
+internal static class BuiltinOperatorNames
 {
     private static readonly string[] Names =
     [

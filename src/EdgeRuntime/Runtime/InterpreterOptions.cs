@@ -3,7 +3,7 @@ using EdgeRuntime.Planning;
 
 namespace EdgeRuntime.Runtime;
 
-public sealed class InterpreterOptions
+internal sealed class InterpreterOptions
 {
     /// <summary>Kernel family; null = what the dispatcher chose for this CPU.</summary>
     public KernelIsa? Isa { get; init; }

@@ -3,7 +3,7 @@ using EdgeRuntime.Graph;
 namespace EdgeRuntime.Runtime;
 
 /// <summary>Maps builtin operator codes to the kernels that prepare them, and lists the fused kernels the interpreter may use.</summary>
-public sealed class OperatorRegistry
+internal sealed class OperatorRegistry
 {
     private readonly Dictionary<BuiltinOperator, IOperatorKernel> _kernels = [];
     private readonly List<IFusedOperatorKernel> _fused = [];
