@@ -39,7 +39,10 @@ public sealed class ImageSegmenter : IDisposable
     {
         var interpreterOptions = KernelVariantMapping.ToInterpreterOptions(options);
         ModelGraph graph = TfliteModelReader.Read(model);
-        return new ImageSegmenter(new DeepLabSegmenter(graph, new SegmenterOptions { Interpreter = interpreterOptions }));
+        // No model hash here (the daemon's constructor computes one): SHA-256 would make every app load OpenSSL at start-up.
+        var segmenter = new DeepLabSegmenter(SegmentationModel.Describe(graph), graph.Description, modelSha256: "",
+            new SegmenterOptions { Interpreter = interpreterOptions });
+        return new ImageSegmenter(segmenter);
     }
 
     /// <summary>Classes the model tells apart (21 for PASCAL VOC: background and 20 objects).</summary>
