@@ -16,7 +16,7 @@ namespace EdgeRuntime.Daemon;
 /// environment variables prefixed EDGERT_ (EDGERT_Mqtt__Host=...), then the command line
 /// (--Mqtt:Host=..., or the short switches in <see cref="SwitchMappings"/>).
 /// </summary>
-public static class DaemonHost
+internal static class DaemonHost
 {
     /// <summary>Short command-line switches and the configuration keys they set.</summary>
     public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)

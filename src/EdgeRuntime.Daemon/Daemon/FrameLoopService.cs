@@ -20,7 +20,7 @@ namespace EdgeRuntime.Daemon;
 /// Corrupt frames (decode throws) are counted and skipped. The systemd watchdog is pinged only
 /// while the loop makes progress. When a finite source ends, the latency table is logged and the host stops.
 /// </summary>
-public sealed class FrameLoopService : BackgroundService
+internal sealed class FrameLoopService : BackgroundService
 {
     private readonly DaemonOptions _options;
     private readonly DaemonHooks _hooks;

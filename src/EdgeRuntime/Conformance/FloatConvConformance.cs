@@ -6,7 +6,7 @@ using EdgeRuntime.Kernels;
 namespace EdgeRuntime.Conformance;
 
 /// <summary>A random float CONV_2D (or DEPTHWISE_CONV_2D when <see cref="Depthwise"/>) problem with explicit geometry.</summary>
-public sealed record FloatConvCase(bool Depthwise, Shape4 Input, Shape4 Filter, Shape4 Output, ConvGeometry Geometry, int DepthMultiplier,
+internal sealed record FloatConvCase(bool Depthwise, Shape4 Input, Shape4 Filter, Shape4 Output, ConvGeometry Geometry, int DepthMultiplier,
     float Min, float Max, float[] InputData, float[] FilterData, float[] Bias, bool Special)
 {
     public override string ToString() =>
@@ -18,7 +18,7 @@ public sealed record FloatConvCase(bool Depthwise, Shape4 Input, Shape4 Filter, 
 /// random shapes, strides, dilations, paddings (including rows and columns with no in-image tap), activations, channel tails,
 /// and some cases with -0, infinities, NaN, subnormals and huge values. Shared by xunit and <c>edgert selftest kernels</c>.
 /// </summary>
-public static class FloatConvConformance
+internal static class FloatConvConformance
 {
     private static readonly float[] SpecialValues =
         [0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, 1e-40f, -1e-40f, float.Epsilon, 3e38f, -3e38f, 1e-20f, 6f, -1f];

@@ -6,26 +6,26 @@ using EdgeRuntime.Kernels;
 namespace EdgeRuntime.Conformance;
 
 /// <summary>A random GEMM problem: activations, weights, bias and quantization, plus the row strides to use.</summary>
-public sealed record GemmCase(QuantParams Quant, int M, int N, int K, byte[] A, int AStride, byte[] W, int[] Bias, int CStride)
+internal sealed record GemmCase(QuantParams Quant, int M, int N, int K, byte[] A, int AStride, byte[] W, int[] Bias, int CStride)
 {
     public override string ToString() =>
         $"gemm {Quant.Type} m={M} n={N} k={K} aStride={AStride} cStride={CStride} zp(in={Quant.InputZeroPoint},w={Quant.FilterZeroPoint},out={Quant.OutputZeroPoint}) rounding={Quant.Rounding} clamp=[{Quant.OutputMin},{Quant.OutputMax}] perChannel={Quant.Multiplier.Length > 1} shift0={Quant.Shift[0]}";
 }
 
 /// <summary>A random 3x3 depthwise problem over one image.</summary>
-public sealed record DepthwiseCase(QuantParams Quant, DepthwiseGeometry Geometry, byte[] Input, byte[] W, int[] Bias)
+internal sealed record DepthwiseCase(QuantParams Quant, DepthwiseGeometry Geometry, byte[] Input, byte[] W, int[] Bias)
 {
     public override string ToString() => $"depthwise {Quant.Type} {Geometry} zp(in={Quant.InputZeroPoint},w={Quant.FilterZeroPoint},out={Quant.OutputZeroPoint}) rounding={Quant.Rounding}";
 }
 
 /// <summary>One kernel variant's tally.</summary>
-public sealed record VariantResult(KernelIsa Isa, int Passed, int Failed, IReadOnlyList<string> Failures);
+internal sealed record VariantResult(KernelIsa Isa, int Passed, int Failed, IReadOnlyList<string> Failures);
 
 /// <summary>
 /// The random bit-exactness suite shared by the xunit tests and <c>edgert selftest kernels</c>: every variant
 /// against <see cref="KernelIsa.Reference"/> on random shapes (odd tails), zero points, multipliers/shifts and clamps.
 /// </summary>
-public static class KernelConformance
+internal static class KernelConformance
 {
     public static QuantParams RandomQuant(Random rng, QuantType type, int channels)
     {

@@ -8,14 +8,14 @@ using EdgeRuntime.Kernels;
 namespace EdgeRuntime.Conformance;
 
 /// <summary>One whole-model check: what ran, and null or the first difference.</summary>
-public sealed record ModelCheck(string Name, string? Failure, TimeSpan Elapsed);
+internal sealed record ModelCheck(string Name, string? Failure, TimeSpan Elapsed);
 
 /// <summary>
 /// Whole-model bit-exactness: a real model run with <see cref="KernelIsa.Reference"/> (unfused) and with a fast variant
 /// (fused, as deployed) on the same deterministic input must give identical bytes in every output; and every quantized
 /// CONV_2D / DEPTHWISE_CONV_2D must run a kernel of that variant (a silent fallback to the reference kernel fails).
 /// </summary>
-public static class ModelConformance
+internal static class ModelConformance
 {
     /// <summary>Deterministic input: float tensors uniform in [-1, 1], integer tensors random bytes, from <paramref name="seed"/>.</summary>
     public static void FillInputs(Interpreter interpreter, int seed)

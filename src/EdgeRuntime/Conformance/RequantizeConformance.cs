@@ -6,7 +6,7 @@ using EdgeRuntime.Kernels;
 
 namespace EdgeRuntime.Conformance;
 
-public static partial class SimdOpsConformance
+internal static partial class SimdOpsConformance
 {
     /// <summary>
     /// QUANTIZE uint8/int8 -> uint8/int8 (requantization), all four type pairs: scale ratios from 1e-4 to 1e4 (right and left

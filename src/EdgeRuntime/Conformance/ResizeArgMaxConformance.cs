@@ -6,7 +6,7 @@ using EdgeRuntime.Kernels;
 
 namespace EdgeRuntime.Conformance;
 
-public static partial class SimdOpsConformance
+internal static partial class SimdOpsConformance
 {
     /// <summary>
     /// The fused RESIZE_BILINEAR+ARG_MAX (uint8/int8 -> int32/int64) against the two references run one after the other:

@@ -16,7 +16,7 @@ namespace EdgeRuntime.Conformance;
 /// the variant its isa argument selects (as the operators do) and returns one line per failing case; no lines
 /// means bit-identical. For unit tests and for `edgert selftest kernels` on ARM64 boards / under qemu.
 /// </summary>
-public static partial class SimdOpsConformance
+internal static partial class SimdOpsConformance
 {
     /// <summary>Every family below.</summary>
     public static IEnumerable<string> RunAll(KernelIsa isa, int seed, int cases) =>

@@ -1,7 +1,7 @@
 namespace EdgeRuntime.Graph;
 
 /// <summary>TFLite builtin operator codes (schema.fbs BuiltinOperator). Codes without a member print as BUILTIN_&lt;code&gt;.</summary>
-public enum BuiltinOperator
+internal enum BuiltinOperator
 {
     Add = 0,
     AveragePool2D = 1,
@@ -133,7 +133,7 @@ public enum BuiltinOperator
 }
 
 /// <summary>TFLite names of the builtin operators (CONV_2D, ...), as tools and error messages print them.</summary>
-public static class BuiltinOperatorNames
+internal static class BuiltinOperatorNames
 {
     private static readonly string[] Names =
     [

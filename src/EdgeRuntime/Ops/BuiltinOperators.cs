@@ -7,7 +7,7 @@ namespace EdgeRuntime.Ops;
 /// Micro's MicroMutableOpResolver: a program registers the operators it runs and only those are linked into a
 /// NativeAOT binary. A model with an operator its registry lacks fails at load with the operator's name.
 /// </summary>
-public static class BuiltinOperators
+internal static class BuiltinOperators
 {
     public static OperatorRegistry AddConv2D(this OperatorRegistry r) => r.Add(new Conv2DOperator());
     public static OperatorRegistry AddDepthwiseConv2D(this OperatorRegistry r) => r.Add(new DepthwiseConv2DOperator());

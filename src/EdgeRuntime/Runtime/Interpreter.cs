@@ -12,7 +12,7 @@ namespace EdgeRuntime.Runtime;
 /// allocated once. <see cref="Invoke"/> allocates nothing. With <see cref="InterpreterOptions.Threads"/> &gt; 1 it owns
 /// worker threads: dispose it to stop them.
 /// </summary>
-public sealed class Interpreter : IDisposable
+internal sealed class Interpreter : IDisposable
 {
     private readonly WorkerPool? _workers;
     private readonly PreparedOperator[] _operators;

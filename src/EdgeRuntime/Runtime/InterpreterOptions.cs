@@ -4,7 +4,7 @@ using EdgeRuntime.Planning;
 namespace EdgeRuntime.Runtime;
 
 /// <summary>How an <see cref="Interpreter"/> is built: kernel ISA, planner, fusion, threads, operator registry, memory budget.</summary>
-public sealed class InterpreterOptions
+internal sealed class InterpreterOptions
 {
     /// <summary>Kernel family; null = what the dispatcher chose for this CPU.</summary>
     public KernelIsa? Isa { get; init; }

@@ -7,7 +7,7 @@ namespace EdgeRuntime.Runtime;
 /// interpreter may use. Filled by the program (Ops/BuiltinOperators.cs: AddConv2D(), ..., or DeepLab() / All()), so a
 /// NativeAOT build links only the operators it registers.
 /// </summary>
-public sealed class OperatorRegistry
+internal sealed class OperatorRegistry
 {
     /// <summary>
     /// The registry an interpreter uses when <see cref="InterpreterOptions.Registry"/> is null. Set once at start-up by

@@ -10,7 +10,7 @@ namespace EdgeRuntime.Tflite;
 /// never with another exception, a hang, or a huge allocation.
 /// Only subgraph 0 (the model) is read; other subgraphs, signatures and metadata are ignored.
 /// </summary>
-public static class TfliteModelReader
+internal static class TfliteModelReader
 {
     public const int MaxRank = 6;
 
