@@ -85,7 +85,6 @@ public static class DaemonHost
         }
         catch (OptionsValidationException ex)
         {
-            host.Services.GetService<ILoggerFactory>()?.CreateLogger("EdgeRuntime.Daemon").LogCritical("Invalid configuration: {Errors}", string.Join("; ", ex.Failures));
             Console.Error.WriteLine($"edgert: invalid configuration: {string.Join("; ", ex.Failures)}");
             try { await host.StopAsync(CancellationToken.None).ConfigureAwait(false); } catch (Exception) { /* best effort */ }
             return 2;
@@ -122,6 +121,9 @@ public static class DaemonHost
         config.AddCommandLine(args, new Dictionary<string, string>(SwitchMappings, StringComparer.OrdinalIgnoreCase));
 
         builder.Logging.AddConfiguration(config.GetSection("Logging"));
+        // A start-up failure is reported once, as one line, by RunHostAsync; the host's own "Hosting failed to start"
+        // critical entry would repeat it with a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         if (SystemdHelpers.IsSystemdService())
             builder.Logging.AddConsole(); // AddSystemd switches it to the journal-friendly format
         else
@@ -168,6 +170,7 @@ public static class DaemonHost
         // OTA (when Ota:StateDirectory is set) starts after MQTT and before the frame loop: it picks the boot model.
         Ota.OtaServiceRegistration.AddOta(services, config);
         services.AddHostedService<FrameLoopService>();
+        services.AddHostedService<StatusLineService>();
     }
 
     /// <summary>Daemon:DeviceId, else Mqtt:DeviceId, else the host name (made topic-safe).</summary>
