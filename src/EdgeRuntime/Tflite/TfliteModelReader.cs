@@ -65,7 +65,7 @@ public static class TfliteModelReader
     private static void CheckIdentifier(FlatBufferReader fb)
     {
         ReadOnlySpan<byte> id = fb.IdentifierBytes;
-        if (id.SequenceEqual("TFL3"u8)) return;
+        if (id.Length < 4 || id.SequenceEqual("TFL3"u8)) return; // shorter than a header: Root says so
         foreach (byte b in id)
             if (!char.IsAsciiLetterOrDigit((char)b)) return; // no identifier: these bytes belong to the buffer body
         throw new ModelFormatException($"not a TFLite model (file identifier \"{System.Text.Encoding.ASCII.GetString(id)}\" is not \"{FileIdentifier}\")");
