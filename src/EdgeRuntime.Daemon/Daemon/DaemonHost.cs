@@ -86,7 +86,6 @@ internal static class DaemonHost
         }
         catch (OptionsValidationException ex)
         {
-            host.Services.GetService<ILoggerFactory>()?.CreateLogger("EdgeRuntime.Daemon").LogCritical("Invalid configuration: {Errors}", string.Join("; ", ex.Failures));
             Console.Error.WriteLine($"edgert: invalid configuration: {string.Join("; ", ex.Failures)}");
             try { await host.StopAsync(CancellationToken.None).ConfigureAwait(false); } catch (Exception) { /* best effort */ }
             return 2;
@@ -123,6 +122,9 @@ internal static class DaemonHost
         config.AddCommandLine(args, new Dictionary<string, string>(SwitchMappings, StringComparer.OrdinalIgnoreCase));
 
         builder.Logging.AddConfiguration(config.GetSection("Logging"));
+        // A start-up failure is reported once, as one line, by RunHostAsync; the host's own "Hosting failed to start"
+        // critical entry would repeat it with a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         if (SystemdHelpers.IsSystemdService())
             builder.Logging.AddConsole(); // AddSystemd switches it to the journal-friendly format
         else
@@ -172,6 +174,7 @@ internal static class DaemonHost
         // GPIO (safe outputs, trigger gate, status LED) and thermal protection start before the frame loop, stop after it.
         AutomationRegistration.AddAutomation(services, config);
         services.AddHostedService<FrameLoopService>();
+        services.AddHostedService<StatusLineService>();
     }
 
     /// <summary>Daemon:DeviceId, else Mqtt:DeviceId, else the host name (made topic-safe).</summary>

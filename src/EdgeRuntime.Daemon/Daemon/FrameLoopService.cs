@@ -102,9 +102,13 @@ internal sealed class FrameLoopService : BackgroundService
             await watchdogStop.CancelAsync().ConfigureAwait(false);
             await watchdogTask.ConfigureAwait(false);
             _status.LatencyTable = _latency.FormatTable();
-            _logger.LogInformation("Latency over the last {Window} frames per stage, {Processed} frames processed:", _options.LatencyWindow, _status.FramesProcessed);
-            foreach (var line in _status.LatencyTable.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                _logger.LogInformation("  {Row}", line);
+            // A table of zeros says nothing: it is logged only when frames ran.
+            if (_status.FramesProcessed > 0)
+            {
+                _logger.LogInformation("Latency over the last {Window} frames per stage, {Processed} frames processed:", _options.LatencyWindow, _status.FramesProcessed);
+                foreach (var line in _status.LatencyTable.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    _logger.LogInformation("  {Row}", line);
+            }
         }
         if (stopHost) _lifetime.StopApplication();
     }

@@ -14,16 +14,10 @@ public static class ZoneCoverageCommand
 {
     private const int Size = 513;
 
-    public static int Run(string[] args)
+    public static int Run(CliArgs cli)
     {
-        int frames = 100;
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--frames" && i + 1 < args.Length && int.TryParse(args[++i], CultureInfo.InvariantCulture, out int n) && n is > 0 and <= 10_000_000)
-                frames = n;
-            else
-                throw new CliException($"zone-coverage: unexpected argument '{args[i]}' (--frames N, 1..10000000)");
-        }
+        ArgumentNullException.ThrowIfNull(cli);
+        int frames = cli.Int("frames", 100);
         var file = new ZonesFile();
         for (int i = 0; i < 8; i++)
         {
