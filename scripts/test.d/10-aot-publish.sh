@@ -4,7 +4,7 @@
 # Both land in artifacts/publish/RID (later steps run edgert from there; libonnxruntime.so sits beside edgert-tools).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-device_cap_bytes=$((16 * 1024 * 1024))   # issue 12 asks for 10 MiB: not reached (13.5 MiB x64 measured after the split, see docs/architecture.md)
+device_cap_bytes=$((24 * 1024 * 1024))   # issue 12 asks for 10 MiB: not reached (19.6 MiB x64 with GPIO/Iot.Device.Bindings, docs/architecture.md)
 passed=0; failed=0
 for rid in linux-x64 linux-arm64; do
   rm -rf "artifacts/publish/$rid"   # a failed publish must leave no binary for the qemu and arm-model steps
