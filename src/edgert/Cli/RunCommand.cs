@@ -23,6 +23,7 @@ public static class RunCommand
         ("--device", "Daemon:DeviceId", "device id in MQTT topics (default: the host name)"),
         ("--mqtt-host", "Mqtt:Host", "MQTT broker host (default: the embedded broker)"),
         ("--config", "Daemon:ConfigFile", "a JSON configuration file (also EDGERT_CONFIG)"),
+        ("--zones", "Automation:ZonesFile", "a zones file: polygons, watched classes, occupancy rules (also EDGERT_ZONES; docs/mqtt.md#zones)"),
     ];
 
     private static readonly (string Option, string Key, string Help, int Min, int Max)[] Numbers =
