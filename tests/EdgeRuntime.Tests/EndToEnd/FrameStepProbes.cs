@@ -70,7 +70,7 @@ internal sealed class FrameStep(long frameId)
     {
         Assert.True(SegmentedAt > 0 && OutputsAt > 0, $"frame {frameId} was not segmented and published");
         Assert.True(timestamp > SegmentedAt && timestamp < OutputsAt,
-            $"{what}: {Ms(timestamp):F3} ms after the frame's segmentation ended, its publish step ran to {Ms(OutputsAt):F3} ms");
+            $"{what}: {Ms(timestamp):F3} ms after the frame's segmentation ended, the output writer (still in the step) ran at {Ms(OutputsAt):F3} ms");
         Assert.Equal(OutputsThread, threadId);
     }
 }
