@@ -7,6 +7,8 @@ using System.Text.RegularExpressions;
 using EdgeRuntime.Camera.Imaging;
 using EdgeRuntime.Segmentation;
 using EdgeRuntime.Tests.Automation;
+using EdgeRuntime.Tests.Support;
+using static EdgeRuntime.Tests.Support.ReferenceSegmentation;
 using EdgeRuntime.Tests.Telemetry;
 using MQTTnet;
 
@@ -26,47 +28,6 @@ public sealed partial class ZonesEndToEndTests(EndToEndFrames frames, ITestOutpu
     // A wedge that does not line up with anything, to exercise the polygon masks.
     private static readonly (double X, double Y)[] Wedge = [(0.05, 0.1), (0.9, 0.3), (0.3, 0.95)];
 
-    private sealed record Reference(int W, int H, byte[] Map, byte[] Rgb);
-
-    private static Dictionary<int, Reference> Segment(EndToEndFrames frames)
-    {
-        using var segmenter = DeepLabSegmenter.Load(frames.ModelPath, new SegmenterOptions { Interpreter = new Runtime.InterpreterOptions { Threads = 1 } });
-        var maps = new Dictionary<int, Reference>();
-        for (int i = 0; i < frames.Files.Count; i++)
-        {
-            if (i == frames.CorruptIndex) continue;
-            var image = new RgbImage();
-            ImageDecoder.Decode(File.ReadAllBytes(frames.Files[i]), image);
-            var map = new byte[image.Width * image.Height];
-            segmenter.Segment(image, map);
-            maps[i] = new Reference(image.Width, image.Height, map, image.Pixels.ToArray());
-        }
-        return maps;
-    }
-
-    /// <summary>Reference coverage: pixel centres inside the polygon by ray casting, independent of the daemon's run lists.</summary>
-    private static double Coverage(Reference r, IReadOnlyList<(double X, double Y)>? polygon, int cls)
-    {
-        long inside = 0, hit = 0;
-        for (int y = 0; y < r.H; y++)
-            for (int x = 0; x < r.W; x++)
-            {
-                if (polygon is not null && !Inside(polygon, (x + 0.5) / r.W, (y + 0.5) / r.H)) continue;
-                inside++;
-                if (r.Map[y * r.W + x] == cls) hit++;
-            }
-        return inside == 0 ? 0 : hit / (double)inside;
-    }
-
-    private static bool Inside(IReadOnlyList<(double X, double Y)> poly, double x, double y)
-    {
-        bool inside = false;
-        for (int i = 0, j = poly.Count - 1; i < poly.Count; j = i++)
-            if ((poly[i].Y > y) != (poly[j].Y > y) && x < (poly[j].X - poly[i].X) * (y - poly[i].Y) / (poly[j].Y - poly[i].Y) + poly[i].X)
-                inside = !inside;
-        return inside;
-    }
-
     private static JsonElement Json(MqttApplicationMessage m) => JsonDocument.Parse(m.Payload).RootElement;
 
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
@@ -74,14 +35,12 @@ public sealed partial class ZonesEndToEndTests(EndToEndFrames frames, ITestOutpu
     [Fact]
     public async Task EdgertRunWithZonesFile_OnDemoFrames_PublishesZoneStatesAndEvents()
     {
-        var maps = Segment(frames);
+        var maps = ReferenceSegmentation.Segment(frames);
         int first = 0, second = 2; // frame ids 1, 3 (2 is the corrupt file)
         Assert.Equal(new[] { 0, 2, 3 }, maps.Keys.Order().ToArray());
 
         // The class that tells the first image from the others best: occupied on it, clear on the next one.
-        var (cls, covA, covOthers) = Enumerable.Range(1, 20)
-            .Select(c => (c, a: Coverage(maps[first], null, c), others: maps.Where(m => m.Key != first).Max(m => Coverage(m.Value, null, c))))
-            .MaxBy(t => t.a - t.others);
+        var (cls, covA, covOthers) = ReferenceSegmentation.MostDistinctClass(maps, first);
         string className = VocDataset.ClassNames[cls];
         output.WriteLine($"watching {className}: coverage {covA:F4} on the first image, at most {covOthers:F4} on the others");
         Assert.True(covA - covOthers > 0.02, "precondition: the demo frames do not differ enough in any class");
@@ -267,7 +226,7 @@ public sealed partial class ZonesEndToEndTests(EndToEndFrames frames, ITestOutpu
     }
 
     /// <summary>No payload is an encoded image, none is as large as a raw frame, none holds a run of a frame's pixels or file bytes.</summary>
-    private void CheckNoFrameLeft(IReadOnlyList<MqttApplicationMessage> all, Dictionary<int, Reference> maps)
+    private void CheckNoFrameLeft(IReadOnlyList<MqttApplicationMessage> all, Dictionary<int, ReferenceFrame> maps)
     {
         var rng = new Random(11);
         var needles = new List<byte[]>();
