@@ -74,7 +74,7 @@ public partial class NamespaceLayerTests
         return LineComment().Replace(code, "");
     }
 
-    [GeneratedRegex(@"^namespace EdgeRuntime(?:\.(\w+))?\s*[;{]", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^namespace EdgeRuntime(?:\.(\w+)[\w.]*)?\s*[;{]", RegexOptions.Multiline)]
     private static partial Regex FileNamespace();
 
     [GeneratedRegex(@"\bEdgeRuntime\.(\w+)")]
