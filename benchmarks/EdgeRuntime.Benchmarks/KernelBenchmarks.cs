@@ -48,8 +48,8 @@ public class GemmBenchmarks : IMacCount
     [Params("m1089k320n1280", "m1089k96n576", "m66049k16n96")]
     public string Shape { get; set; } = "m1089k320n1280";
 
-    [Params(QuantType.Int8, QuantType.UInt8)]
-    public QuantType Type { get; set; }
+    [Params("Int8", "UInt8")] // strings: the QuantType enum is internal to the library
+    public string Type { get; set; } = "Int8";
 
     private int M => Dim('m');
     private int K => Dim('k');
@@ -73,7 +73,7 @@ public class GemmBenchmarks : IMacCount
     {
         _gemm = QuantizedGemm.For(KernelDispatcher.Parse(Variant));
         var bias = new int[N];
-        _w = _gemm.Pack(Setup.Quant(Type, N), N, K, Setup.Bytes(N * K, 1), bias);
+        _w = _gemm.Pack(Setup.Quant(Enum.Parse<QuantType>(Type), N), N, K, Setup.Bytes(N * K, 1), bias);
         _a = Setup.Bytes(M * K, 2);
         _c = new byte[M * N];
     }
@@ -91,8 +91,8 @@ public class DepthwiseBenchmarks : IMacCount
     [Params("33x33x960d2", "65x65x144s2")]
     public string Shape { get; set; } = "33x33x960d2";
 
-    [Params(QuantType.Int8, QuantType.UInt8)]
-    public QuantType Type { get; set; }
+    [Params("Int8", "UInt8")] // strings: the QuantType enum is internal to the library
+    public string Type { get; set; } = "Int8";
 
     private DepthwiseGeometry G => Shape == "33x33x960d2"
         ? DepthwiseGeometry.Create(33, 33, 960, stride: 1, dilation: 2, samePadding: true)
@@ -109,7 +109,7 @@ public class DepthwiseBenchmarks : IMacCount
     {
         _g = G;
         _dw = DepthwiseConv3x3.For(KernelDispatcher.Parse(Variant));
-        _w = _dw.Pack(Setup.Quant(Type, _g.Channels), _g.Channels, Setup.Bytes(9 * _g.Channels, 3), new int[_g.Channels]);
+        _w = _dw.Pack(Setup.Quant(Enum.Parse<QuantType>(Type), _g.Channels), _g.Channels, Setup.Bytes(9 * _g.Channels, 3), new int[_g.Channels]);
         _in = Setup.Bytes(_g.InputHeight * _g.InputWidth * _g.Channels, 4);
         _out = new byte[_g.OutputHeight * _g.OutputWidth * _g.Channels];
     }

@@ -23,13 +23,15 @@ if command -v file >/dev/null && [ "$arch" = "aarch64" ] && ! file -b "$binary" 
   die "$binary is not an ARM64 executable (publish with -r linux-arm64)"
 fi
 
-# 1. User and groups: a system account without a shell or home, in group video for /dev/video*.
+# 1. User and groups: a system account without a shell or home, in group video for /dev/video* and group gpio
+#    for /dev/gpiochip* (Raspberry Pi OS's udev rule gives the chips to gpio; the unit names both groups).
 getent group video >/dev/null || groupadd --system video
+getent group gpio >/dev/null || groupadd --system gpio
 if ! id -u edgert >/dev/null 2>&1; then
   useradd --system --user-group --no-create-home --home-dir /var/lib/edgert --shell /usr/sbin/nologin \
-          --groups video --comment "EdgeRuntime daemon" edgert
+          --groups video,gpio --comment "EdgeRuntime daemon" edgert
 else
-  usermod -a -G video edgert
+  usermod -a -G video,gpio edgert
 fi
 
 # 2. Binary (NativeAOT: one self-contained file) and docs.

@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 here=$(pwd)
-passed=0; failed=0
+passed=0; failed=0; skipped=0
 ok() { passed=$((passed + 1)); echo "PASS: $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
 tmp=$(mktemp -d)
@@ -60,6 +60,7 @@ print('ok' if len(ops) == 71 and r['cycles'] > 1e7 and 0.3 < r['ipc'] < 4 and r[
     cat "$tmp/model.err"; bad "arm-model.sh on dm05 (Cortex-A76)"
   fi
 else
+  skipped=$((skipped + 1))
   echo "SKIP: $bin or $model missing (the dm05 model run needs the arm64 publish of 10-aot-publish.sh)"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"

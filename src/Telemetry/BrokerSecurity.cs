@@ -45,7 +45,8 @@ public sealed partial class BrokerJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// Authentication and per-topic ACLs of <see cref="EmbeddedBroker"/> (the same rules as deploy/raspberrypi/mosquitto/edgert.acl):
-/// no anonymous clients; the device user writes only &lt;prefix&gt;/&lt;device&gt;/{status,telemetry,mask,classes,model/state,identity};
+/// no anonymous clients; the device user writes only &lt;prefix&gt;/&lt;device&gt;/{status,telemetry,mask,classes,model/state,identity,
+/// events,events/snapshot,zones/&lt;zone&gt;} and its own Home Assistant discovery configs;
 /// only the fleet role writes model/desired topics and chunk topics; the client ids edgert-&lt;device&gt;* belong to the device user,
 /// and a connected client id cannot be taken over by another user. Packets and retained messages are bounded.
 /// </summary>
@@ -57,8 +58,11 @@ public sealed class BrokerAcl
     private readonly ConcurrentDictionary<string, byte> _retained = new(StringComparer.Ordinal);
 
     public BrokerAcl(BrokerCredentials credentials, string prefix, string deviceId, int maxPacketBytes = 2 * 1024 * 1024,
-        int maxRetainedBytes = 128 * 1024, int maxRetainedMessages = 4096, int maxChunkRetainedBytes = 1024 * 1024)
+        int maxRetainedBytes = 128 * 1024, int maxRetainedMessages = 4096, int maxChunkRetainedBytes = 1024 * 1024,
+        string discoveryPrefix = TopicLayout.DefaultDiscoveryPrefix)
     {
+        // Home Assistant discovery configs of this device: <discovery>/<component>/<node id>/<object id>/config.
+        DiscoveryPrefix = discoveryPrefix.TrimEnd('/');
         _users = credentials.Users.ToDictionary(u => u.Username, StringComparer.Ordinal);
         Prefix = prefix.TrimEnd('/');
         DeviceId = deviceId;
@@ -70,6 +74,7 @@ public sealed class BrokerAcl
 
     public string Prefix { get; }
     public string DeviceId { get; }
+    public string DiscoveryPrefix { get; }
     public int MaxPacketBytes { get; }
     public int MaxRetainedBytes { get; }
     public int MaxRetainedMessages { get; }
@@ -108,6 +113,18 @@ public sealed class BrokerAcl
     private bool IsDesired(string topic) =>
         topic.StartsWith(Prefix + "/", StringComparison.Ordinal) && topic.EndsWith("/model/desired", StringComparison.Ordinal);
 
+    /// <summary>Fixed report topics, events, and one level under zones/ (a zone's retained state).</summary>
+    private static bool IsDeviceWritable(string suffix) =>
+        DeviceWritable.Contains(suffix, StringComparer.Ordinal) || suffix is "events" or "events/snapshot"
+        || (suffix.StartsWith("zones/", StringComparison.Ordinal) && suffix.Length > 6 && suffix.IndexOf('/', 6) < 0);
+
+    private bool IsOwnDiscoveryConfig(string topic)
+    {
+        if (DiscoveryPrefix.Length == 0 || !topic.StartsWith(DiscoveryPrefix + "/", StringComparison.Ordinal)) return false;
+        var levels = topic[(DiscoveryPrefix.Length + 1)..].Split('/');
+        return levels.Length == 4 && levels[1] == TopicLayout.HomeAssistantId(DeviceId) && levels[3] == "config";
+    }
+
     /// <summary>Null when the publish is allowed, else why not.</summary>
     public string? CheckPublish(string? username, string topic, long payloadBytes, bool retain)
     {
@@ -125,7 +142,8 @@ public sealed class BrokerAcl
         switch (role)
         {
             case BrokerRoles.Device:
-                if (!own || !DeviceWritable.Contains(topic[(Prefix.Length + DeviceId.Length + 2)..], StringComparer.Ordinal)) return "device may write only its own topics";
+                if (IsOwnDiscoveryConfig(topic)) break;
+                if (!own || !IsDeviceWritable(topic[(Prefix.Length + DeviceId.Length + 2)..])) return "device may write only its own topics";
                 break;
             case BrokerRoles.Fleet:
                 // desired manifests and chunk topics; never a device's own reports

@@ -75,6 +75,9 @@ public sealed class MqttOptions
     /// <summary>Capacity of the send queue between the frame loop and the sender (oldest dropped when full).</summary>
     public int SendQueueCapacity { get; set; } = 4;
 
+    /// <summary>Queue for events, retained zone states and discovery configs (oldest dropped when full).</summary>
+    public int StateQueueCapacity { get; set; } = 256;
+
     /// <summary>Port of the embedded broker when <see cref="Host"/> is empty (0 = pick a free port).</summary>
     public int EmbeddedBrokerPort { get; set; } = 1883;
 
@@ -109,6 +112,7 @@ public sealed class MqttOptions
         if (ReconnectMinDelayMs <= 0 || ReconnectMaxDelayMs < ReconnectMinDelayMs)
             throw new ArgumentException("Mqtt:ReconnectMinDelayMs must be > 0 and <= ReconnectMaxDelayMs");
         if (SendQueueCapacity < 1) throw new ArgumentException("Mqtt:SendQueueCapacity must be >= 1");
+        if (StateQueueCapacity is < 1 or > 65536) throw new ArgumentException("Mqtt:StateQueueCapacity must be in 1..65536");
         if (MaxMaskRatePerSecond <= 0) throw new ArgumentException("Mqtt:MaxMaskRatePerSecond must be > 0");
         if (!MaskEncodings.IsKnown(MaskEncoding)) throw new ArgumentException($"Mqtt:MaskEncoding '{MaskEncoding}' is not rle or png");
         if (string.IsNullOrEmpty(ClientCertFile) != string.IsNullOrEmpty(ClientKeyFile))

@@ -25,9 +25,9 @@ namespace EdgeRuntime.Telemetry;
 /// <item><see cref="DisposeAsync"/> publishes retained "stopped" and sends DISCONNECT (so the Will is not published).</item>
 /// </list>
 /// </summary>
-public sealed class MqttPublisher : ITelemetryPublisher, IAsyncDisposable
+public sealed class MqttPublisher : ITelemetryPublisher, IMessagePublisher, IAsyncDisposable
 {
-    private enum Kind { Telemetry, Mask, Classes }
+    private enum Kind { Telemetry, Mask, Classes, State }
 
     private readonly record struct Outgoing(Kind Kind, MqttApplicationMessage Message);
 
@@ -37,6 +37,7 @@ public sealed class MqttPublisher : ITelemetryPublisher, IAsyncDisposable
     private readonly MqttClientOptions _clientOptions;
     private readonly ReconnectBackoff _backoff;
     private readonly Channel<Outgoing> _queue;
+    private readonly Channel<Outgoing> _stateQueue;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _disconnectSignal = new(0, int.MaxValue);
     private readonly long _maskIntervalTicks;
@@ -46,6 +47,7 @@ public sealed class MqttPublisher : ITelemetryPublisher, IAsyncDisposable
     private MqttApplicationMessage? _latestTelemetry; // kept while disconnected (Interlocked)
     private Task _connectionLoop = Task.CompletedTask;
     private Task _senderLoop = Task.CompletedTask;
+    private Task _stateSenderLoop = Task.CompletedTask;
     private long _lastMaskTicks = long.MinValue / 2;
     private int _started;
     private int _disposed;
@@ -77,6 +79,14 @@ public sealed class MqttPublisher : ITelemetryPublisher, IAsyncDisposable
                 SingleWriter = false,
             },
             _ => Interlocked.Increment(ref _droppedQueueFull));
+        _stateQueue = Channel.CreateBounded<Outgoing>(
+            new BoundedChannelOptions(_options.StateQueueCapacity)
+            {
+                FullMode = BoundedChannelFullMode.DropOldest,
+                SingleReader = true,
+                SingleWriter = false,
+            },
+            _ => Interlocked.Increment(ref _droppedQueueFull));
     }
 
     public TopicLayout Topics { get; }
@@ -98,7 +108,8 @@ public sealed class MqttPublisher : ITelemetryPublisher, IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (Interlocked.Exchange(ref _started, 1) != 0) return;
         _connectionLoop = Task.Run(() => ConnectionLoopAsync(_stopping.Token));
-        _senderLoop = Task.Run(() => SenderLoopAsync(_stopping.Token));
+        _senderLoop = Task.Run(() => SenderLoopAsync(_queue.Reader, _stopping.Token));
+        _stateSenderLoop = Task.Run(() => SenderLoopAsync(_stateQueue.Reader, _stopping.Token));
     }
 
     /// <summary>Waits until connected (and "online" published) at least <paramref name="minConnections"/> times in total.</summary>
@@ -215,17 +226,45 @@ public sealed class MqttPublisher : ITelemetryPublisher, IAsyncDisposable
         return Enqueue(new Outgoing(Kind.Classes, mqtt));
     }
 
+    public bool TryPublish(OutgoingMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (Volatile.Read(ref _disposed) != 0) return false;
+        if (!IsConnected)
+        {
+            Interlocked.Increment(ref _droppedDisconnected);
+            return false;
+        }
+        var builder = new MqttApplicationMessageBuilder()
+            .WithTopic(message.Topic)
+            .WithPayload(message.Payload)
+            .WithQualityOfServiceLevel(message.AtLeastOnce ? MqttQualityOfServiceLevel.AtLeastOnce : MqttQualityOfServiceLevel.AtMostOnce)
+            .WithRetainFlag(message.Retain)
+            .WithContentType(message.ContentType);
+        if (message.ExpirySeconds > 0) builder.WithMessageExpiryInterval(message.ExpirySeconds);
+        if (message.ContentType.StartsWith("application/json", StringComparison.Ordinal) || message.ContentType.StartsWith("text/", StringComparison.Ordinal))
+            builder.WithPayloadFormatIndicator(MqttPayloadFormatIndicator.CharacterData);
+        if (message.UserProperties is { } properties)
+            foreach (var (name, value) in properties) builder.WithUserProperty(name, Utf8(value));
+        var outgoing = new Outgoing(Kind.State, builder.Build());
+        if (_stateQueue.Writer.TryWrite(outgoing)) return true;
+        HandleUndeliverable(outgoing);
+        return false;
+    }
+
     /// <summary>Publishes "stopped" (retained), sends DISCONNECT and stops the background loops.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _queue.Writer.TryComplete();
-        // Give the sender a moment to drain what the frame loop queued last.
-        try { await _senderLoop.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false); }
+        _stateQueue.Writer.TryComplete();
+        // Give the senders a moment to drain what the frame loop queued last.
+        try { await Task.WhenAll(_senderLoop, _stateSenderLoop).WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false); }
         catch (Exception) { /* timed out or failed: stopping anyway */ }
         await _stopping.CancelAsync().ConfigureAwait(false);
         await AwaitQuietly(_connectionLoop).ConfigureAwait(false);
         await AwaitQuietly(_senderLoop).ConfigureAwait(false);
+        await AwaitQuietly(_stateSenderLoop).ConfigureAwait(false);
 
         var client = _client;
         _client = null;
@@ -257,9 +296,11 @@ public sealed class MqttPublisher : ITelemetryPublisher, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _queue.Writer.TryComplete();
+        _stateQueue.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await AwaitQuietly(_connectionLoop).ConfigureAwait(false);
         await AwaitQuietly(_senderLoop).ConfigureAwait(false);
+        await AwaitQuietly(_stateSenderLoop).ConfigureAwait(false);
         var client = _client;
         _client = null;
         client?.Dispose(); // MQTTnet's Dispose closes the channel without a DISCONNECT packet.
@@ -284,11 +325,11 @@ public sealed class MqttPublisher : ITelemetryPublisher, IAsyncDisposable
         else Interlocked.Increment(ref _droppedDisconnected);
     }
 
-    private async Task SenderLoopAsync(CancellationToken token)
+    private async Task SenderLoopAsync(ChannelReader<Outgoing> reader, CancellationToken token)
     {
         try
         {
-            await foreach (var item in _queue.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            await foreach (var item in reader.ReadAllAsync(token).ConfigureAwait(false))
             {
                 var client = _client;
                 if (client is not { IsConnected: true })
@@ -317,7 +358,7 @@ public sealed class MqttPublisher : ITelemetryPublisher, IAsyncDisposable
         {
         }
         // Whatever is left unsent at shutdown is dropped.
-        while (_queue.Reader.TryRead(out var left))
+        while (reader.TryRead(out var left))
             Interlocked.Increment(ref _droppedDisconnected);
     }
 

@@ -5,8 +5,6 @@ namespace EdgeRuntime.Telemetry;
 /// <summary>Process and board readings for telemetry (Linux /proc and /sys; null elsewhere).</summary>
 public static class SystemMetrics
 {
-    public const string DefaultThermalZone = "/sys/class/thermal/thermal_zone0/temp";
-
     /// <summary>VmRSS of this process in bytes, or null when /proc/self/status is unavailable.</summary>
     public static long? ReadRssBytes(string statusPath = "/proc/self/status")
     {
@@ -33,20 +31,5 @@ public static class SystemMetrics
         if (!long.TryParse(number, NumberStyles.Integer, CultureInfo.InvariantCulture, out long kb)) return null;
         var unit = space < 0 ? ReadOnlySpan<char>.Empty : rest[(space + 1)..].Trim();
         return unit.Equals("kB", StringComparison.OrdinalIgnoreCase) || unit.IsEmpty ? kb * 1024 : null;
-    }
-
-    /// <summary>Temperature in °C from a thermal zone file (millidegrees), or null when it does not exist.</summary>
-    public static double? ReadCpuTemperatureCelsius(string path = DefaultThermalZone)
-    {
-        try
-        {
-            if (!File.Exists(path)) return null;
-            var text = File.ReadAllText(path).Trim();
-            if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long milli))
-                return Math.Round(milli / 1000.0, 1);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return null;
     }
 }

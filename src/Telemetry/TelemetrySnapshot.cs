@@ -25,8 +25,12 @@ public sealed record TelemetrySnapshot
     public long GcHeapBytes { get; init; }
     /// <summary>Resident set size from /proc/self/status VmRSS (null where unavailable).</summary>
     public long? RssBytes { get; init; }
-    /// <summary>SoC temperature from /sys/class/thermal/thermal_zone0/temp (null where unavailable).</summary>
+    /// <summary>CPU temperature from Iot.Device.Bindings' CpuTemperature (null where not available; see <see cref="Thermal"/>).</summary>
     public double? CpuTemperatureC { get; init; }
+    /// <summary>Thermal protection state; null when the daemon runs without it.</summary>
+    public ThermalStats? Thermal { get; init; }
+    /// <summary>Trigger gating (Gpio:Triggers); null when no trigger input is configured.</summary>
+    public InferenceGateStats? Gate { get; init; }
     public double UptimeS { get; init; }
     public MqttStats? Mqtt { get; init; }
     /// <summary>Restarts per daemon component (frame-loop, ota) since start; null when none failed.</summary>

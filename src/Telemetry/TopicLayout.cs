@@ -29,6 +29,8 @@ public sealed class TopicLayout
         Telemetry = Root + "/telemetry";
         Mask = Root + "/mask";
         Classes = Root + "/classes";
+        Events = Root + "/events";
+        EventSnapshots = Root + "/events/snapshot";
     }
 
     public string Prefix { get; }
@@ -38,6 +40,29 @@ public sealed class TopicLayout
     public string Telemetry { get; }
     public string Mask { get; }
     public string Classes { get; }
+
+    /// <summary>Zone transitions (JSON, QoS 1, not retained).</summary>
+    public string Events { get; }
+
+    /// <summary>Redacted snapshots attached to events (opt-in, PNG).</summary>
+    public string EventSnapshots { get; }
+
+    /// <summary>Retained state of one zone (JSON).</summary>
+    public string Zone(string zone) => Root + "/zones/" + zone;
+
+    /// <summary>
+    /// A Home Assistant node / object id: only [a-zA-Z0-9_-] are allowed there, anything else becomes '_'.
+    /// </summary>
+    public static string HomeAssistantId(string value)
+    {
+        var chars = value.ToCharArray();
+        for (int i = 0; i < chars.Length; i++)
+            if (!(char.IsAsciiLetterOrDigit(chars[i]) || chars[i] is '_' or '-')) chars[i] = '_';
+        return chars.Length == 0 ? "edge" : new string(chars);
+    }
+
+    /// <summary>Default Home Assistant MQTT discovery prefix.</summary>
+    public const string DefaultDiscoveryPrefix = "homeassistant";
 
     /// <summary>The publishing rules per topic (the table in docs/mqtt.md is this list).</summary>
     public static IReadOnlyList<TopicSpec> Specs { get; } =
@@ -50,6 +75,12 @@ public sealed class TopicLayout
             "application/vnd.edgert.rle or image/png", "opt-in (Mqtt:PublishMasks), rate-limited (Mqtt:MaxMaskRatePerSecond); dropped while disconnected"),
         new("classes", MqttQualityOfServiceLevel.AtMostOnce, Retain: false, ExpirySeconds: 60,
             "application/json", "opt-in (Mqtt:PublishClassCounts): per-class pixel counts of the latest frame"),
+        new("events", MqttQualityOfServiceLevel.AtLeastOnce, Retain: false, ExpirySeconds: 0,
+            "application/json", "a zone's class became occupied or clear (Automation:ZonesFile); in the frame's publish step"),
+        new("events/snapshot", MqttQualityOfServiceLevel.AtMostOnce, Retain: false, ExpirySeconds: 60,
+            "image/png", "opt-in (Automation:Snapshot:Enabled): the event's frame with the chosen classes redacted"),
+        new("zones/<zone>", MqttQualityOfServiceLevel.AtLeastOnce, Retain: true, ExpirySeconds: 0,
+            "application/json", "state of one zone: on every change, every Automation:StateIntervalMs and after every (re)connect"),
     ];
 
     /// <summary>Throws when <paramref name="segment"/> cannot be one topic level.</summary>

@@ -8,7 +8,7 @@ namespace EdgeRuntime.OtaTestHost;
 /// Hostile models for the fault suite, chosen by SHA-256 in the environment: EDGERT_TEST_CRASH_SHAS (comma-separated) kill
 /// the process on their first frame (Environment.FailFast, like a native crash); EDGERT_TEST_THROW_SHAS throw on every frame.
 /// </summary>
-public sealed class FaultySegmenter(ISegmenter inner, bool crash, bool throws) : ISegmenter
+internal sealed class FaultySegmenter(ISegmenter inner, bool crash, bool throws) : ISegmenter
 {
     public static ISegmenter Wrap(ISegmenter inner)
     {

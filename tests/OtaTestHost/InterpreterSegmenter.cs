@@ -16,7 +16,7 @@ namespace EdgeRuntime.OtaTestHost;
 /// RGB frame into input 0 (uint8 as is, int8 - 128, float32 scaled to [-1,1]), Invoke, class map of output 0 (ids or
 /// argmax of logits), nearest upsample to the frame size. No mock: our interpreter runs the model bytes.
 /// </summary>
-public sealed class InterpreterSegmenter : ISegmenter
+internal sealed class InterpreterSegmenter : ISegmenter
 {
     private readonly Interpreter _interpreter;
     private readonly int _inH, _inW, _inC;

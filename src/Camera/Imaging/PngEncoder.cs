@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.IO.Compression;
 
 namespace EdgeRuntime.Camera.Imaging;
@@ -14,7 +15,7 @@ public enum PngColorFormat
 }
 
 /// <summary>
-/// Writes 8-bit grayscale and RGB PNGs (filter "None", zlib via <see cref="ZLibStream"/>, our own CRC-32).
+/// Writes 8-bit grayscale and RGB PNGs (filter "None", zlib via <see cref="ZLibStream"/>, CRC-32 from System.IO.Hashing).
 /// An instance keeps its scratch buffers between calls, so repeated encodes of same-sized images allocate only
 /// the deflater state. Not thread-safe: use one instance per thread.
 /// </summary>
@@ -109,9 +110,11 @@ public sealed class PngEncoder
         Span<byte> word = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(word, (uint)body.Length);
         Append(word);
+        int crcStart = _pngLength;
         Append(type);
         Append(body);
-        uint crc = Crc32.Finish(Crc32.Update(Crc32.Update(0xFFFFFFFFu, type), body));
+        // The CRC covers type and body, which now lie side by side in the output: one pass, no allocation.
+        uint crc = Crc32.HashToUInt32(_png.AsSpan(crcStart, _pngLength - crcStart));
         BinaryPrimitives.WriteUInt32BigEndian(word, crc);
         Append(word);
     }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 
 namespace EdgeRuntime.Camera.Imaging;
 
@@ -42,7 +43,7 @@ internal static class PngFile
             ReadOnlySpan<byte> type = data.Slice(pos + 4, 4);
             ReadOnlySpan<byte> body = data.Slice(pos + 8, (int)length);
             uint crc = BinaryPrimitives.ReadUInt32BigEndian(data[(pos + 8 + (int)length)..]);
-            if (Crc32.Compute(data.Slice(pos + 4, 4 + (int)length)) != crc)
+            if (Crc32.HashToUInt32(data.Slice(pos + 4, 4 + (int)length)) != crc)
                 throw new InvalidDataException($"corrupt PNG: CRC mismatch in chunk '{TypeName(type)}' at byte {pos}");
             if (first)
             {

@@ -18,7 +18,7 @@ public delegate byte[] MaskPngEncoder(ReadOnlySpan<byte> classMap, int width, in
 /// The parts of the daemon that are written elsewhere, plugged in by whoever starts it (the CLI's `edgert run`,
 /// or a test). Registered as a DI singleton.
 /// </summary>
-public sealed class DaemonHooks
+internal sealed class DaemonHooks
 {
     /// <summary>Builds the segmenter (loads the model at <see cref="DaemonOptions.ModelPath"/>). Called once, on the frame loop.</summary>
     public required Func<DaemonOptions, ISegmenter> CreateSegmenter { get; set; }

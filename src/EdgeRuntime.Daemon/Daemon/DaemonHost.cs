@@ -16,7 +16,7 @@ namespace EdgeRuntime.Daemon;
 /// environment variables prefixed EDGERT_ (EDGERT_Mqtt__Host=...), then the command line
 /// (--Mqtt:Host=..., or the short switches in <see cref="SwitchMappings"/>).
 /// </summary>
-public static class DaemonHost
+internal static class DaemonHost
 {
     /// <summary>Short command-line switches and the configuration keys they set.</summary>
     public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
@@ -32,6 +32,7 @@ public static class DaemonHost
         ["--mqtt-host"] = "Mqtt:Host",
         ["--mqtt-port"] = "Mqtt:Port",
         ["--config"] = "Daemon:ConfigFile",
+        ["--zones"] = "Automation:ZonesFile",
     };
 
     /// <summary>
@@ -85,7 +86,6 @@ public static class DaemonHost
         }
         catch (OptionsValidationException ex)
         {
-            host.Services.GetService<ILoggerFactory>()?.CreateLogger("EdgeRuntime.Daemon").LogCritical("Invalid configuration: {Errors}", string.Join("; ", ex.Failures));
             Console.Error.WriteLine($"edgert: invalid configuration: {string.Join("; ", ex.Failures)}");
             try { await host.StopAsync(CancellationToken.None).ConfigureAwait(false); } catch (Exception) { /* best effort */ }
             return 2;
@@ -122,6 +122,9 @@ public static class DaemonHost
         config.AddCommandLine(args, new Dictionary<string, string>(SwitchMappings, StringComparer.OrdinalIgnoreCase));
 
         builder.Logging.AddConfiguration(config.GetSection("Logging"));
+        // A start-up failure is reported once, as one line, by RunHostAsync; the host's own "Hosting failed to start"
+        // critical entry would repeat it with a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         if (SystemdHelpers.IsSystemdService())
             builder.Logging.AddConsole(); // AddSystemd switches it to the journal-friendly format
         else
@@ -167,7 +170,11 @@ public static class DaemonHost
         services.AddSingleton<Ota.SegmenterSwitch>();
         // OTA (when Ota:StateDirectory is set) starts after MQTT and before the frame loop: it picks the boot model.
         Ota.OtaServiceRegistration.AddOta(services, config);
+        ZoneServiceRegistration.AddZones(services, config); // zones, events, Home Assistant discovery, snapshots
+        // GPIO (safe outputs, trigger gate, status LED) and thermal protection start before the frame loop, stop after it.
+        AutomationRegistration.AddAutomation(services, config);
         services.AddHostedService<FrameLoopService>();
+        services.AddHostedService<StatusLineService>();
     }
 
     /// <summary>Daemon:DeviceId, else Mqtt:DeviceId, else the host name (made topic-safe).</summary>

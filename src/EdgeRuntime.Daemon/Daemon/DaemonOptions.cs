@@ -41,6 +41,9 @@ public sealed class DaemonOptions
     /// <summary>Samples kept per stage for the latency percentiles.</summary>
     public int LatencyWindow { get; set; } = 1024;
 
+    /// <summary>Seconds between the one-line status on the console (fps, latency, drops, MQTT, model); 0 turns it off.</summary>
+    public int StatusIntervalSeconds { get; set; } = 5;
+
     /// <summary>Intra-op threads of the interpreter (a fixed worker pool created once).</summary>
     public int Threads { get; set; } = 1;
 

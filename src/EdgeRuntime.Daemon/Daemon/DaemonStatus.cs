@@ -6,7 +6,7 @@ namespace EdgeRuntime.Daemon;
 /// <summary>What the frame loop did; <see cref="ExitCode"/> becomes the process exit code.</summary>
 public sealed class DaemonStatus
 {
-    private long _processed, _corrupt, _dropped;
+    private long _processed, _corrupt, _dropped, _gated;
 
     private readonly ConcurrentDictionary<string, long> _restarts = new(StringComparer.Ordinal);
     private string? _lastFault;
@@ -20,6 +20,9 @@ public sealed class DaemonStatus
     public long FramesProcessed => Interlocked.Read(ref _processed);
     public long FramesCorrupt => Interlocked.Read(ref _corrupt);
     public long FramesDropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Frames captured but not inferred because the inference gate (trigger inputs) was idle.</summary>
+    public long FramesGated => Interlocked.Read(ref _gated);
 
     /// <summary>The last telemetry built (published or not).</summary>
     public TelemetrySnapshot? LastTelemetry { get; internal set; }
@@ -45,4 +48,5 @@ public sealed class DaemonStatus
     internal void AddProcessed() => Interlocked.Increment(ref _processed);
     internal void AddCorrupt() => Interlocked.Increment(ref _corrupt);
     internal void AddDropped(long n) => Interlocked.Add(ref _dropped, n);
+    internal void AddGated() => Interlocked.Increment(ref _gated);
 }

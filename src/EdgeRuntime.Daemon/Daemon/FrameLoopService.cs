@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using EdgeRuntime.Automation;
+using EdgeRuntime.Automation.Gpio;
+using EdgeRuntime.Automation.Thermal;
 using EdgeRuntime.Camera.Imaging;
 using EdgeRuntime.Imaging;
 using EdgeRuntime.Camera.Sources;
@@ -17,7 +20,7 @@ namespace EdgeRuntime.Daemon;
 /// Corrupt frames (decode throws) are counted and skipped. The systemd watchdog is pinged only
 /// while the loop makes progress. When a finite source ends, the latency table is logged and the host stops.
 /// </summary>
-public sealed class FrameLoopService : BackgroundService
+internal sealed class FrameLoopService : BackgroundService
 {
     private readonly DaemonOptions _options;
     private readonly DaemonHooks _hooks;
@@ -28,6 +31,9 @@ public sealed class FrameLoopService : BackgroundService
     private readonly WatchdogPinger _watchdog;
     private readonly LatencyRecorder _latency;
     private readonly SegmenterSwitch _switch;
+    private readonly Automation.ZoneAutomation? _automation;
+    private readonly IInferenceGate? _gate;
+    private readonly ThermalGovernor? _thermal;
     private readonly string _deviceId;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
 
@@ -42,8 +48,14 @@ public sealed class FrameLoopService : BackgroundService
         IHostApplicationLifetime lifetime,
         DaemonStatus status,
         ILogger<FrameLoopService> logger,
-        SegmenterSwitch? segmenterSwitch = null)
+        SegmenterSwitch? segmenterSwitch = null,
+        Automation.ZoneAutomation? automation = null,
+        IInferenceGate? gate = null,
+        ThermalGovernor? thermal = null)
     {
+        _automation = automation;
+        _gate = gate;
+        _thermal = thermal;
         _switch = segmenterSwitch ?? new SegmenterSwitch();
         _options = options.Value;
         _hooks = hooks;
@@ -90,9 +102,13 @@ public sealed class FrameLoopService : BackgroundService
             await watchdogStop.CancelAsync().ConfigureAwait(false);
             await watchdogTask.ConfigureAwait(false);
             _status.LatencyTable = _latency.FormatTable();
-            _logger.LogInformation("Latency over the last {Window} frames per stage, {Processed} frames processed:", _options.LatencyWindow, _status.FramesProcessed);
-            foreach (var line in _status.LatencyTable.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                _logger.LogInformation("  {Row}", line);
+            // A table of zeros says nothing: it is logged only when frames ran.
+            if (_status.FramesProcessed > 0)
+            {
+                _logger.LogInformation("Latency over the last {Window} frames per stage, {Processed} frames processed:", _options.LatencyWindow, _status.FramesProcessed);
+                foreach (var line in _status.LatencyTable.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    _logger.LogInformation("  {Row}", line);
+            }
         }
         if (stopHost) _lifetime.StopApplication();
     }
@@ -149,6 +165,7 @@ public sealed class FrameLoopService : BackgroundService
 
         while (true)
         {
+            if (_thermal is not null) await _thermal.PaceAsync(ct).ConfigureAwait(false); // frame-rate cap while hot
             long t0 = Stopwatch.GetTimestamp();
             if (!await source.ReadFrameAsync(frame, ct).ConfigureAwait(false)) break;
             long t1 = Stopwatch.GetTimestamp();
@@ -159,6 +176,14 @@ public sealed class FrameLoopService : BackgroundService
             if (lastFrameId != long.MinValue && frame.FrameId > lastFrameId + 1)
                 _status.AddDropped(frame.FrameId - lastFrameId - 1);
             lastFrameId = frame.FrameId;
+
+            // Trigger inputs idle (no PIR/button for N frames): skip decode and inference, keep the camera and telemetry going.
+            if (_gate is not null && !_gate.ShouldInfer())
+            {
+                _status.AddGated();
+                MaybePublishTelemetry(ref nextTelemetry, telemetryTicks, model, source, fps, classMap, lastWidth, lastHeight, frame);
+                continue;
+            }
 
             try
             {
@@ -217,6 +242,8 @@ public sealed class FrameLoopService : BackgroundService
 
             long t3 = Stopwatch.GetTimestamp();
             PublishMask(frame, image, classMap.AsSpan(0, pixels), model.Version);
+            // Zones, rules, events (and GPIO sinks) within this frame's publish step.
+            _automation?.OnFrame(classMap.AsSpan(0, pixels), image.Width, image.Height, frame.FrameId, frame.Timestamp, image);
             WriteOutputs(frame, image, classMap.AsSpan(0, pixels), segmenter.ClassCount);
             MaybePublishTelemetry(ref nextTelemetry, telemetryTicks, model, source, fps, classMap, lastWidth, lastHeight, frame, segmenter.ClassCount);
             _latency.Record(PipelineStage.Publish, Ms(t3, Stopwatch.GetTimestamp()));
@@ -258,7 +285,9 @@ public sealed class FrameLoopService : BackgroundService
             LatencyMs = _latency.Snapshot(),
             GcHeapBytes = GC.GetTotalMemory(false),
             RssBytes = SystemMetrics.ReadRssBytes(),
-            CpuTemperatureC = SystemMetrics.ReadCpuTemperatureCelsius(),
+            CpuTemperatureC = _thermal?.LastCelsius,
+            Thermal = _thermal?.Snapshot(),
+            Gate = (_gate as IInferenceGateTelemetry)?.Snapshot(),
             UptimeS = Math.Round(Stopwatch.GetElapsedTime(_startTimestamp).TotalSeconds, 3),
             Mqtt = _publisher.GetStats(),
             Restarts = _status.LastFault is null ? null : _status.Restarts,

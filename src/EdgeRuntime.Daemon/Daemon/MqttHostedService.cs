@@ -10,7 +10,7 @@ namespace EdgeRuntime.Daemon;
 /// starts the <see cref="MqttPublisher"/>, and on shutdown publishes "stopped" and disconnects.
 /// Registered before <see cref="FrameLoopService"/>, so it starts first and stops last.
 /// </summary>
-public sealed class MqttHostedService : IHostedService, ITelemetryPublisher, IAsyncDisposable
+public sealed class MqttHostedService : IHostedService, ITelemetryPublisher, IMessagePublisher, IAsyncDisposable
 {
     private readonly MqttOptions _mqtt;
     private readonly DaemonOptions _daemon;
@@ -22,8 +22,12 @@ public sealed class MqttHostedService : IHostedService, ITelemetryPublisher, IAs
 
     private readonly string _stateDirectory;
 
-    public MqttHostedService(IOptions<MqttOptions> mqtt, IOptions<DaemonOptions> daemon, ILoggerFactory loggerFactory, IOptions<Ota.OtaOptions>? ota = null)
+    private readonly IOptions<Automation.AutomationOptions>? _automation;
+
+    public MqttHostedService(IOptions<MqttOptions> mqtt, IOptions<DaemonOptions> daemon, ILoggerFactory loggerFactory, IOptions<Ota.OtaOptions>? ota = null,
+        IOptions<Automation.AutomationOptions>? automation = null)
     {
+        _automation = automation; // read at start, after options validation
         _stateDirectory = ota?.Value.StateDirectory ?? "";
         _mqtt = mqtt.Value;
         _daemon = daemon.Value;
@@ -60,7 +64,7 @@ public sealed class MqttHostedService : IHostedService, ITelemetryPublisher, IAs
                 string file = CredentialsFile(effective);
                 credentials = LoadOrCreateCredentials(file, effective.DeviceId);
                 acl = new BrokerAcl(credentials, effective.TopicPrefix, effective.DeviceId, effective.EmbeddedBrokerMaxPacketBytes,
-                    effective.EmbeddedBrokerMaxRetainedBytes, effective.EmbeddedBrokerMaxRetainedMessages);
+                    effective.EmbeddedBrokerMaxRetainedBytes, effective.EmbeddedBrokerMaxRetainedMessages, discoveryPrefix: _automation?.Value.HomeAssistant.DiscoveryPrefix ?? TopicLayout.DefaultDiscoveryPrefix);
                 _logger.LogInformation("Embedded MQTT broker: logins and ACLs on; users in {File} (device, fleet, viewer)", file);
             }
             else
@@ -137,4 +141,6 @@ public sealed class MqttHostedService : IHostedService, ITelemetryPublisher, IAs
     public bool TryPublishMask(MaskMessage mask) => _inner.TryPublishMask(mask);
     public bool TryPublishClassCounts(ClassCountsMessage message) => _inner.TryPublishClassCounts(message);
     public MqttStats GetStats() => _inner.GetStats();
+    public long ConnectionCount => _publisher?.ConnectionCount ?? 0;
+    public bool TryPublish(OutgoingMessage message) => _inner is MqttPublisher p && p.TryPublish(message);
 }

@@ -12,7 +12,7 @@ namespace EdgeRuntime.Ota;
 /// and the class map of output 0 (argmax ids as bytes, or the argmax over the last axis of logits).
 /// Independent of camera preprocessing, so the operator's machine and every device compute the same bytes.
 /// </summary>
-public static class GoldenCheck
+internal static class GoldenCheck
 {
     /// <summary>Fills input 0 from <paramref name="rawInput"/> (exact byte size) or from <paramref name="pattern"/>.</summary>
     public static void FillInput(Interpreter interpreter, string pattern, byte[]? rawInput)

@@ -16,7 +16,7 @@ public sealed record VerificationResult(string? Reason, long ArenaBytes = 0, boo
 /// length and SHA-256, parses (TfliteModelReader), plans (Interpreter.Create), input/output expectations,
 /// arena within the memory budget, golden check.
 /// </summary>
-public static class ModelVerifier
+internal static class ModelVerifier
 {
     public static VerificationResult Verify(byte[] model, ModelManifest manifest, long memoryBudgetBytes, byte[]? goldenInput = null)
     {

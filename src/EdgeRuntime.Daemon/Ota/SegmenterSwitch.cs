@@ -19,7 +19,7 @@ public interface IFrameObserver
 /// running one and <see cref="OfferAsync"/>s it; the frame loop picks it up between two frames
 /// (<see cref="TryTakePending"/>), serves the very next frame with it and disposes the old one. No frame is skipped.
 /// </summary>
-public sealed class SegmenterSwitch
+internal sealed class SegmenterSwitch
 {
     private sealed record Pending(ISegmenter Segmenter, ModelInfo? Model, TaskCompletionSource<long> Swapped);
 

@@ -70,7 +70,7 @@ public static class CompareModels
 }
 
 /// <summary>Calibration images given as folders and/or files (folders: .jpg/.jpeg/.png/.bmp, no "mask" names, sorted).</summary>
-public sealed class CalibrationFiles : ICalibrationSource
+internal sealed class CalibrationFiles : ICalibrationSource
 {
     private static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp"];
     private readonly string[] _files;
@@ -113,7 +113,7 @@ public sealed class CalibrationFiles : ICalibrationSource
 }
 
 /// <summary>Multiply-accumulates of a model's convolutions (the Pi latency estimate's numerator).</summary>
-public static class MacCounter
+internal static class MacCounter
 {
     /// <summary>
     /// Sum over CONV_2D (out_elems * kh * kw * in_ch), DEPTHWISE_CONV_2D (out_elems * kh * kw), TRANSPOSE_CONV and

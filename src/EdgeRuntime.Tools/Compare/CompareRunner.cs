@@ -13,7 +13,7 @@ using EdgeRuntime.Tflite;
 namespace EdgeRuntime.Compare;
 
 /// <summary>What <see cref="CompareRunner.Run"/> does.</summary>
-public sealed record CompareSettings
+internal sealed record CompareSettings
 {
     public required VocDataset Dataset { get; init; }
     public string? ListFile { get; init; }
@@ -35,7 +35,7 @@ public sealed record CompareSettings
 /// Float vs PTQ vs QAT: builds the PTQ models, then per model file size, arena, x64 latency, a Pi estimate from the
 /// MAC count, mIoU on the dataset and pixel agreement with the float reference of its family; optionally the figure.
 /// </summary>
-public static class CompareRunner
+internal static class CompareRunner
 {
     /// <summary>docs/performance.md: int8 GEMM estimates per core (advsimd-dot on Cortex-A76, advsimd on Cortex-A72).</summary>
     public const double Pi5GmacLow = 55, Pi5GmacHigh = 70, Pi4GmacLow = 10, Pi4GmacHigh = 13;

@@ -21,7 +21,7 @@ public readonly record struct FuzzResult(int Case, FuzzOutcome Outcome, string M
 /// when it runs or is refused with <see cref="ModelFormatException"/> / <see cref="UnsupportedOperatorException"/>; any
 /// other exception, or more managed memory than the budget allows, is a problem. Case i of seed s is deterministic.
 /// </summary>
-public static class ModelFuzzer
+internal static class ModelFuzzer
 {
     /// <summary>Memory budget the fuzzed interpreters run under.</summary>
     public const long Budget = 256L << 20;

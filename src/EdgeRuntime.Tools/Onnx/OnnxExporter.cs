@@ -19,7 +19,7 @@ namespace EdgeRuntime.Onnx;
 /// </list>
 /// Output is deterministic: the same graph gives the same bytes.
 /// </summary>
-public static class OnnxExporter
+internal static class OnnxExporter
 {
     public static byte[] Export(ModelGraph graph) => BuildModel(graph).ToBytes();
 

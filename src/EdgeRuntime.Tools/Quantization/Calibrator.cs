@@ -8,7 +8,7 @@ namespace EdgeRuntime.Quantization;
 /// Runs a float model on calibration samples with every intermediate tensor preserved and records
 /// <see cref="TensorStatistics"/> for each float activation (graph inputs included).
 /// </summary>
-public static class Calibrator
+internal static class Calibrator
 {
     public static TensorStatistics?[] Run(ModelGraph floatGraph, ICalibrationSource source, float momentum = 0.9f, int bins = 2048,
         IProgress<(int Done, int Total, string Item)>? progress = null)

@@ -12,7 +12,7 @@ public sealed record LayerError(string Tensor, string Op, double SqnrDb, double 
 /// Runs the float and the quantized model on the same inputs (all intermediates preserved) and measures, per
 /// quantized activation, SQNR = 10 log10(sum f^2 / sum (f - dequant(q))^2) over all given samples.
 /// </summary>
-public static class ErrorReport
+internal static class ErrorReport
 {
     public static List<LayerError> Measure(QuantizationResult r, ICalibrationSource samples, int count)
     {

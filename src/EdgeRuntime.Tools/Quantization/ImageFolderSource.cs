@@ -9,7 +9,7 @@ namespace EdgeRuntime.Quantization;
 /// preprocessed exactly as at inference: <see cref="InputPreprocessor"/> with a float32 spec ([-1, 1] by default)
 /// and the given fit mode (DeepLab: Resize for the 257 model, PadTopLeft with 0.0 padding for 513 models).
 /// </summary>
-public sealed class ImageFolderSource : ICalibrationSource
+internal sealed class ImageFolderSource : ICalibrationSource
 {
     private static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp"];
     private readonly string[] _files;

@@ -4,7 +4,7 @@ using EdgeRuntime.Tflite;
 namespace EdgeRuntime.Quantization;
 
 /// <summary>What <see cref="PostTrainingQuantizer.Quantize"/> produced.</summary>
-public sealed class QuantizationResult
+internal sealed class QuantizationResult
 {
     public required ModelGraph FloatModel { get; init; }
     public required ModelGraph QuantizedModel { get; init; }
@@ -24,7 +24,7 @@ public sealed class QuantizationResult
 /// Post-training full-integer quantization: dequantize dynamic-range weights, fold batch norms, calibrate the
 /// float model on sample inputs, and rewrite it to int8 (see <see cref="Int8Rewriter"/>).
 /// </summary>
-public static class PostTrainingQuantizer
+internal static class PostTrainingQuantizer
 {
     /// <summary>The float model actually calibrated: weights dequantized, batch norms folded (when asked).</summary>
     public static ModelGraph PrepareFloat(ModelGraph model, bool foldBatchNorm = true) =>

@@ -3,7 +3,7 @@ using EdgeRuntime.Graph;
 namespace EdgeRuntime.Quantization;
 
 /// <summary>Per-tensor affine parameters of an int8/uint8 activation: real = Scale * (q - ZeroPoint).</summary>
-public readonly record struct QParams(float Scale, int ZeroPoint)
+internal readonly record struct QParams(float Scale, int ZeroPoint)
 {
     public QuantizationInfo ToInfo() => QuantizationInfo.PerTensor(Scale, ZeroPoint);
 

@@ -5,7 +5,7 @@ using EdgeRuntime.Imaging;
 namespace EdgeRuntime.Segmentation;
 
 /// <summary>What an evaluation measured.</summary>
-public sealed record EvaluationResult(
+internal sealed record EvaluationResult(
     SegmentationMetrics Metrics,
     int Images,
     double SecondsPerImage,
@@ -22,7 +22,7 @@ public sealed record EvaluationResult(
 /// mIoU is not an average of per-image IoUs). Optionally compares each class map with reference maps
 /// (e.g. TensorFlow Lite's in ../shared/golden/tflite/&lt;model&gt;/&lt;id&gt;.png).
 /// </summary>
-public static class Evaluator
+internal static class Evaluator
 {
     public static EvaluationResult Run(ISegmenter segmenter, VocDataset dataset, string? compareDir = null,
         Action<int, int>? progress = null, Action<string, ReadOnlySpan<byte>, int, int>? onPrediction = null)

@@ -4,7 +4,7 @@ namespace EdgeRuntime.Bench;
 /// Summary of a latency sample in milliseconds. Percentiles interpolate linearly between the closest ranks
 /// (numpy's default, "type 7"): p50 of [1, 2, 3, 4] is 2.5; with few iterations p99 is close to the maximum.
 /// </summary>
-public sealed record LatencyStats(int Count, double MeanMs, double P50Ms, double P95Ms, double P99Ms, double MinMs, double MaxMs)
+internal sealed record LatencyStats(int Count, double MeanMs, double P50Ms, double P95Ms, double P99Ms, double MinMs, double MaxMs)
 {
     public static LatencyStats From(IReadOnlyList<double> samplesMs)
     {

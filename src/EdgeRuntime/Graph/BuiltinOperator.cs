@@ -1,7 +1,7 @@
 namespace EdgeRuntime.Graph;
 
 /// <summary>TFLite builtin operator codes (schema.fbs BuiltinOperator). Codes without a member print as BUILTIN_&lt;code&gt;.</summary>
-public enum BuiltinOperator
+internal enum BuiltinOperator
 {
     Add = 0,
     AveragePool2D = 1,
@@ -132,7 +132,8 @@ public enum BuiltinOperator
     BatchMatmul = 126,
 }
 
-public static class BuiltinOperatorNames
+/// <summary>TFLite names of the builtin operators (CONV_2D, ...), as tools and error messages print them.</summary>
+internal static class BuiltinOperatorNames
 {
     private static readonly string[] Names =
     [

@@ -3,7 +3,9 @@ namespace EdgeRuntime.Graph;
 /// <summary>The model file is malformed: truncated, corrupted, or inconsistent. The message names what is wrong.</summary>
 public sealed class ModelFormatException : Exception
 {
+    /// <summary>A model error described by <paramref name="message"/> (made one line).</summary>
     public ModelFormatException(string message) : base(OneLine(message)) { }
+    /// <summary>A model error described by <paramref name="message"/> (made one line), caused by <paramref name="inner"/>.</summary>
     public ModelFormatException(string message, Exception inner) : base(OneLine(message), inner) { }
 
     /// <summary>Model errors are one line (logs, the CLI, OTA status): embedded line breaks (e.g. from a wrapped exception's message) become "; ".</summary>
@@ -15,11 +17,11 @@ public sealed class ModelFormatException : Exception
 /// <summary>The model is well-formed but uses an operator (or a variant of one) we do not run.</summary>
 public sealed class UnsupportedOperatorException : Exception
 {
-    public UnsupportedOperatorException(OperatorNode node, string detail)
+    internal UnsupportedOperatorException(OperatorNode node, string detail)
         : base(ModelFormatException.OneLine($"unsupported operator {node.DisplayName} version {node.Version} at node {node.Index}: {detail}"))
     {
         Node = node;
     }
 
-    public OperatorNode Node { get; }
+    internal OperatorNode Node { get; }
 }

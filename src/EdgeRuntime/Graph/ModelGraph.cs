@@ -1,7 +1,7 @@
 namespace EdgeRuntime.Graph;
 
 /// <summary>A loaded model: one subgraph, its tensors and operators in execution order.</summary>
-public sealed class ModelGraph
+internal sealed class ModelGraph
 {
     public ModelGraph(TensorInfo[] tensors, OperatorNode[] operators, int[] inputs, int[] outputs, string description, int schemaVersion, ReadOnlyMemory<byte> fileBytes)
     {

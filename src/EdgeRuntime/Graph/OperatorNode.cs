@@ -1,7 +1,7 @@
 namespace EdgeRuntime.Graph;
 
 /// <summary>One operator of the graph in execution order. Input index -1 means "optional input absent".</summary>
-public sealed class OperatorNode
+internal sealed class OperatorNode
 {
     public OperatorNode(int index, BuiltinOperator op, int version, string? customCode, int[] inputs, int[] outputs, OperatorOptions? options)
     {

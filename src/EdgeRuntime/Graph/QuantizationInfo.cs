@@ -4,7 +4,7 @@ namespace EdgeRuntime.Graph;
 /// Affine quantization of a tensor: real = scale * (q - zeroPoint).
 /// Per-tensor when <see cref="Scales"/> has one entry, else per-channel along <see cref="Axis"/>.
 /// </summary>
-public sealed class QuantizationInfo
+internal sealed class QuantizationInfo
 {
     public QuantizationInfo(float[] scales, long[] zeroPoints, int axis)
     {

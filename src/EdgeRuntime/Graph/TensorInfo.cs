@@ -4,7 +4,7 @@ namespace EdgeRuntime.Graph;
 /// A tensor of the graph. Constant tensors point into the model file's bytes (never copied);
 /// all others live in the planned arena.
 /// </summary>
-public sealed class TensorInfo
+internal sealed class TensorInfo
 {
     public TensorInfo(int index, string name, TensorType type, int[] shape, QuantizationInfo? quantization, ReadOnlyMemory<byte> constantData, bool isVariable = false)
     {

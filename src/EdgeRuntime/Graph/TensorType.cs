@@ -3,20 +3,32 @@ namespace EdgeRuntime.Graph;
 /// <summary>Element types the interpreter knows. Values follow the TFLite schema's TensorType enum.</summary>
 public enum TensorType : sbyte
 {
+    /// <summary>32-bit IEEE float.</summary>
     Float32 = 0,
+    /// <summary>16-bit IEEE float.</summary>
     Float16 = 1,
+    /// <summary>Signed 32-bit integer.</summary>
     Int32 = 2,
+    /// <summary>Unsigned 8-bit integer (asymmetric quantization).</summary>
     UInt8 = 3,
+    /// <summary>Signed 64-bit integer.</summary>
     Int64 = 4,
+    /// <summary>Variable-length strings (not run by this interpreter).</summary>
     String = 5,
+    /// <summary>One byte per boolean.</summary>
     Bool = 6,
+    /// <summary>Signed 16-bit integer.</summary>
     Int16 = 7,
+    /// <summary>Two 32-bit floats (not run by this interpreter).</summary>
     Complex64 = 8,
+    /// <summary>Signed 8-bit integer (int8 quantization).</summary>
     Int8 = 9,
+    /// <summary>64-bit IEEE float.</summary>
     Float64 = 10,
 }
 
-public static class TensorTypeExtensions
+/// <summary>Helpers on <see cref="TensorType"/> values (element size).</summary>
+internal static class TensorTypeExtensions
 {
     /// <summary>Bytes per element, or throws for types without a fixed size (strings).</summary>
     public static int ElementSize(this TensorType type) => type switch

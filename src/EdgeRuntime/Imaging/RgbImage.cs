@@ -8,8 +8,10 @@ public sealed class RgbImage
 {
     private byte[] _pixels;
 
+    /// <summary>An empty image whose buffer already holds <paramref name="capacityPixels"/> pixels.</summary>
     public RgbImage(int capacityPixels = 0) => _pixels = new byte[capacityPixels * 3];
 
+    /// <summary>An image over <paramref name="pixels"/> (not copied): at least <paramref name="width"/> * <paramref name="height"/> * 3 bytes.</summary>
     public RgbImage(int width, int height, byte[] pixels)
     {
         if (pixels.Length < checked(width * height * 3))
@@ -19,7 +21,9 @@ public sealed class RgbImage
         _pixels = pixels;
     }
 
+    /// <summary>Width of the current frame in pixels.</summary>
     public int Width { get; private set; }
+    /// <summary>Height of the current frame in pixels.</summary>
     public int Height { get; private set; }
 
     /// <summary>The pixels of the current frame: Width * Height * 3 bytes.</summary>

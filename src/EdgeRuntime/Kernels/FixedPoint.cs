@@ -7,7 +7,7 @@ namespace EdgeRuntime.Kernels;
 /// (tensorflow/lite/kernels/internal/common.h and gemmlowp/fixedpoint). Every quantized kernel,
 /// scalar or SIMD, must produce what these functions produce.
 /// </summary>
-public static class FixedPoint
+internal static class FixedPoint
 {
     /// <summary>
     /// TFLite QuantizeMultiplier: real multiplier -> Q31 significand and power-of-two exponent,

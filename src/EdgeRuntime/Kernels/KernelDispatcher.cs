@@ -10,7 +10,7 @@ namespace EdgeRuntime.Kernels;
 /// a variant the CPU cannot run throws <see cref="PlatformNotSupportedException"/> naming the missing feature:
 /// a silent fallback would hide a misconfigured device.
 /// </summary>
-public static class KernelDispatcher
+internal static class KernelDispatcher
 {
     public const string EnvironmentVariable = "EDGERT_KERNELS";
 

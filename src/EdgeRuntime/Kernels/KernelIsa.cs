@@ -1,6 +1,7 @@
 namespace EdgeRuntime.Kernels;
 
 /// <summary>The kernel families, one per instruction set. Chosen once at start-up by <see cref="KernelDispatcher"/>.</summary>
+// Public only because xunit theories in the tests take it as a parameter; the documented API uses KernelVariant (docs/api.md).
 public enum KernelIsa
 {
     /// <summary>Plain scalar C#, the arithmetic every other variant must match bit for bit.</summary>

@@ -8,7 +8,7 @@ namespace EdgeRuntime.Kernels;
 /// Kernels only use the leading (top/left) padding; the odd extra pixel of SAME padding goes
 /// to the bottom/right, which the kernels get implicitly by bounds-checking the input.
 /// </summary>
-public static class PaddingMath
+internal static class PaddingMath
 {
     /// <summary>Output extent along one spatial axis (0 or negative means "no output").</summary>
     public static int ComputeOutSize(Padding padding, int imageSize, int filterSize, int stride, int dilation = 1)
@@ -47,4 +47,4 @@ public static class PaddingMath
 }
 
 /// <summary>Output size and padding of a windowed op. Pad* are the leading (top/left) pads; *Offset the extra trailing pixel.</summary>
-public readonly record struct SpatialPadding(int OutHeight, int OutWidth, int PadHeight, int PadWidth, int HeightOffset, int WidthOffset);
+internal readonly record struct SpatialPadding(int OutHeight, int OutWidth, int PadHeight, int PadWidth, int HeightOffset, int WidthOffset);

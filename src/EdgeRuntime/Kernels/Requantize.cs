@@ -8,6 +8,7 @@ namespace EdgeRuntime.Kernels;
 /// the build (TFLITE_WITH_RUY) and even the shape. All three are exact integer definitions.
 /// Shift convention everywhere: positive = left shift (TFLite's "exponent").
 /// </summary>
+// Public only because xunit theories in the tests take it as a parameter; not part of the documented API (docs/api.md).
 public enum RequantizeRounding
 {
     /// <summary>
@@ -31,7 +32,8 @@ public enum RequantizeRounding
     Single = 2,
 }
 
-public static class Requantize
+/// <summary>Requantization of an int32 accumulator (multiplier and shift) in each of TFLite's rounding modes.</summary>
+internal static class Requantize
 {
     /// <summary>Scales <paramref name="acc"/> by multiplier * 2^(shift-31) with the chosen rounding.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -67,7 +69,7 @@ public static class Requantize
 /// Which <see cref="RequantizeRounding"/> each quantized op/type uses. Presets describe TFLite builds;
 /// see the RequantizeRounding members for the source of each choice.
 /// </summary>
-public sealed record QuantizedRoundingPolicy(
+internal sealed record QuantizedRoundingPolicy(
     RequantizeRounding ConvUInt8,
     RequantizeRounding ConvInt8,
     RequantizeRounding DepthwiseUInt8,

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace EdgeRuntime.Kernels;
 
 /// <summary>An NHWC shape of rank 4 (lower ranks are extended with leading 1s, as TFLite's RuntimeShape does).</summary>
-public readonly record struct Shape4(int N, int H, int W, int C)
+internal readonly record struct Shape4(int N, int H, int W, int C)
 {
     public static Shape4 From(ReadOnlySpan<int> dims)
     {

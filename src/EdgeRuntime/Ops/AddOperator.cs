@@ -9,7 +9,7 @@ using EdgeRuntime.Runtime;
 namespace EdgeRuntime.Ops;
 
 /// <summary>ADD for float32, uint8 and int8 with numpy broadcasting (rank &lt;= 4) and fused Relu/Relu6/ReluN1To1.</summary>
-public sealed class AddOperator : IOperatorKernel
+internal sealed class AddOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.Add;
 

@@ -7,7 +7,7 @@ using EdgeRuntime.Runtime;
 namespace EdgeRuntime.Ops;
 
 /// <summary>ARG_MAX of float32/uint8/int8/int32 along a constant axis, output int32 or int64; the first maximum wins.</summary>
-public sealed class ArgMaxOperator : IOperatorKernel
+internal sealed class ArgMaxOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.ArgMax;
 

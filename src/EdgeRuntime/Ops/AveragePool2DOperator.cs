@@ -11,7 +11,7 @@ namespace EdgeRuntime.Ops;
 /// AVERAGE_POOL_2D versions 1-2: float32, uint8 (v1) and int8 (v2). Quantized input and output must share
 /// scale and zero point (TFLite's pooling.cc asserts the same), so the kernel averages codes directly.
 /// </summary>
-public sealed class AveragePool2DOperator : IOperatorKernel
+internal sealed class AveragePool2DOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.AveragePool2D;
 

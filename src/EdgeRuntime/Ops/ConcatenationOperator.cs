@@ -9,7 +9,7 @@ namespace EdgeRuntime.Ops;
 /// from the output's are requantized as TFLite's ConcatenationWithScaling does; int8 inputs must share the output's
 /// quantization (TFLite's Prepare rejects anything else). Fused activations are rejected, as in TFLite.
 /// </summary>
-public sealed class ConcatenationOperator : IOperatorKernel
+internal sealed class ConcatenationOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.Concatenation;
 

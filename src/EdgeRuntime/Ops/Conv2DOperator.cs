@@ -15,7 +15,7 @@ namespace EdgeRuntime.Ops;
 /// Float convs with constant weights run on <see cref="Kernels.FloatConv.FloatConvSimd"/> (lanes = output channels, bit-identical
 /// to the reference). Isa=Reference and computed weights keep the scalar reference kernel.
 /// </summary>
-public sealed class Conv2DOperator : IOperatorKernel
+internal sealed class Conv2DOperator : IOperatorKernel
 {
     private readonly QuantizedRoundingPolicy _rounding;
 

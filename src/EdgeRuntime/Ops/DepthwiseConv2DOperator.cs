@@ -14,7 +14,7 @@ namespace EdgeRuntime.Ops;
 /// <see cref="Kernels.Depthwise.DepthwiseConv3x3"/> for <see cref="KernelContext.Isa"/>; float depthwise with constant weights on
 /// <see cref="Kernels.FloatConv.FloatConvSimd"/> (lanes = channels, bit-identical to the reference); everything else on the reference kernel.
 /// </summary>
-public sealed class DepthwiseConv2DOperator : IOperatorKernel
+internal sealed class DepthwiseConv2DOperator : IOperatorKernel
 {
     private readonly QuantizedRoundingPolicy _rounding;
 

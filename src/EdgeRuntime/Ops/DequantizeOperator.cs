@@ -7,7 +7,7 @@ using EdgeRuntime.Runtime;
 namespace EdgeRuntime.Ops;
 
 /// <summary>DEQUANTIZE uint8/int8 (per-tensor or per-channel) and float16 to float32.</summary>
-public sealed class DequantizeOperator : IOperatorKernel
+internal sealed class DequantizeOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.Dequantize;
 

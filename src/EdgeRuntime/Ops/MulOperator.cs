@@ -7,7 +7,7 @@ using EdgeRuntime.Runtime;
 namespace EdgeRuntime.Ops;
 
 /// <summary>MUL for float32, uint8 and int8 with numpy broadcasting (rank &lt;= 4) and fused Relu/Relu6/ReluN1To1.</summary>
-public sealed class MulOperator : IOperatorKernel
+internal sealed class MulOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.Mul;
 

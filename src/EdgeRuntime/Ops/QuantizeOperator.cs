@@ -9,7 +9,7 @@ namespace EdgeRuntime.Ops;
 /// <summary>
 /// QUANTIZE: float32 -> uint8/int8 (AffineQuantize), and uint8/int8 -> uint8/int8 requantization, per-tensor.
 /// </summary>
-public sealed class QuantizeOperator : IOperatorKernel
+internal sealed class QuantizeOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.Quantize;
 

@@ -7,7 +7,7 @@ namespace EdgeRuntime.Ops;
 /// RESHAPE and SQUEEZE: the bytes do not change. The output may alias the input (<see cref="PreparedOperator.InPlaceInput"/> = 0);
 /// Invoke copies only when the planner gave them different buffers.
 /// </summary>
-public sealed class ReshapeOperator : IOperatorKernel
+internal sealed class ReshapeOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.Reshape;
 
@@ -20,7 +20,7 @@ public sealed class ReshapeOperator : IOperatorKernel
 }
 
 /// <summary>SQUEEZE: a reshape that drops size-1 dimensions.</summary>
-public sealed class SqueezeOperator : IOperatorKernel
+internal sealed class SqueezeOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.Squeeze;
 

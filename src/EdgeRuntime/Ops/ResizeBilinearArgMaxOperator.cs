@@ -12,7 +12,7 @@ namespace EdgeRuntime.Ops;
 /// resize kernel does and arg-maxed at once, so the resized tensor (DeepLab's [1,513,513,21]) is never stored.
 /// Both nodes are validated by their own operators' checks, so a model fails the same way fused or not.
 /// </summary>
-public sealed class ResizeBilinearArgMaxOperator : IFusedOperatorKernel
+internal sealed class ResizeBilinearArgMaxOperator : IFusedOperatorKernel
 {
     public BuiltinOperator Producer => BuiltinOperator.ResizeBilinear;
     public BuiltinOperator Consumer => BuiltinOperator.ArgMax;

@@ -11,7 +11,7 @@ namespace EdgeRuntime.Ops;
 /// RESIZE_BILINEAR on 4-D NHWC float32/uint8/int8 with a constant int32[2] size, align_corners and half_pixel_centers.
 /// Like TFLite, quantized values are interpolated as raw integers: the output's scale/zero point are not used.
 /// </summary>
-public sealed class ResizeBilinearOperator : IOperatorKernel
+internal sealed class ResizeBilinearOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.ResizeBilinear;
 

@@ -46,7 +46,7 @@ internal static class SpaceBatchSetup
 }
 
 /// <summary>SPACE_TO_BATCH_ND (4-D NHWC); padding is 0 for float and the output zero point for uint8/int8.</summary>
-public sealed class SpaceToBatchNdOperator : IOperatorKernel
+internal sealed class SpaceToBatchNdOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.SpaceToBatchND;
 
@@ -84,7 +84,7 @@ public sealed class SpaceToBatchNdOperator : IOperatorKernel
 }
 
 /// <summary>BATCH_TO_SPACE_ND (4-D NHWC) with crops.</summary>
-public sealed class BatchToSpaceNdOperator : IOperatorKernel
+internal sealed class BatchToSpaceNdOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.BatchToSpaceND;
 

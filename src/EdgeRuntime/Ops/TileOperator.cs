@@ -5,7 +5,7 @@ using EdgeRuntime.Runtime;
 namespace EdgeRuntime.Ops;
 
 /// <summary>TILE of any fixed-size element type and any rank, multiples from a constant int32/int64 tensor.</summary>
-public sealed class TileOperator : IOperatorKernel
+internal sealed class TileOperator : IOperatorKernel
 {
     public BuiltinOperator Op => BuiltinOperator.Tile;
 

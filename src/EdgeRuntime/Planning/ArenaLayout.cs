@@ -6,7 +6,7 @@ namespace EdgeRuntime.Planning;
 /// The result of planning a model: where each tensor and each operator's scratch lives in the arena,
 /// and the three numbers that tell how good the plan is.
 /// </summary>
-public sealed class ArenaLayout
+internal sealed class ArenaLayout
 {
     internal ArenaLayout(long arenaBytes, long naiveBytes, long lowerBoundBytes, long[] tensorOffsets, long[] tensorSizes,
         long[] scratchOffsets, long[] scratchSizes, int[] tensorBuffer, BufferRequest[] buffers)
@@ -41,7 +41,7 @@ public sealed class ArenaLayout
 }
 
 /// <summary>Turns a graph plus its prepared operators into buffer lifetimes and then an <see cref="ArenaLayout"/>.</summary>
-public static class ArenaPlanner
+internal static class ArenaPlanner
 {
     /// <param name="scratchBytes">Scratch each operator asks for (0 for none).</param>
     /// <param name="inPlaceInput">Per operator: index into its inputs whose buffer the output may reuse, or -1.</param>

@@ -6,7 +6,7 @@ namespace EdgeRuntime.Planning;
 /// Large-first keeps the big activations of a segmentation network packed; best-fit keeps the small ones
 /// from fragmenting the gaps.
 /// </summary>
-public sealed class GreedyBestFitPlanner : IMemoryPlanner
+internal sealed class GreedyBestFitPlanner : IMemoryPlanner
 {
     public MemoryPlan Plan(IReadOnlyList<BufferRequest> requests, int alignment)
     {

@@ -13,7 +13,7 @@ namespace EdgeRuntime.Preprocessing;
 /// Float inputs interpolate the normalised values; quantized inputs interpolate pixel values, round to the nearest
 /// integer pixel (as an 8-bit resized image would be) and then use the quantization table.
 /// </remarks>
-public sealed class InputPreprocessor
+internal sealed class InputPreprocessor
 {
     private readonly float[] _floatLut = new float[256];
     private readonly byte[] _quantLut = new byte[256];

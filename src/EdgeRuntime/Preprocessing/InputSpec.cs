@@ -1,7 +1,7 @@
 namespace EdgeRuntime.Preprocessing;
 
 /// <summary>Element type of a model's image input tensor.</summary>
-public enum InputElementType
+internal enum InputElementType
 {
     Float32,
     UInt8,
@@ -9,7 +9,7 @@ public enum InputElementType
 }
 
 /// <summary>How an image is fitted onto the model's input canvas.</summary>
-public enum FitMode
+internal enum FitMode
 {
     /// <summary>
     /// Image at the top-left of the canvas at its own size; the rest holds the pad value (DeepLab's eval protocol,
@@ -33,7 +33,7 @@ public enum FitMode
 /// The padding holds the real value <see cref="PadValue"/> (default 0.0, the normalised mean pixel; for uint8 inputs
 /// with zero point 128 that is byte 128).
 /// </remarks>
-public sealed record InputSpec
+internal sealed record InputSpec
 {
     public required int Width { get; init; }
     public required int Height { get; init; }
@@ -91,4 +91,4 @@ public sealed record InputSpec
 }
 
 /// <summary>A rectangle in model-input coordinates that holds the (possibly resized) image.</summary>
-public readonly record struct ImageRegion(int X, int Y, int Width, int Height);
+internal readonly record struct ImageRegion(int X, int Y, int Width, int Height);

@@ -10,7 +10,7 @@ namespace EdgeRuntime.Runtime;
 /// on-the-fly input quantization of TFLite's hybrid kernels, so results are at least as accurate.
 /// The expanded weights are owned memory outside the arena and are reported as such.
 /// </summary>
-public static class HybridWeightExpansion
+internal static class HybridWeightExpansion
 {
     public static ModelGraph Apply(ModelGraph graph, out long expandedBytes)
     {

@@ -12,7 +12,7 @@ namespace EdgeRuntime.Runtime;
 /// allocated once. <see cref="Invoke"/> allocates nothing. With <see cref="InterpreterOptions.Threads"/> &gt; 1 it owns
 /// worker threads: dispose it to stop them.
 /// </summary>
-public sealed class Interpreter : IDisposable
+internal sealed class Interpreter : IDisposable
 {
     private readonly WorkerPool? _workers;
     private readonly PreparedOperator[] _operators;
@@ -89,7 +89,8 @@ public sealed class Interpreter : IDisposable
         CheckBudget(options, "dequantized hybrid weights", 0, expansion);
         graph = HybridWeightExpansion.Apply(graph, out long expandedWeightBytes);
         KernelIsa isa = options.Isa ?? KernelDispatcher.Active;
-        var registry = options.Registry ?? OperatorRegistry.CreateDefault();
+        var registry = options.Registry ?? OperatorRegistry.Default ?? throw new InvalidOperationException(
+            "no operators registered: pass InterpreterOptions.Registry or set OperatorRegistry.Default at start-up (e.g. EdgeRuntime.Ops.BuiltinOperators.DeepLab())");
         if (OperatorFusion.IsEnabled(options)) graph = OperatorFusion.Apply(graph, registry);
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1");
         WorkerPool? workers = options.Threads > 1 ? new WorkerPool(options.Threads) : null;
@@ -113,8 +114,8 @@ public sealed class Interpreter : IDisposable
         long largestActivation = 0, prepareBound = 0;
         foreach (TensorInfo t in graph.Tensors)
             if (!t.IsConstant) largestActivation = Math.Max(largestActivation, t.ByteSize);
-        foreach (OperatorNode node in graph.Operators) prepareBound = Ops.PrepareCost.Add(prepareBound, Ops.PrepareCost.Bytes(node, graph));
-        CheckBudget(options, "largest activation + bound on packed weights and tables", largestActivation, Ops.PrepareCost.Add(prepareBound, expandedWeightBytes));
+        foreach (OperatorNode node in graph.Operators) prepareBound = PrepareCost.Add(prepareBound, PrepareCost.Bytes(node, graph));
+        CheckBudget(options, "largest activation + bound on packed weights and tables", largestActivation, PrepareCost.Add(prepareBound, expandedWeightBytes));
 
         var prepared = new PreparedOperator[graph.Operators.Length];
         var scratch = new long[prepared.Length];
@@ -132,7 +133,7 @@ public sealed class Interpreter : IDisposable
             throw new ModelFormatException($"the model needs an arena of {layout.ArenaBytes} bytes, more than one buffer can hold");
         // Phase 2: the planned arena (activations + scratch) and what the operators packed, before the arena exists.
         long packed = expandedWeightBytes;
-        foreach (PreparedOperator op in prepared) packed = Ops.PrepareCost.Add(packed, op.PackedWeightBytes);
+        foreach (PreparedOperator op in prepared) packed = PrepareCost.Add(packed, op.PackedWeightBytes);
         CheckBudget(options, "planned arena + packed weights and tables", layout.ArenaBytes + options.Alignment, packed);
 
         // Pinned so that addresses never move and SIMD kernels may use pointers; over-allocated to align the base.
@@ -153,7 +154,7 @@ public sealed class Interpreter : IDisposable
     /// <summary>Refuses the model (one line naming the sizes) when <paramref name="arena"/> + <paramref name="owned"/> exceeds the budget.</summary>
     private static void CheckBudget(InterpreterOptions options, string what, long arena, long owned)
     {
-        long total = Ops.PrepareCost.Add(arena, owned);
+        long total = PrepareCost.Add(arena, owned);
         if (total > options.MemoryBudgetBytes)
             throw new ModelFormatException(
                 $"the model needs {Mib(total)} ({what}: arena {Mib(arena)}, owned {Mib(owned)}), over the memory budget of {Mib(options.MemoryBudgetBytes)}");

@@ -3,7 +3,8 @@ using EdgeRuntime.Planning;
 
 namespace EdgeRuntime.Runtime;
 
-public sealed class InterpreterOptions
+/// <summary>How an <see cref="Interpreter"/> is built: kernel ISA, planner, fusion, threads, operator registry, memory budget.</summary>
+internal sealed class InterpreterOptions
 {
     /// <summary>Kernel family; null = what the dispatcher chose for this CPU.</summary>
     public KernelIsa? Isa { get; init; }
@@ -30,6 +31,7 @@ public sealed class InterpreterOptions
     /// <summary>Alignment of every buffer in the arena (bytes).</summary>
     public int Alignment { get; init; } = 64;
 
+    /// <summary>The operators this interpreter may run; null = <see cref="OperatorRegistry.Default"/>.</summary>
     public OperatorRegistry? Registry { get; init; }
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace EdgeRuntime.Runtime;
 /// Tensors keep their indices; the model's own graph is not modified (ONNX export, the writer and the quantizer keep
 /// using it).
 /// </summary>
-public static class OperatorFusion
+internal static class OperatorFusion
 {
     /// <summary>EDGERT_FUSION=0 (or off/false/no) turns fusion off where <see cref="InterpreterOptions.FuseOperators"/> is not set.</summary>
     public const string EnvironmentVariable = "EDGERT_FUSION";

@@ -2,9 +2,20 @@ using EdgeRuntime.Graph;
 
 namespace EdgeRuntime.Runtime;
 
-/// <summary>Maps builtin operator codes to the kernels that prepare them, and lists the fused kernels the interpreter may use.</summary>
-public sealed class OperatorRegistry
+/// <summary>
+/// The op resolver: maps builtin operator codes to the kernels that prepare them, and lists the fused kernels the
+/// interpreter may use. Filled by the program (Ops/BuiltinOperators.cs: AddConv2D(), ..., or DeepLab() / All()), so a
+/// NativeAOT build links only the operators it registers.
+/// </summary>
+internal sealed class OperatorRegistry
 {
+    /// <summary>
+    /// The registry an interpreter uses when <see cref="InterpreterOptions.Registry"/> is null. Set once at start-up by
+    /// the program (edgert: the DeepLab operators; edgert-tools: all). Null until then: the interpreter then refuses
+    /// to load rather than guess which operators this build should link.
+    /// </summary>
+    public static OperatorRegistry? Default { get; set; }
+
     private readonly Dictionary<BuiltinOperator, IOperatorKernel> _kernels = [];
     private readonly List<IFusedOperatorKernel> _fused = [];
 
@@ -34,7 +45,7 @@ public sealed class OperatorRegistry
             throw new UnsupportedOperatorException(node, $"custom operator '{node.CustomCode}' has no kernel");
         return _kernels.TryGetValue(node.Op, out var kernel)
             ? kernel
-            : throw new UnsupportedOperatorException(node, "no kernel for this operator");
+            : throw new UnsupportedOperatorException(node, "not registered in this build's operator registry (Ops/BuiltinOperators.cs)");
     }
 
     /// <summary>Prepares a model node with its kernel, or a fused node with the fused kernel of that name.</summary>
@@ -45,7 +56,4 @@ public sealed class OperatorRegistry
             if (kernel.Name == node.DisplayName) return kernel.Prepare(node, graph, context);
         throw new UnsupportedOperatorException(node, "no fused kernel of this name");
     }
-
-    /// <summary>Every operator EdgeRuntime runs.</summary>
-    public static OperatorRegistry CreateDefault() => BuiltinKernels.Register(new OperatorRegistry());
 }

@@ -5,7 +5,7 @@ namespace EdgeRuntime.Runtime;
 /// elements) in <see cref="Chunks"/> contiguous chunks whose bounds are multiples of <see cref="Align"/>. Chosen once at
 /// prepare time; <see cref="Range"/> gives a chunk's units.
 /// </summary>
-public readonly record struct ParallelWork(int Units, int Chunks, int Align = 1)
+internal readonly record struct ParallelWork(int Units, int Chunks, int Align = 1)
 {
     /// <summary>
     /// Cuts <paramref name="units"/> into up to <see cref="WorkerPool.ChunksPerThread"/> chunks per thread, each of at

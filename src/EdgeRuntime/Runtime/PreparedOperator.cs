@@ -6,7 +6,7 @@ namespace EdgeRuntime.Runtime;
 /// An operator after Prepare: shapes checked, quantization parameters computed, weights packed and
 /// the kernel variant chosen. <see cref="Invoke"/> runs it on arena memory and must not allocate.
 /// </summary>
-public abstract class PreparedOperator
+internal abstract class PreparedOperator
 {
     protected PreparedOperator(OperatorNode node) => Node = node;
 
@@ -34,7 +34,7 @@ public abstract class PreparedOperator
 }
 
 /// <summary>Builds a <see cref="PreparedOperator"/> for one builtin operator, validating what the node asks for.</summary>
-public interface IOperatorKernel
+internal interface IOperatorKernel
 {
     BuiltinOperator Op { get; }
 
@@ -46,7 +46,7 @@ public interface IOperatorKernel
 /// Runs a <see cref="Producer"/> node together with the one node that consumes its output (<see cref="Consumer"/>), so the
 /// tensor between them is never written (see <see cref="OperatorFusion"/>). Results must equal the two nodes' own kernels.
 /// </summary>
-public interface IFusedOperatorKernel
+internal interface IFusedOperatorKernel
 {
     BuiltinOperator Producer { get; }
     BuiltinOperator Consumer { get; }
@@ -66,7 +66,7 @@ public interface IFusedOperatorKernel
 }
 
 /// <summary>What Prepare may consult: the kernel variant chosen at start-up and interpreter options.</summary>
-public sealed class KernelContext
+internal sealed class KernelContext
 {
     public KernelContext(Kernels.KernelIsa isa, WorkerPool? workers = null)
     {

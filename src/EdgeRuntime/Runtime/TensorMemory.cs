@@ -8,7 +8,7 @@ namespace EdgeRuntime.Runtime;
 /// Where every tensor's bytes are during a run: activations at planned offsets in one arena,
 /// constants as slices of the model file. Built once; handing out spans allocates nothing.
 /// </summary>
-public sealed class TensorMemory
+internal sealed class TensorMemory
 {
     private readonly byte[] _arena;
     private readonly long[] _offsets;

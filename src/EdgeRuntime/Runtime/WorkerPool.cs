@@ -4,7 +4,7 @@ using System.Runtime.ExceptionServices;
 namespace EdgeRuntime.Runtime;
 
 /// <summary>One parallel step of an operator, split into chunks that touch disjoint outputs.</summary>
-public interface IParallelJob
+internal interface IParallelJob
 {
     /// <summary>
     /// Runs chunk <paramref name="chunk"/> of <paramref name="chunks"/> on thread <paramref name="worker"/> (0 = the caller,
@@ -29,7 +29,7 @@ public interface IParallelJob
 /// allocation). The waker sets an event only for threads that announced they sleep. Nothing is allocated per run.
 /// Not reentrant: one <see cref="Run"/> at a time (an interpreter runs one operator at a time).
 /// </summary>
-public sealed class WorkerPool : IDisposable
+internal sealed class WorkerPool : IDisposable
 {
     /// <summary>Chunks per thread an operator is cut into (<see cref="Chunks"/>): enough that a late thread's last chunk is small.</summary>
     public const int ChunksPerThread = 4;

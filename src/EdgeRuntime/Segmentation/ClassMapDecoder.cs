@@ -10,7 +10,7 @@ namespace EdgeRuntime.Segmentation;
 /// fused pass. Used for our interpreter's output and for ONNX Runtime's alike, so both get the same post-processing.
 /// Buffers are kept between calls.
 /// </summary>
-public sealed class ClassMapDecoder(SegmentationModel model)
+internal sealed class ClassMapDecoder(SegmentationModel model)
 {
     private readonly LogitsArgMax _argMax = new();
     private int[] _rowIndex = [], _colIndex = [];

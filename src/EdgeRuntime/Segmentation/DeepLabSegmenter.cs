@@ -8,7 +8,8 @@ using EdgeRuntime.Tflite;
 
 namespace EdgeRuntime.Segmentation;
 
-public sealed class SegmenterOptions
+/// <summary>How a segmenter fits frames into the model input and which kernels and threads it uses.</summary>
+internal sealed class SegmenterOptions
 {
     /// <summary>How images meet the model's canvas; null = the model's evaluation protocol.</summary>
     public FitMode? FitMode { get; init; }
@@ -20,7 +21,7 @@ public sealed class SegmenterOptions
 /// and the output is upsampled and arg-maxed in one pass straight into the caller's class map, so after the first
 /// frame of a given size nothing is allocated.
 /// </summary>
-public sealed class DeepLabSegmenter : ISegmenter
+internal sealed class DeepLabSegmenter : ISegmenter
 {
     private readonly Interpreter _interpreter;
     private readonly InputPreprocessor _preprocessor;

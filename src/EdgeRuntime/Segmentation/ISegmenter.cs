@@ -6,7 +6,7 @@ namespace EdgeRuntime.Segmentation;
 /// A model ready to segment frames: preprocessing, inference and the fused upsample+argmax.
 /// One instance serves one thread; after the first frame, <see cref="Segment"/> allocates nothing.
 /// </summary>
-public interface ISegmenter : IDisposable
+internal interface ISegmenter : IDisposable
 {
     /// <summary>Model identity for telemetry.</summary>
     string ModelName { get; }
@@ -20,4 +20,4 @@ public interface ISegmenter : IDisposable
 }
 
 /// <summary>Time per stage of one <see cref="ISegmenter.Segment"/> call, in milliseconds.</summary>
-public readonly record struct SegmentationTimings(double PreprocessMs, double InferenceMs, double PostprocessMs);
+internal readonly record struct SegmentationTimings(double PreprocessMs, double InferenceMs, double PostprocessMs);

@@ -4,7 +4,7 @@ namespace EdgeRuntime.Segmentation;
 /// Class names, one per line. Only the first N non-empty lines are labels: Coral's pascal_voc_segmentation_labels.txt
 /// has 21 labels, a blank line and two prose lines that are not labels.
 /// </summary>
-public sealed class LabelMap
+internal sealed class LabelMap
 {
     private readonly string[] _names;
 

@@ -14,7 +14,7 @@ namespace EdgeRuntime.Segmentation;
 /// Quantized logits (uint8/int8) are interpolated as their raw integer values: with a positive scale the affine
 /// dequantization preserves the argmax of the interpolated values, so no scale/zero point is needed.
 /// </remarks>
-public sealed class LogitsArgMax
+internal sealed class LogitsArgMax
 {
     private readonly Axis _xAxis = new(), _yAxis = new();
     private double[] _row0 = [], _row1 = [];

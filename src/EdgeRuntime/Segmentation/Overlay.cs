@@ -1,7 +1,7 @@
 namespace EdgeRuntime.Segmentation;
 
 /// <summary>Blends class colours onto an RGB image (for visualisation; the result feeds PngEncoder as Rgb8).</summary>
-public static class Overlay
+internal static class Overlay
 {
     /// <summary>
     /// output = image * (1 - alpha) + colour(class) * alpha per channel, rounded to nearest, for every pixel whose class

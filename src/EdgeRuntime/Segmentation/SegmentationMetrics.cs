@@ -5,7 +5,7 @@ namespace EdgeRuntime.Segmentation;
 /// to the ignore label (255 for PASCAL VOC) are skipped. Metrics follow DeepLab / tf.metrics.mean_iou: one matrix over
 /// the whole set, IoU = TP / (TP + FP + FN), mIoU = mean over classes with a non-zero union.
 /// </summary>
-public sealed class ConfusionMatrix
+internal sealed class ConfusionMatrix
 {
     private readonly long[] _counts;
 
@@ -96,10 +96,10 @@ public sealed class ConfusionMatrix
 }
 
 /// <summary>Summary of a <see cref="ConfusionMatrix"/>. PerClassIoU holds NaN for classes absent from both sides.</summary>
-public sealed record SegmentationMetrics(double MeanIoU, double PixelAccuracy, IReadOnlyList<double> PerClassIoU, long Pixels);
+internal sealed record SegmentationMetrics(double MeanIoU, double PixelAccuracy, IReadOnlyList<double> PerClassIoU, long Pixels);
 
 /// <summary>Agreement between two class maps of the same size.</summary>
-public static class PixelAgreement
+internal static class PixelAgreement
 {
     /// <summary>Number of positions where the maps are equal.</summary>
     public static long CountEqual(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)

@@ -4,7 +4,7 @@ using EdgeRuntime.Graph;
 namespace EdgeRuntime.Segmentation;
 
 /// <summary>What a segmentation model's output tensor holds.</summary>
-public enum SegmentationOutputKind
+internal enum SegmentationOutputKind
 {
     /// <summary>[1, H, W] int32/int64 class ids (an ARG_MAX inside the model).</summary>
     ClassIds,
@@ -17,7 +17,7 @@ public enum SegmentationOutputKind
 /// quantization and size decide the preprocessing (feeding the wrong range is how a float->int8 DeepLab once
 /// "output all zeros").
 /// </summary>
-public sealed class SegmentationModel
+internal sealed class SegmentationModel
 {
     private SegmentationModel(ModelGraph graph, InputSpec input, SegmentationOutputKind kind, int outH, int outW, int classes)
     {

@@ -1,7 +1,7 @@
 namespace EdgeRuntime.Segmentation;
 
 /// <summary>A VOC-layout folder: JPEGImages/&lt;id&gt;.jpg with SegmentationClass/&lt;id&gt;.png ground truth (255 = ignore).</summary>
-public sealed class VocDataset
+internal sealed class VocDataset
 {
     public static readonly string[] ClassNames =
     [

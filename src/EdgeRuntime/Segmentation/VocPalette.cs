@@ -4,7 +4,7 @@ namespace EdgeRuntime.Segmentation;
 /// The standard PASCAL VOC colour map (VOCdevkit's labelcolormap / bitget generator): class i's colour spreads
 /// the bits of i over the high bits of R, G and B. 0 = black, 1 = (128,0,0), ..., 255 = (224,224,192).
 /// </summary>
-public static class VocPalette
+internal static class VocPalette
 {
     private static readonly byte[] Table = Build();
 

@@ -15,7 +15,7 @@ namespace EdgeRuntime.Tflite;
 /// b.SetInputs(x).SetOutputs(y);
 /// ModelGraph g = b.Build();
 /// </example>
-public sealed class ModelGraphBuilder
+internal sealed class ModelGraphBuilder
 {
     private readonly List<TensorInfo> _tensors = [];
     private readonly List<OperatorNode> _operators = [];

@@ -10,7 +10,7 @@ namespace EdgeRuntime.Tflite;
 /// never with another exception, a hang, or a huge allocation.
 /// Only subgraph 0 (the model) is read; other subgraphs, signatures and metadata are ignored.
 /// </summary>
-public static class TfliteModelReader
+internal static class TfliteModelReader
 {
     public const int MaxRank = 6;
 
@@ -21,8 +21,18 @@ public static class TfliteModelReader
     {
         // Legit files touch each byte about once; the budget only stops data shared by many tables.
         var fb = new FlatBufferReader(bytes, workBudget: 4L * bytes.Length + 65536);
-        FbTable model = fb.Root("");
+        // The identifier and the root offset are checked before any table is read, so another kind of file (text,
+        // an image, ONNX) is named as such rather than by the first table that happens to point nowhere.
         CheckIdentifier(fb);
+        FbTable model;
+        try
+        {
+            model = fb.Root("");
+        }
+        catch (ModelFormatException e)
+        {
+            throw new ModelFormatException($"not a TFLite model ({e.Message})");
+        }
 
         uint version = model.U32(TfliteSchema.Model.Version, "version");
         if (version != TfliteSchema.Version)
@@ -55,10 +65,10 @@ public static class TfliteModelReader
     private static void CheckIdentifier(FlatBufferReader fb)
     {
         ReadOnlySpan<byte> id = fb.IdentifierBytes;
-        if (id.SequenceEqual("TFL3"u8)) return;
+        if (id.Length < 4 || id.SequenceEqual("TFL3"u8)) return; // shorter than a header: Root says so
         foreach (byte b in id)
             if (!char.IsAsciiLetterOrDigit((char)b)) return; // no identifier: these bytes belong to the buffer body
-        throw FlatBufferReader.Fail("", $"file identifier \"{System.Text.Encoding.ASCII.GetString(id)}\" is not \"{FileIdentifier}\"");
+        throw new ModelFormatException($"not a TFLite model (file identifier \"{System.Text.Encoding.ASCII.GetString(id)}\" is not \"{FileIdentifier}\")");
     }
 
     private readonly record struct OpCode(BuiltinOperator Op, int Version, string? CustomCode);

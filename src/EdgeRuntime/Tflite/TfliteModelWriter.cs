@@ -12,7 +12,7 @@ namespace EdgeRuntime.Tflite;
 /// What a graph does not hold is not written: min/max of quantization, shape_signature, signatures,
 /// metadata, extra subgraphs, and builtin options of operators we do not decode (those get none).
 /// </remarks>
-public static class TfliteModelWriter
+internal static class TfliteModelWriter
 {
     /// <summary>Alignment of constant data, as the schema's force_align on Buffer.data.</summary>
     public const int DataAlignment = 16;

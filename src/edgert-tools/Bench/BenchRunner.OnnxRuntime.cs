@@ -7,7 +7,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace EdgeRuntime.Bench;
 
 /// <summary>The ONNX Runtime half of the benchmark, compiled into edgert-tools only (the device program has no ORT).</summary>
-public static partial class BenchRunner
+internal static partial class BenchRunner
 {
     static partial void OnnxRuntimeLinked(ref bool linked) => linked = true;
 

@@ -1,29 +1,31 @@
+using System.CommandLine;
+using static EdgeRuntime.Cli.Grammar;
+
 namespace EdgeRuntime.Cli;
 
-/// <summary>The offline verbs of edgert-tools, added to the device program's command table (Cli/CommandLine.cs).</summary>
+/// <summary>The offline verbs of edgert-tools, added to the device program's grammar (Cli/CommandLine.cs).</summary>
 public static partial class CommandLine
 {
-    private const string OfflineUsage = """
-        offline tools (edgert-tools only; the device binary edgert has none of them):
-          eval MODEL DATASET                 mIoU on a VOC-layout folder [--list ids.txt] [--json out.json] [--limit N]
-          export-onnx MODEL OUT.onnx         the same quantized graph as ONNX (QDQ) for ONNX Runtime
-          quantize FLOAT OUT --calibration-dir DIR   post-training int8 quantization (quantize --help)
-          compare --dataset VOC_DIR          float vs PTQ vs QAT table + figure (compare --help)
-          fleet keygen|sign|publish|status|rollout   signed OTA model updates and staged rollouts (edgert-tools fleet for help)
-          bench MODEL --compare onnxruntime  the same benchmark side by side with ONNX Runtime
-        """;
-
-    static partial void ToolsUsage(ref string usage) => usage = OfflineUsage;
-
-    static partial void RunToolVerb(string verb, string[] rest, ref int? exit) => exit = verb switch
+    static partial void AddToolVerbs(List<Command> verbs)
     {
-        "eval" => EvalCommand.Run(rest),
-        "export-onnx" => ExportOnnxCommand.Run(rest),
-        "ort-agreement" => OrtAgreementCommand.Run(rest),
-        "quantize" => QuantizeCommand.Run(rest),
-        "compare" => CompareCommand.Run(rest),
-        "fleet" => FleetCommand.Run(rest),
-        "fuzz-models" => FuzzModelsCommand.Run(rest),
-        _ => null,
-    };
+        verbs.Add(Verb("eval", "mIoU on a VOC-layout folder", EvalCommand.Run,
+            [InFile("MODEL", "a .tflite segmentation model"), Folder("DATASET", "VOC-layout folder (JPEGImages/, SegmentationClass/)"),
+             FileOption("--list", "image ids, one a line"), FileOption("--json", "write the report as JSON"),
+             Text("--compare", "pixel agreement with the class maps in this folder", "DIR"),
+             Int("--limit", "first N images only", 1), Switch("--quiet", "no progress bar"), .. SegmenterOptions()]));
+        verbs.Add(Verb("export-onnx", "the same quantized graph as ONNX (QDQ) for ONNX Runtime", ExportOnnxCommand.Run,
+            InFile("MODEL", "a .tflite model"), OutFile("OUT.onnx", "the ONNX file to write")));
+        verbs.Add(Passthrough("quantize", "post-training int8 quantization\n" + QuantizeCommand.Help, QuantizeCommand.Run));
+        verbs.Add(Passthrough("compare", "float vs PTQ vs QAT table and figure\n" + CompareCommand.Help, CompareCommand.Run));
+        verbs.Add(Passthrough("fleet", "signed OTA model updates and staged rollouts\n" + FleetCommand.Usage, FleetCommand.Run));
+        var ort = Verb("ort-agreement", "pixel agreement of edgert's class maps with ONNX Runtime's (exit 3 below --min)", OrtAgreementCommand.Run,
+            InFile("MODEL", "a .tflite model"), Folder("DATASET", "VOC-layout folder"), Int("--limit", "N images spread over the set", 1),
+            Int("--threads", "threads (default 1)", 1), Text("--min", "least agreement in percent (default 99.5)", "PERCENT"),
+            FileOption("--json", "write the report as JSON"), Switch("--quiet", "no per-image lines"));
+        verbs.Add(ort);
+        var fuzz = Verb("fuzz-models", "the structure-aware model fuzzer (scripts/fuzz-models.sh)", FuzzModelsCommand.Run,
+            Int("--cases", "cases to run (default 5000)", 1), Int("--seed", "seed (default 1)", int.MinValue),
+            Int("--start", "first case (default 0)", 0), Switch("--trace", "print each case before it runs"));
+        verbs.Add(fuzz);
+    }
 }

@@ -11,7 +11,7 @@ namespace EdgeRuntime.Cli;
 /// </summary>
 public static class CompareCommand
 {
-    private const string Help = """
+    internal const string Help = """
         usage: edgert compare --dataset VOC_DIR [options]
           --list ids.txt              image ids (default VOC_DIR/val_first200.txt when present, else every labelled image)
           --limit N                   first N ids only

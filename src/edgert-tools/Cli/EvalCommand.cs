@@ -11,15 +11,18 @@ namespace EdgeRuntime.Cli;
 /// </summary>
 public static class EvalCommand
 {
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Run(new CliArgs(args, new HashSet<string> { "quiet" }));
+
+    public static int Run(CliArgs cli)
     {
-        var cli = new CliArgs(args, new HashSet<string> { "quiet" });
+        ArgumentNullException.ThrowIfNull(cli);
         string modelPath = cli.Required(0, "MODEL");
         string datasetPath = cli.Required(1, "DATASET");
         string? list = cli.Option("list");
         string? jsonPath = cli.Option("json");
         string? compare = cli.Option("compare");
         int limit = cli.Int("limit", int.MaxValue);
+        if (limit < 1) throw new CliException($"--limit must be at least 1, got {limit}");
         bool quiet = cli.Flag("quiet");
         var options = SegmenterArgs.Parse(cli);
         cli.RejectUnknown();
@@ -45,20 +48,23 @@ public static class EvalCommand
         if (jsonPath is not null)
         {
             var report = new EvalReport(modelPath, segmenter.ModelSha256, datasetPath, result.Images, segmenter.Interpreter.Isa.ToString(),
-                result.Metrics.MeanIoU, result.Metrics.PixelAccuracy,
-                Enumerable.Range(0, result.Metrics.PerClassIoU.Count).ToDictionary(ClassName, c => result.Metrics.PerClassIoU[c]),
+                NullIfNaN(result.Metrics.MeanIoU), NullIfNaN(result.Metrics.PixelAccuracy),
+                Enumerable.Range(0, result.Metrics.PerClassIoU.Count).ToDictionary(ClassName, c => NullIfNaN(result.Metrics.PerClassIoU[c])),
                 compare is null ? null : result.Agreement, result.SecondsPerImage * 1000, result.InferenceMsMean);
             File.WriteAllText(jsonPath, JsonSerializer.Serialize(report, CliJsonContext.Default.EvalReport));
         }
         return 0;
     }
 
+    /// <summary>A class absent from both prediction and labels of a subset has no IoU: JSON says null (NaN is not JSON).</summary>
+    internal static double? NullIfNaN(double v) => double.IsFinite(v) ? v : null;
+
     private static string ClassName(int c) => c < VocDataset.ClassNames.Length ? VocDataset.ClassNames[c] : $"class {c}";
 }
 
 public sealed record EvalReport(
     string Model, string ModelSha256, string Dataset, int Images, string Kernels,
-    double MeanIoU, double PixelAccuracy, Dictionary<string, double> PerClassIoU,
+    double? MeanIoU, double? PixelAccuracy, Dictionary<string, double?> PerClassIoU,
     double? Agreement, double MsPerImage, double InferenceMsMean);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

@@ -14,9 +14,11 @@ public static class ExportOnnxCommand
 {
     public const string UsageLine = "  export-onnx MODEL OUT.onnx         the same quantized graph as ONNX (QDQ) for ONNX Runtime";
 
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Run(new CliArgs(args, new HashSet<string>()));
+
+    public static int Run(CliArgs cli)
     {
-        var cli = new CliArgs(args, new HashSet<string>());
+        ArgumentNullException.ThrowIfNull(cli);
         string model = cli.Required(0, "MODEL");
         string output = cli.Required(1, "OUT.onnx");
         cli.RejectUnknown();

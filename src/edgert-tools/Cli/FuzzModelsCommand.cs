@@ -12,22 +12,11 @@ namespace EdgeRuntime.Cli;
 /// </summary>
 public static class FuzzModelsCommand
 {
-    public static int Run(string[] args)
+    public static int Run(CliArgs cli)
     {
-        int cases = 5000, seed = 1, start = 0;
-        bool trace = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new CliException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case "--cases": cases = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--seed": seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--start": start = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--trace": trace = true; break;
-                default: throw new CliException($"fuzz-models: unknown option {args[i]}");
-            }
-        }
+        ArgumentNullException.ThrowIfNull(cli);
+        int cases = cli.Int("cases", 5000), seed = cli.Int("seed", 1), start = cli.Int("start", 0);
+        bool trace = cli.Flag("trace");
         int ran = 0, prepared = 0, refused = 0, problems = 0;
         double slowest = 0;
         long mostAllocated = 0;

@@ -14,10 +14,14 @@ public static class OrtAgreementCommand
 {
     public static int Run(string[] args) => Run(args, Console.Out);
 
-    public static int Run(string[] args, TextWriter output)
+    public static int Run(CliArgs cli) => Run(cli, Console.Out);
+
+    public static int Run(string[] args, TextWriter output) => Run(new CliArgs(args, new HashSet<string> { "quiet" }), output);
+
+    public static int Run(CliArgs cli, TextWriter output)
     {
+        ArgumentNullException.ThrowIfNull(cli);
         ArgumentNullException.ThrowIfNull(output);
-        var cli = new CliArgs(args, new HashSet<string> { "quiet" });
         string model = cli.Required(0, "MODEL");
         string dataset = cli.Required(1, "DATASET");
         int limit = cli.Int("limit", int.MaxValue);

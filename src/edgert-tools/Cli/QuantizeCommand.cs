@@ -17,7 +17,7 @@ namespace EdgeRuntime.Cli;
 /// </summary>
 public static class QuantizeCommand
 {
-    private const string Help = """
+    internal const string Help = """
         usage: edgert quantize FLOAT.tflite OUT.tflite --calibration-dir DIR[,DIR...] [options]
           --calibration minmax|ema|percentile|kl   range selection (default minmax)
           --percentile P          for percentile calibration (default 99.99)
@@ -67,6 +67,8 @@ public static class QuantizeCommand
 
         ModelGraph model = TfliteModelReader.Load(modelPath);
         TensorInfo input = model.Input();
+        if (input.Type is not TensorType.Float32)
+            throw new NotSupportedException($"{modelPath} is already quantized (input {input.Type}); quantize takes a float32 model (e.g. the float .tflite it was made from)");
         if (input.Rank != 4 || input.Shape[3] != 3) throw new CliException($"quantize: input {input} is not an [1,H,W,3] image");
         FitMode mode = fit is null ? SegmentationModel.Describe(model).DefaultFitMode : ParseFit(fit);
         var source = new ImageFolderSource(dirs.Split(','), input.Shape[2], input.Shape[1], mode, maxImages);

@@ -9,7 +9,7 @@ namespace EdgeRuntime.Bench;
 /// The benchmark's input: a decoded image (preprocessed on every run, as a camera frame would be) or a raw
 /// input tensor (e.g. ../shared/golden/raw/MODEL/ID.input.bin, copied as is).
 /// </summary>
-public sealed class BenchInput
+internal sealed class BenchInput
 {
     private readonly RgbImage? _image;
     private readonly byte[]? _raw;

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace EdgeRuntime.Bench;
 
 /// <summary>Everything `edgert bench` measured; serialized as is by --json.</summary>
-public sealed record BenchReport
+internal sealed record BenchReport
 {
     public required string Model { get; init; }
     public required long ModelFileBytes { get; init; }
@@ -29,7 +29,7 @@ public sealed record BenchReport
 public sealed record MachineInfo(string Os, string Architecture, int ProcessorCount, string Runtime, string? LoadAverage);
 
 /// <summary>One runtime's results on the same input.</summary>
-public sealed record RuntimeResult
+internal sealed record RuntimeResult
 {
     public required string Name { get; init; }
     /// <summary>Kernel family (edgert) or library version (ORT).</summary>
@@ -87,4 +87,4 @@ public sealed record Comparison(
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BenchReport))]
-public sealed partial class BenchJsonContext : JsonSerializerContext;
+internal sealed partial class BenchJsonContext : JsonSerializerContext;

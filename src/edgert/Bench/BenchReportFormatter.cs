@@ -4,7 +4,7 @@ using System.Text;
 namespace EdgeRuntime.Bench;
 
 /// <summary>The human-readable `edgert bench` output.</summary>
-public static class BenchReportFormatter
+internal static class BenchReportFormatter
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 

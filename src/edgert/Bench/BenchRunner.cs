@@ -27,7 +27,7 @@ public sealed record BenchSettings
 /// ARG_MAX, cropped; logits models: <see cref="LogitsArgMax"/>). JPEG decoding is done once, outside the timing
 /// (a camera delivers decoded frames).
 /// </summary>
-public static partial class BenchRunner
+internal static partial class BenchRunner
 {
     /// <summary>True in edgert-tools, which links ONNX Runtime; false in the device program.</summary>
     public static bool SupportsOnnxRuntime

@@ -16,10 +16,14 @@ public static class BenchCommand
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
 
-    public static int Run(string[] args, TextWriter output, TextWriter log)
+    public static int Run(CliArgs cli) => Run(cli, Console.Out, Console.Error);
+
+    public static int Run(string[] args, TextWriter output, TextWriter log) => Run(new CliArgs(args, new HashSet<string> { "quiet" }), output, log);
+
+    public static int Run(CliArgs cli, TextWriter output, TextWriter log)
     {
+        ArgumentNullException.ThrowIfNull(cli);
         ArgumentNullException.ThrowIfNull(output);
-        var cli = new CliArgs(args, new HashSet<string> { "quiet" });
         string model = cli.Required(0, "MODEL");
         string? compare = cli.Option("compare");
         int threads = cli.Int("threads", 1);

@@ -1,15 +1,30 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace EdgeRuntime.Cli;
 
 /// <summary>
-/// A small, AOT-friendly argument parser: positional arguments, `--name value` options and `--flag` switches.
-/// Unknown options are errors, so typos do not pass silently.
+/// What a command reads its arguments through. Normally a view of System.CommandLine's parse of the command's declared
+/// grammar (<see cref="CliArgs(ParseResult)"/>: types, ranges and unknown options were checked there); the string[]
+/// form is a small parser kept for the verbs whose own sub-grammar is not declared yet (quantize, compare, fleet).
 /// </summary>
 public sealed class CliArgs
 {
     private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
+    private readonly ParseResult? _parse;
+
+    public CliArgs(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        _parse = parse;
+        var positional = new List<string>();
+        foreach (Argument a in parse.CommandResult.Command.Arguments)
+            if (parse.GetResult(a) is ArgumentResult r)
+                foreach (Token t in r.Tokens) positional.Add(t.Value);
+        Positional = positional;
+    }
 
     public CliArgs(IEnumerable<string> args, IReadOnlySet<string> switches)
     {
@@ -50,18 +65,26 @@ public sealed class CliArgs
 
     public string? Option(string name)
     {
+        if (_parse is not null)
+        {
+            Option o = Declared(name);
+            return _parse.GetResult(o) is { Implicit: false } r ? (o is Option<string> so ? _parse.GetValue(so) : string.Join(',', r.Tokens.Select(t => t.Value))) : null;
+        }
         _consumed.Add(name);
         return _options.TryGetValue(name, out var v) ? v : null;
     }
 
     public bool Flag(string name)
     {
+        if (_parse is not null) return Declared(name) is Option<bool> b && _parse.GetValue(b);
         _consumed.Add(name);
         return _options.ContainsKey(name);
     }
 
     public int Int(string name, int fallback)
     {
+        if (_parse is not null && Declared(name) is Option<int> io)
+            return _parse.GetResult(io) is { Implicit: false } ? _parse.GetValue(io) : fallback;
         string? v = Option(name);
         if (v is null) return fallback;
         return int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)
@@ -69,9 +92,22 @@ public sealed class CliArgs
             : throw new CliException($"--{name} expects a whole number, got '{v}'");
     }
 
-    /// <summary>Call after reading every option: fails on options the command does not know.</summary>
+    /// <summary>The option --NAME of this command or a recursive one of its parents (a missing one is a bug in the table).</summary>
+    private Option Declared(string name)
+    {
+        for (SymbolResult? c = _parse!.CommandResult; c is not null; c = c.Parent)
+        {
+            if (c is not CommandResult cr) continue;
+            foreach (Option o in cr.Command.Options)
+                if (o.Name == "--" + name && (ReferenceEquals(c, _parse.CommandResult) || o.Recursive)) return o;
+        }
+        throw new InvalidOperationException($"option --{name} is not declared for '{_parse.CommandResult.Command.Name}'");
+    }
+
+    /// <summary>Call after reading every option: fails on options the command does not know (the declared grammar already did).</summary>
     public void RejectUnknown()
     {
+        if (_parse is not null) return;
         foreach (string name in _options.Keys)
             if (!_consumed.Contains(name)) throw new CliException($"unknown option --{name}");
     }

@@ -1,87 +1,127 @@
-using EdgeRuntime.Graph;
+using System.CommandLine;
+using System.CommandLine.Help;
+using static EdgeRuntime.Cli.Grammar;
 
 namespace EdgeRuntime.Cli;
 
 /// <summary>
-/// The `edgert` verbs. Each verb lives in its own file in this folder. The device program has the verbs a board needs;
-/// edgert-tools compiles this file too and adds the offline verbs through <see cref="RunToolVerb"/> and
-/// <see cref="ToolsUsage"/> (src/edgert-tools/Cli/CommandLine.Tools.cs), so the device binary links none of them.
+/// The `edgert` grammar: one System.CommandLine tree for every verb. The device program has the verbs a board needs;
+/// edgert-tools compiles this file too and adds the offline verbs through <see cref="AddToolVerbs"/>
+/// (src/edgert-tools/Cli/CommandLine.Tools.cs), so the device binary links none of them.
+/// Exit codes: 0 ok, 1 runtime failure (one line; details with --verbose or EDGERT_VERBOSE=1), 2 usage error.
 /// </summary>
 public static partial class CommandLine
 {
-    private const string DeviceUsage = """
-        usage: edgert <command> [arguments]
+    public const string ExitCodes = "exit codes: 0 ok, 1 runtime failure (one line; --verbose or EDGERT_VERBOSE=1 adds the detail), 2 usage error";
 
-          inspect MODEL                      operators, tensors, quantization and the arena plan
-          infer MODEL IMAGE --out mask.png   segment one image [--overlay overlay.png] [--mode pad|resize|letterbox]
-          run [--source URI] [--model PATH]  the edge daemon (camera -> masks -> MQTT), see deploy/raspberrypi
-          selftest kernels                   bit-exactness of every kernel variant on this CPU
-          bench MODEL                        latency, per-op time and memory [--threads N]
-                                             [--warmup N] [--iterations N] [--input IMAGE|RAW.bin] [--json out.json]
-          opmarkers MODEL                    frames with per-operator marker syscalls for the ARM cycle model
-                                             (scripts/arm-model.sh) [--frames N] [--threads N] [--table FILE] [--times FILE]
-        """;
-
-    private static string Usage
-    {
-        get
-        {
-            string tools = "";
-            ToolsUsage(ref tools);
-            return tools.Length == 0 ? DeviceUsage : DeviceUsage + "\n\n" + tools;
-        }
-    }
-
-    /// <summary>Runs an offline verb when this program has it (edgert-tools); leaves <paramref name="exit"/> null otherwise.</summary>
-    static partial void RunToolVerb(string verb, string[] rest, ref int? exit);
-
-    /// <summary>The usage lines of the offline verbs (edgert-tools); empty in the device program.</summary>
-    static partial void ToolsUsage(ref string usage);
+    /// <summary>The offline verbs, added by edgert-tools; the device program adds none.</summary>
+    static partial void AddToolVerbs(List<Command> verbs);
 
     /// <summary>The verbs only edgert-tools has, named so the device binary can say where they went.</summary>
     private static readonly string[] OfflineVerbs = ["eval", "export-onnx", "quantize", "compare", "fleet", "ort-agreement", "fuzz-models"];
 
-    private static int RunVerb(string verb, string[] rest)
-    {
-        int? exit = null;
-        RunToolVerb(verb, rest, ref exit);
-        if (exit is int code) return code;
-        throw new CliException(OfflineVerbs.Contains(verb)
-            ? $"'{verb}' is an offline tool: run it with edgert-tools (the device binary edgert has only the commands below)"
-            : $"unknown command '{verb}'");
-    }
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
 
-    public static int Run(string[] args)
+    /// <summary>Parses and runs one command line; usage and failures are written to <paramref name="error"/> as one line.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(error);
+        RootCommand root = BuildRoot(output);
+        ParseResult parse = root.Parse(args);
+        var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        bool verbose = parse.GetValue<bool>("--verbose") || FailureReport.VerboseFromEnvironment();
+        string who = parse.CommandResult.Command is RootCommand ? "edgert" : $"edgert {parse.CommandResult.Command.Name}";
+
+        if (parse.Action is HelpAction) return parse.Invoke(invocation) == 0 ? 0 : 0;
+        if (parse.Errors.Count > 0)
         {
-            Console.Out.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
+            string help = parse.CommandResult.Command is RootCommand ? "edgert --help" : $"{who} --help";
+            error.WriteLine($"{who}: {FailureReport.OneLine(parse.Errors[0].Message)} (see {help})");
+            return 2;
         }
         try
         {
-            string[] rest = args[1..];
-            return args[0] switch
+            if (parse.CommandResult.Command is not RootCommand) KernelVariant.CheckEnvironment();
+            return parse.Invoke(invocation);
+        }
+        catch (Exception e)
+        {
+            return FailureReport.Write(e, who, verbose, error);
+        }
+    }
+
+    /// <summary>The whole tree (tests inspect it: every command's --help must exit 0).</summary>
+    internal static RootCommand BuildRoot(TextWriter output)
+    {
+        var root = new RootCommand("EdgeRuntime: int8 segmentation on the edge.\n" + ExitCodes);
+        foreach (Option o in root.Options.Where(o => o is VersionOption).ToList()) root.Options.Remove(o);
+        var version = Switch("--version", "version, git commit and the kernel variant this CPU runs");
+        root.Add(version);
+        root.Add(new Option<bool>("--verbose") { Description = "on failure, print the exception detail too", Recursive = true });
+        root.SetAction(parse =>
+        {
+            if (parse.GetValue(version))
             {
-                "inspect" => InspectCommand.Run(rest),
-                "infer" => InferCommand.Run(rest),
-                "run" => RunCommand.Run(rest),
-                "bench" => BenchCommand.Run(rest),
-                "opmarkers" => OpMarkersCommand.Run(rest),
-                "selftest" => SelfTestCommand.Run(rest),
-                _ => RunVerb(args[0], rest),
-            };
-        }
-        catch (CliException e)
-        {
-            Console.Error.WriteLine($"edgert: {e.Message}");
-            Console.Error.WriteLine(Usage);
+                output.WriteLine(KernelVariant.VersionText());
+                return 0;
+            }
+            output.WriteLine("edgert: a command is needed (edgert --help lists them)");
             return 2;
-        }
-        catch (Exception e) when (e is ModelFormatException or UnsupportedOperatorException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
-        {
-            Console.Error.WriteLine($"edgert: {e.Message}");
-            return 1;
-        }
+        });
+
+        var verbs = new List<Command>(DeviceVerbs());
+        AddToolVerbs(verbs);
+        foreach (string offline in OfflineVerbs.Where(v => verbs.All(c => c.Name != v)))
+            verbs.Add(OfflineStub(offline));
+        foreach (Command c in verbs) root.Add(c);
+        return root;
+    }
+
+    private static IEnumerable<Command> DeviceVerbs()
+    {
+        yield return Verb("inspect", "operators, tensors, quantization and the arena plan", InspectCommand.Run,
+            InFile("MODEL", "a .tflite model"), Switch("--no-tensors", "leave out the tensor table"));
+        yield return Verb("infer", "segment one image: a class-index PNG and an optional coloured overlay", InferCommand.Run,
+            [InFile("MODEL", "a .tflite segmentation model"), InFile("IMAGE", "a JPEG or PNG image"),
+             FileOption("--out", "the class-index PNG to write", required: true), FileOption("--overlay", "a coloured overlay PNG to write"),
+             .. SegmenterOptions()]);
+        yield return RunCommand.Create();
+        var kernels = Verb("kernels", "bit-exactness of every kernel variant on this CPU against Reference", SelfTestCommand.RunKernels,
+            Choice("--expect", "fail unless the dispatcher picks this variant", KernelVariant.Names),
+            Int("--seed", "random seed (default 1234)", int.MinValue),
+            Int("--cases", "random cases per kernel (default 100)", 1),
+            new Option<string[]>("--model") { Description = "also compare a whole model, Reference vs active (repeatable)", HelpName = "PATH" },
+            Text("--threads", "thread counts for the model check (default 1,2)", "N,N"));
+        var selftest = new Command("selftest", "self-tests of this build on this CPU") { kernels };
+        yield return selftest;
+        yield return Verb("bench", "latency, per-operator time and memory", BenchCommand.Run,
+            InFile("MODEL", "a .tflite model"),
+            Choice("--compare", "run ONNX Runtime on the same input (edgert-tools only)", "onnxruntime"),
+            Int("--threads", "interpreter threads (default 1)", 1), Int("--warmup", "untimed runs (default 3)", 0),
+            Int("--iterations", "timed runs (default 20)", 1), Int("--profile-invokes", "extra per-operator profiled runs (default 0)", 0),
+            FileOption("--input", "IMAGE or RAW.bin input (default the shared demo photo)"), FileOption("--json", "write the report as JSON"),
+            Switch("--quiet", "no progress lines"));
+        yield return Verb("opmarkers", "frames with per-operator marker syscalls for the ARM cycle model (scripts/arm-model.sh)", OpMarkersCommand.Run,
+            InFile("MODEL", "a .tflite model"), Int("--frames", "frames to run (default 3)", 1), Int("--threads", "threads (default 1)", 1),
+            FileOption("--input", "IMAGE or RAW.bin (default a synthetic tensor)"), FileOption("--table", "write the operator table here"),
+            FileOption("--times", "write measured per-operator times here"));
+        yield return Verb("zone-coverage", "the zone-coverage step alone (8 zones, 513x513), for the ARM cycle model", ZoneCoverageCommand.Run,
+            Int("--frames", "frames after the one that builds the masks (default 100)", 1, 10_000_000));
+    }
+
+    /// <summary>--mode, --kernels, --threads: every command that segments images.</summary>
+    internal static Symbol[] SegmenterOptions() =>
+    [
+        Choice("--mode", "how the image fits the model input (default: the model's)", "pad", "resize", "letterbox"),
+        Choice("--kernels", "kernel variant (default: the best this CPU runs)", KernelVariant.Names),
+        Int("--threads", "interpreter threads (default 1)", 1),
+    ];
+
+    private static Command OfflineStub(string verb)
+    {
+        // Listed (a hidden command prints an empty --help) so a user sees where the verb went.
+        return Passthrough(verb, "offline tool: run it with edgert-tools", _ =>
+            throw new CliException($"'{verb}' is an offline tool: run it with edgert-tools (the device binary edgert has only the commands of edgert --help)"));
     }
 }

@@ -7,9 +7,11 @@ namespace EdgeRuntime.Cli;
 /// <summary>`edgert infer MODEL IMAGE --out mask.png [--overlay overlay.png]`: one image, a class-index PNG and a coloured overlay.</summary>
 public static class InferCommand
 {
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Run(new CliArgs(args, new HashSet<string>()));
+
+    public static int Run(CliArgs cli)
     {
-        var cli = new CliArgs(args, new HashSet<string>());
+        ArgumentNullException.ThrowIfNull(cli);
         string modelPath = cli.Required(0, "MODEL");
         string imagePath = cli.Required(1, "IMAGE");
         string output = cli.Option("out") ?? throw new CliException("--out mask.png is required");

@@ -8,9 +8,11 @@ namespace EdgeRuntime.Cli;
 /// <summary>`edgert inspect MODEL`: what the model is and how it will be laid out in memory.</summary>
 public static class InspectCommand
 {
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Run(new CliArgs(args, new HashSet<string> { "no-tensors" }));
+
+    public static int Run(CliArgs cli)
     {
-        var cli = new CliArgs(args, new HashSet<string> { "no-tensors" });
+        ArgumentNullException.ThrowIfNull(cli);
         string path = cli.Required(0, "MODEL");
         bool showTensors = !cli.Flag("no-tensors");
         cli.RejectUnknown();

@@ -30,9 +30,11 @@ public static partial class OpMarkersCommand
     /// <summary>Marker kinds (second argument); the third is the frame, the fourth the operator index.</summary>
     public const long KindInput = 1, KindOperator = 2, KindFrameEnd = 3, KindDone = 4;
 
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Run(new CliArgs(args, new HashSet<string>()));
+
+    public static int Run(CliArgs cli)
     {
-        var cli = new CliArgs(args, new HashSet<string>());
+        ArgumentNullException.ThrowIfNull(cli);
         string model = cli.Required(0, "MODEL");
         int frames = cli.Int("frames", 3);
         int threads = cli.Int("threads", 1);

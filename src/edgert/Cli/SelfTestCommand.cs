@@ -1,5 +1,5 @@
 using EdgeRuntime.Kernels;
-using EdgeRuntime.Kernels.Conformance;
+using EdgeRuntime.Conformance;
 
 namespace EdgeRuntime.Cli;
 
@@ -13,42 +13,32 @@ namespace EdgeRuntime.Cli;
 /// </summary>
 public static class SelfTestCommand
 {
-    public static int Run(string[] args)
-    {
-        if (args.Length == 0 || args[0] != "kernels")
-        {
-            Console.Error.WriteLine("usage: edgert selftest kernels [--expect reference|portable|avx2|advsimd|advsimd-dot] [--seed N] [--cases N] [--model PATH]... [--threads 1,2]");
-            return 2;
-        }
-        string? expect = null;
-        int seed = 1234, cases = 100;
-        var models = new List<string>();
-        var threads = new List<int> { 1, 2 };
-        for (int i = 1; i < args.Length; i++)
-        {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            try
-            {
-                switch (args[i])
-                {
-                    case "--expect": expect = Value(); break;
-                    case "--seed": seed = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
-                    case "--cases": cases = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
-                    case "--model": models.Add(Value()); break;
-                    case "--threads":
-                        threads = Value().Split(',').Select(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture)).ToList();
-                        if (threads.Count == 0 || threads.Any(t => t < 1)) throw new ArgumentException("--threads needs positive counts");
-                        break;
-                    default: throw new ArgumentException($"unknown option {args[i]}");
-                }
-            }
-            catch (Exception e) when (e is ArgumentException or FormatException)
-            {
-                Console.Error.WriteLine($"selftest: {e.Message}");
-                return 2;
-            }
-        }
+    /// <summary>`edgert selftest ARGS...` through the whole grammar (tests call this).</summary>
+    public static int Run(string[] args) => CommandLine.Run(["selftest", .. args]);
 
+    /// <summary>`selftest kernels` from the declared grammar (CommandLine.cs).</summary>
+    public static int RunKernels(CliArgs cli)
+    {
+        ArgumentNullException.ThrowIfNull(cli);
+        string? threadText = cli.Option("threads");
+        List<int> threads = [1, 2];
+        if (threadText is not null)
+        {
+            threads = [];
+            foreach (string t in threadText.Split(','))
+            {
+                if (!int.TryParse(t, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n) || n < 1)
+                    throw new CliException($"--threads expects positive counts like 1,2, got '{threadText}'");
+                threads.Add(n);
+            }
+        }
+        string? models = cli.Option("model");
+        return Run(cli.Option("expect"), cli.Int("seed", 1234), cli.Int("cases", 100),
+            models is null ? [] : [.. models.Split(',')], threads);
+    }
+
+    private static int Run(string? expect, int seed, int cases, List<string> models, List<int> threads)
+    {
         Console.WriteLine($"cpu: {KernelDispatcher.DescribeCpu()}");
         int failedTotal = 0, passedTotal = 0;
         KernelIsa? active = null;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using EdgeRuntime.Bench;
 using EdgeRuntime.Cli;
 using EdgeRuntime.Tests.Support;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Bench;
 

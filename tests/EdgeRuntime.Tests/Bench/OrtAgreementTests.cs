@@ -4,7 +4,6 @@ using EdgeRuntime.Cli;
 using EdgeRuntime.Onnx;
 using EdgeRuntime.Tests.Support;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Bench;
 

@@ -47,7 +47,7 @@ public sealed class DaemonProcess : IDisposable
     }
 
     /// <summary>Starts `edgert run &lt;args&gt;`.</summary>
-    public static DaemonProcess Start(IEnumerable<string> args)
+    public static DaemonProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         string binary = Locate();
         bool dll = binary.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
@@ -65,6 +65,8 @@ public sealed class DaemonProcess : IDisposable
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("EDGERT_", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(key);
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        if (environment is not null)
+            foreach (var (key, value) in environment) psi.Environment[key] = value;
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {binary}");
         var d = new DaemonProcess(process) { Binary = binary };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (d._lines) d._lines.Add(e.Data); };

@@ -9,7 +9,6 @@ using EdgeRuntime.Telemetry;
 using EdgeRuntime.Tests.Support;
 using EdgeRuntime.Tests.Telemetry;
 using MQTTnet;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.EndToEnd;
 

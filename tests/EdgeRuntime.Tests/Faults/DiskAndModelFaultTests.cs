@@ -47,10 +47,17 @@ public sealed class DiskAndModelFaultTests(DiskAndModelRig rig) : IClassFixture<
         switch (fault[..3])
         {
             case "d01":
+            {
+                var m = rig.Release(model, "d01");
                 File.WriteAllText(rig.FaultFile, FaultPoints.SlotWrite + "\n");
-                try { await Rejected(fault, rig.Release(model, "d01"), "rejected:disk-error", Disk); }
+                try { await Rejected(fault, m, "rejected:disk-error", Disk); }
                 finally { File.WriteAllText(rig.FaultFile, ""); }
+                // The release stays desired and is retried with backoff: it must land now, not in the middle of a later fault.
+                await rig.WaitStateAsync(s => s.TryGetProperty("active_version", out var v) && v.GetInt64() == m.Version && StateIs(s, "active") && s.GetProperty("health_passed").GetBoolean(), "installed after retry");
+                rig.ExpectedSha = FaultRig.Sha(model);
+                rig.ExpectedVersion = m.Version;
                 break;
+            }
             case "d02":
             {
                 // d01's release is still desired and retried with backoff: once the disk is back it installs, no restart.

@@ -133,7 +133,7 @@ public class FaultRig : IAsyncLifetime
     protected virtual Task<MosquittoFixture> StartBrokerAsync() => MosquittoFixture.StartNewAsync();
     protected virtual Task BeforeWatchAsync() => Task.CompletedTask;
 
-    public virtual async Task InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         Broker = await StartBrokerAsync();
         Key = new TestKey(Dir, "k1");
@@ -162,7 +162,7 @@ public class FaultRig : IAsyncLifetime
 
     protected virtual Task<MqttTestSubscriber> ConnectWatchAsync() => MqttTestSubscriber.ConnectAsync(BrokerHost, BrokerPort, $"{Prefix}/{Device}/#", WatchLogin.User, WatchLogin.Password);
 
-    public virtual async Task DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         Daemon?.Dispose();
         if (Watch is not null) await Watch.DisposeAsync();

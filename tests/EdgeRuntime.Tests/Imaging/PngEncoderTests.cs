@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using EdgeRuntime.Camera.Imaging;
 using EdgeRuntime.Imaging;
 using EdgeRuntime.Tests.Support;
@@ -7,8 +9,33 @@ namespace EdgeRuntime.Tests.Imaging;
 
 public class PngEncoderTests
 {
+    /// <summary>The check value of CRC-32/ISO-HDLC (zlib, PNG) and the CRC every PNG's IEND chunk carries.</summary>
     [Fact]
-    public void Crc32MatchesKnownValue() => Assert.Equal(0xCBF43926u, Crc32.Compute("123456789"u8));
+    public void Crc32MatchesKnownValues()
+    {
+        Assert.Equal(0xCBF43926u, Crc32.HashToUInt32("123456789"u8));
+        Assert.Equal(0xAE426082u, Crc32.HashToUInt32("IEND"u8));
+        Assert.Equal(0u, Crc32.HashToUInt32([]));
+    }
+
+    /// <summary>Every chunk the encoder writes carries the CRC of its type and body; IEND ends in the well-known bytes.</summary>
+    [Fact]
+    public void EncodedChunksCarryTheirCrc()
+    {
+        var pixels = new byte[19 * 7 * 3];
+        new Random(3).NextBytes(pixels);
+        byte[] png = new PngEncoder().Encode(pixels, 19, 7, PngColorFormat.Rgb8).ToArray();
+        Assert.Equal([0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82], png[^12..]);
+        var types = new List<string>();
+        for (int pos = 8; pos < png.Length;)
+        {
+            int length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(pos));
+            types.Add(System.Text.Encoding.ASCII.GetString(png, pos + 4, 4));
+            Assert.Equal(Crc32.HashToUInt32(png.AsSpan(pos + 4, 4 + length)), BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(pos + 8 + length)));
+            pos += 12 + length;
+        }
+        Assert.Equal(["IHDR", "IDAT", "IEND"], types);
+    }
 
     [Fact]
     public void GrayRoundTripsThroughBothDecoders()

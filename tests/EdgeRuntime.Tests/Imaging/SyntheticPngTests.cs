@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.IO.Compression;
 using EdgeRuntime.Camera.Imaging;
 using EdgeRuntime.Imaging;
@@ -94,7 +95,7 @@ public class SyntheticPngTests
         s.Write(typeBytes);
         s.Write(body);
         var crc = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.Compute([.. typeBytes, .. body]));
+        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.HashToUInt32([.. typeBytes, .. body]));
         s.Write(crc);
     }
 

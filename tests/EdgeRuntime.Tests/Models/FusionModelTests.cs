@@ -3,7 +3,6 @@ using EdgeRuntime.Kernels;
 using EdgeRuntime.Runtime;
 using EdgeRuntime.Tests.Support;
 using EdgeRuntime.Tflite;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Models;
 

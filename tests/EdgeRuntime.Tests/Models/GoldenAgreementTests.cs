@@ -2,7 +2,6 @@ using EdgeRuntime.Camera.Imaging;
 using EdgeRuntime.Imaging;
 using EdgeRuntime.Segmentation;
 using EdgeRuntime.Tests.Support;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Models;
 

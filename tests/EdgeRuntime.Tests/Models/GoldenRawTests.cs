@@ -2,7 +2,6 @@ using EdgeRuntime.Graph;
 using EdgeRuntime.Runtime;
 using EdgeRuntime.Tests.Support;
 using EdgeRuntime.Tflite;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Models;
 

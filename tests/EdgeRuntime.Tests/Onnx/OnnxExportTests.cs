@@ -219,10 +219,11 @@ public class OnnxExportTests
     // ------------------------------------------------------------------ elementwise
 
     [Theory]
-    [InlineData(BuiltinOperator.Add)]
-    [InlineData(BuiltinOperator.Mul)]
-    public void QuantizedBinaryWithBroadcastConstant_MatchesReferenceAndFuses(BuiltinOperator op)
+    [InlineData(nameof(BuiltinOperator.Add))]
+    [InlineData(nameof(BuiltinOperator.Mul))]
+    public void QuantizedBinaryWithBroadcastConstant_MatchesReferenceAndFuses(string opName) // a name: BuiltinOperator is internal
     {
+        BuiltinOperator op = Enum.Parse<BuiltinOperator>(opName);
         const float xs = 0.02f, cs = 0.05f, ys = 0.04f;
         const int xz = 128, cz = 100, yz = 60;
         var g = new TestGraph();

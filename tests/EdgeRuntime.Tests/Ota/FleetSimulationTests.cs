@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using EdgeRuntime.Cli;
 using EdgeRuntime.Tests.Telemetry;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Ota;
 

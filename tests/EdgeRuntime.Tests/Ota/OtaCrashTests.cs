@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using EdgeRuntime.Ota;
 using EdgeRuntime.Tests.Telemetry;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Ota;
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using EdgeRuntime.Ota;
 using EdgeRuntime.Tests.Telemetry;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Ota;
 
@@ -17,7 +16,7 @@ public sealed class OtaDeviceTests(ITestOutputHelper output) : IAsyncLifetime
     private string _factory = "";
     private byte[] _factoryBytes = [];
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _broker = await MosquittoFixture.StartNewAsync();
         _http = new TinyHttpServer();
@@ -27,7 +26,7 @@ public sealed class OtaDeviceTests(ITestOutputHelper output) : IAsyncLifetime
         File.WriteAllBytes(_factory, _factoryBytes);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _http.DisposeAsync();
         await _broker.DisposeAsync();

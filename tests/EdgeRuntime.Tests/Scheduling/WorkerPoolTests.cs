@@ -1,5 +1,4 @@
 using EdgeRuntime.Runtime;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Scheduling;
 

@@ -1,5 +1,5 @@
 using EdgeRuntime.Kernels;
-using EdgeRuntime.Kernels.Conformance;
+using EdgeRuntime.Conformance;
 using EdgeRuntime.Kernels.Gemm;
 using EdgeRuntime.Kernels.Requantization;
 

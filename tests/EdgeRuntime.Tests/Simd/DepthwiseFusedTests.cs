@@ -1,9 +1,10 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using EdgeRuntime.Kernels;
-using EdgeRuntime.Kernels.Conformance;
+using EdgeRuntime.Conformance;
 using EdgeRuntime.Kernels.Depthwise;
 using EdgeRuntime.Kernels.Requantization;
+using EdgeRuntime.Tests.Support;
 
 namespace EdgeRuntime.Tests.Simd;
 
@@ -17,9 +18,8 @@ public unsafe class DepthwiseFusedTests
     public static TheoryData<bool> MacVariants()
     {
         var data = new TheoryData<bool>();
-        if (!Avx2.IsSupported) return data;
-        data.Add(false);
-        if (AvxVnni.IsSupported) data.Add(true);
+        data.Add(new TheoryDataRow<bool>(false).WithSkip(IsaSkip.Reason(Avx2.IsSupported, "x86 AVX2")));
+        data.Add(new TheoryDataRow<bool>(true).WithSkip(IsaSkip.Reason(AvxVnni.IsSupported, "x86 AVX-VNNI")));
         return data;
     }
 
@@ -155,7 +155,7 @@ public unsafe class DepthwiseFusedTests
     [Fact]
     public void RequantizationOperatorsMatchRequantizeApply()
     {
-        if (!Avx2.IsSupported) return;
+        IsaSkip.Require(Avx2.IsSupported, "x86 AVX2");
         var rng = new Random(9);
         int* x = stackalloc int[8];
         var tables = new int[9][];

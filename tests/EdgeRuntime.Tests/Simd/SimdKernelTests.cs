@@ -1,10 +1,11 @@
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using EdgeRuntime.Kernels;
-using EdgeRuntime.Kernels.Conformance;
+using EdgeRuntime.Conformance;
 using EdgeRuntime.Kernels.Depthwise;
 using EdgeRuntime.Kernels.Gemm;
 using EdgeRuntime.Kernels.Requantization;
+using EdgeRuntime.Tests.Support;
 
 namespace EdgeRuntime.Tests.Simd;
 
@@ -12,11 +13,12 @@ public class SimdKernelTests
 {
     private const int Cases = 150;
 
-    public static TheoryData<string> SupportedFastVariants()
+    /// <summary>Every fast variant; the ones this CPU lacks are reported as skipped.</summary>
+    public static TheoryData<string> FastVariants()
     {
         var data = new TheoryData<string>();
-        foreach (var isa in KernelDispatcher.Supported())
-            if (isa != KernelIsa.Reference) data.Add(KernelDispatcher.Name(isa));
+        foreach (var isa in IsaSkip.FastVariants)
+            data.Add(new TheoryDataRow<string>(KernelDispatcher.Name(isa)).WithSkip(IsaSkip.Reason(isa)));
         return data;
     }
 
@@ -31,7 +33,7 @@ public class SimdKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(SupportedFastVariants))]
+    [MemberData(nameof(FastVariants))]
     public void GemmIsBitExactWithReference(string variant)
     {
         var isa = KernelDispatcher.Parse(variant);
@@ -41,7 +43,7 @@ public class SimdKernelTests
     [Fact]
     public void Avx2GemmTilesWithAndWithoutVnniAreBitExactWithReference()
     {
-        if (!Avx2.IsSupported) return;
+        IsaSkip.Require(Avx2.IsSupported, "x86 AVX2");
         // Both x86 tiles stay covered on a VNNI machine: the plain vpmaddwd one is forced, the VNNI one run when present.
         var plain = new Avx2QuantizedGemm(useVnni: false);
         Assert.Equal("gemm-avx2", plain.KernelName);
@@ -70,7 +72,7 @@ public class SimdKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(SupportedFastVariants))]
+    [MemberData(nameof(FastVariants))]
     public void DepthwiseIsBitExactWithReference(string variant)
     {
         var isa = KernelDispatcher.Parse(variant);
@@ -79,7 +81,7 @@ public class SimdKernelTests
 
     /// <summary>The fused kernels' row segments: 16..130 channels, wide rows (pixel pairs and remainders), strides, dilations 1..4, borders.</summary>
     [Theory]
-    [MemberData(nameof(SupportedFastVariants))]
+    [MemberData(nameof(FastVariants))]
     public void FusedDepthwiseRowsAreBitExactWithReference(string variant)
     {
         var isa = KernelDispatcher.Parse(variant);
@@ -88,7 +90,7 @@ public class SimdKernelTests
 
     /// <summary>Channel counts that are multiples of 16 (the interior-row fast path), incl. one crossing the 256 block.</summary>
     [Theory]
-    [MemberData(nameof(SupportedFastVariants))]
+    [MemberData(nameof(FastVariants))]
     public void DepthwiseInteriorRowsAreBitExact(string variant)
     {
         var isa = KernelDispatcher.Parse(variant);
@@ -113,7 +115,7 @@ public class SimdKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(SupportedFastVariants))]
+    [MemberData(nameof(FastVariants))]
     public void RequantizationIsBitExactWithFixedPoint(string variant)
     {
         var isa = KernelDispatcher.Parse(variant);

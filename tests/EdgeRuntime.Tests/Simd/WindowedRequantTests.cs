@@ -1,9 +1,10 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using EdgeRuntime.Kernels;
-using EdgeRuntime.Kernels.Conformance;
+using EdgeRuntime.Conformance;
 using EdgeRuntime.Kernels.Gemm;
 using EdgeRuntime.Kernels.Requantization;
+using EdgeRuntime.Tests.Support;
 
 namespace EdgeRuntime.Tests.Simd;
 
@@ -50,7 +51,7 @@ public class WindowedRequantTests
     [Fact]
     public unsafe void Avx2LanesEqualTheScalarForm()
     {
-        if (!Avx2.IsSupported) return;
+        IsaSkip.Require(Avx2.IsSupported, "x86 AVX2");
         var rng = new Random(6);
         for (int trial = 0; trial < 40; trial++)
         {
@@ -92,7 +93,7 @@ public class WindowedRequantTests
     [Fact]
     public void VnniGemmRunsEveryPackingAndRequantizationPathExactly()
     {
-        if (!AvxVnni.IsSupported) return;
+        IsaSkip.Require(AvxVnni.IsSupported, "x86 AVX-VNNI");
         var vnni = new Avx2QuantizedGemm(useVnni: true);
         var rng = new Random(8);
         var seen = new HashSet<(bool Centered, bool Windowed)>();

@@ -63,22 +63,13 @@ public sealed class TelemetryJsonTests
     }
 
     [Fact]
-    public void SystemMetrics_ReadRss_AndTemperatureFiles()
+    public void SystemMetrics_ReadRss()
     {
         long? rss = SystemMetrics.ReadRssBytes();
         if (OperatingSystem.IsLinux())
             Assert.True(rss > 1_000_000, $"VmRSS {rss}");
         Assert.Equal(2048L * 1024, SystemMetrics.ParseKbLine("    2048 kB"));
         Assert.Null(SystemMetrics.ParseKbLine("abc kB"));
-
-        string temp = Path.GetTempFileName();
-        try
-        {
-            File.WriteAllText(temp, "48312\n");
-            Assert.Equal(48.3, SystemMetrics.ReadCpuTemperatureCelsius(temp));
-        }
-        finally { File.Delete(temp); }
-        Assert.Null(SystemMetrics.ReadCpuTemperatureCelsius("/nonexistent/thermal/temp"));
     }
 
     [Fact]
@@ -94,7 +85,11 @@ public sealed class TelemetryJsonTests
         Assert.Throws<ArgumentException>(() => new TopicLayout("edgert/#", "a"));
         Assert.Throws<ArgumentException>(() => new TopicLayout("edgert/v1", ""));
         Assert.Equal("my-pi-4", TopicLayout.SanitizeDeviceId("my/pi 4"));
-        Assert.Equal(4, TopicLayout.Specs.Count);
+        Assert.Equal(7, TopicLayout.Specs.Count);
+        Assert.Equal("edgert/v1/pi-kitchen/events", t.Events);
+        Assert.Equal("edgert/v1/pi-kitchen/zones/door", t.Zone("door"));
+        Assert.True(TopicLayout.Specs.Single(s => s.Suffix == "zones/<zone>").Retain);
+        Assert.False(TopicLayout.Specs.Single(s => s.Suffix == "events").Retain);
         Assert.True(TopicLayout.Specs.Single(s => s.Suffix == "status").Retain);
     }
 

@@ -5,7 +5,6 @@ using EdgeRuntime.Ops;
 using EdgeRuntime.Runtime;
 using EdgeRuntime.Tests.Support;
 using EdgeRuntime.Tflite;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Tflite;
 

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using EdgeRuntime.Graph;
 using EdgeRuntime.Tflite;
 using EdgeRuntime.Tests.Support;
-using Xunit.Abstractions;
 
 namespace EdgeRuntime.Tests.Tflite;
 

@@ -8,7 +8,7 @@ using EdgeRuntime.Kernels.Requantization;
 namespace EdgeRuntime.Kernels.Depthwise;
 
 /// <summary>Geometry of a 3x3 depthwise convolution (depth multiplier 1) over one NHWC image.</summary>
-public readonly record struct DepthwiseGeometry(
+internal readonly record struct DepthwiseGeometry(
     int InputHeight, int InputWidth, int Channels, int OutputHeight, int OutputWidth,
     int StrideH = 1, int StrideW = 1, int DilationH = 1, int DilationW = 1, int PadTop = 1, int PadLeft = 1)
 {
@@ -25,7 +25,7 @@ public readonly record struct DepthwiseGeometry(
 }
 
 /// <summary>Per-channel 3x3 weights prepared for one variant: (w - w_zp) as int32 (and int16 for AdvSimd), [9][channels padded to 16]; AVX2 adds the fused kernel's layouts.</summary>
-public sealed class PackedDepthwiseWeights
+internal sealed class PackedDepthwiseWeights
 {
     internal PackedDepthwiseWeights(KernelIsa isa, QuantParams q, int channels, byte[] raw, short[] w16, int[] w32, Avx2DepthwisePack? avx2, RequantTable rq)
     {
@@ -53,7 +53,7 @@ public sealed class PackedDepthwiseWeights
 /// out[y,x,c] = clamp(out_zp + Requantize.Apply(bias[c] + sum_{ky,kx in image} (in[iy,ix,c] - in_zp) * (w[ky,kx,c] - w_zp), mult[c], shift[c], rounding)).
 /// Taps outside the image contribute nothing (TFLite's zero-point padding). Vectorized over channels.
 /// </summary>
-public abstract unsafe class DepthwiseConv3x3
+internal abstract unsafe class DepthwiseConv3x3
 {
     private protected const int CB = 256; // channels per accumulator block (bounds stack use)
 
@@ -205,14 +205,14 @@ public abstract unsafe class DepthwiseConv3x3
 }
 
 /// <summary>The scalar definition (Requantizer.RowScalar = Requantize.Apply per element).</summary>
-public sealed unsafe class ReferenceDepthwiseConv3x3 : DepthwiseConv3x3
+internal sealed unsafe class ReferenceDepthwiseConv3x3 : DepthwiseConv3x3
 {
     public override KernelIsa Isa => KernelIsa.Reference;
     private protected override int Accumulate(byte** taps, int* tapIdx, int nt, int c0, int count, int izp, bool s8, short* w16, int* w32, int* acc) => 0;
 }
 
 /// <summary>Vector128: 4 channels per step, widened to int32.</summary>
-public sealed unsafe class PortableDepthwiseConv3x3 : DepthwiseConv3x3
+internal sealed unsafe class PortableDepthwiseConv3x3 : DepthwiseConv3x3
 {
     public override KernelIsa Isa => KernelIsa.Portable;
 
@@ -239,7 +239,7 @@ public sealed unsafe class PortableDepthwiseConv3x3 : DepthwiseConv3x3
 /// AVX2: the fused kernel of <see cref="Avx2DepthwiseRows"/> (vpmaddwd, or vpdpwssd on AVX-VNNI) for 16 channels or more;
 /// fewer channels take the generic loop with 8 channels per step (vpmovzx/sxbd + vpmulld).
 /// </summary>
-public sealed unsafe class Avx2DepthwiseConv3x3 : DepthwiseConv3x3
+internal sealed unsafe class Avx2DepthwiseConv3x3 : DepthwiseConv3x3
 {
     private readonly bool _vnni;
 
@@ -303,7 +303,7 @@ internal unsafe struct Avx2S8Load : IAvx2Load8 { public static Vector256<int> Lo
 /// ARM64 AdvSimd: 16 channels per step, USUBL/SSUBL to int16 then SMLAL/SMLAL2 with int16 weights; 16 channels or more
 /// run fused (<see cref="AdvSimdDepthwiseRows"/>), requantized in registers.
 /// </summary>
-public sealed unsafe class AdvSimdDepthwiseConv3x3 : DepthwiseConv3x3
+internal sealed unsafe class AdvSimdDepthwiseConv3x3 : DepthwiseConv3x3
 {
     public override KernelIsa Isa => KernelIsa.AdvSimd;
 

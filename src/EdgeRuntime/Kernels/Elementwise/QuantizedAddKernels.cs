@@ -13,7 +13,7 @@ namespace EdgeRuntime.Kernels.Elementwise;
 /// broadcast and the [C]-vector broadcast of un-folded batch norm. Variants: Portable (Vector128 generic), Avx2
 /// (Vector256 + VPMULDQ), AdvSimd (SQRDMULH + SRSHL).
 /// </summary>
-public static class QuantizedAddKernels
+internal static class QuantizedAddKernels
 {
     public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: true);
 

@@ -9,7 +9,7 @@ namespace EdgeRuntime.Kernels.Elementwise;
 /// (~3.4 cycles per element in MobileNetV2's residual ADDs); the ARM variants keep the SQRDMULH kernels, which are
 /// cheap there while a 64 KiB table does not fit a Cortex-A72's L1.
 /// </summary>
-public sealed class QuantizedAddTable
+internal sealed class QuantizedAddTable
 {
     public const int Bytes = 256 * 256;
 

@@ -11,7 +11,7 @@ namespace EdgeRuntime.Kernels.Elementwise;
 /// SIMD quantized MUL (uint8/int8), bit-identical to <see cref="MulReference.Quantized"/>, including the [C]-vector
 /// broadcast. Same variants as <see cref="QuantizedAddKernels"/>.
 /// </summary>
-public static class QuantizedMulKernels
+internal static class QuantizedMulKernels
 {
     public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: true);
 

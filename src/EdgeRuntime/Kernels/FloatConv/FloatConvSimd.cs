@@ -5,7 +5,7 @@ using EdgeRuntime.Kernels.Reference;
 namespace EdgeRuntime.Kernels.FloatConv;
 
 /// <summary>Float CONV_2D weights packed for <see cref="FloatConvSimd"/>: [oc block][fH][fW][inC][lanes], bias padded to whole blocks.</summary>
-public sealed class PackedFloatConvWeights
+internal sealed class PackedFloatConvWeights
 {
     internal PackedFloatConvWeights(KernelIsa isa, int lanes, Shape4 filterShape, float[] weights, float[] bias)
     {
@@ -23,7 +23,7 @@ public sealed class PackedFloatConvWeights
 }
 
 /// <summary>Float DEPTHWISE_CONV_2D weights: the [fH][fW][C] filter with each tap's channels padded to whole vectors, bias likewise.</summary>
-public sealed class PackedFloatDepthwiseWeights
+internal sealed class PackedFloatDepthwiseWeights
 {
     internal PackedFloatDepthwiseWeights(KernelIsa isa, int lanes, Shape4 filterShape, int paddedChannels, float[] weights, float[] bias)
         => (Isa, Lanes, FilterShape, PaddedChannels, Weights, Bias) = (isa, lanes, filterShape, paddedChannels, weights, bias);
@@ -45,7 +45,7 @@ public sealed class PackedFloatDepthwiseWeights
 /// Min(Max(v, min), max). Vector256 for <see cref="KernelIsa.Avx2"/>, Vector128 for every other non-Reference variant.
 /// Rows are global output rows (batch * outH + oy), so a caller can split [0, N*outH) across threads.
 /// </summary>
-public static unsafe class FloatConvSimd
+internal static unsafe class FloatConvSimd
 {
     public static int Lanes(KernelIsa isa) => isa switch
     {

@@ -22,7 +22,7 @@ internal unsafe interface IGemmTile
 }
 
 /// <summary>Packing and the row/column loops shared by the fast variants (zero points folded into the bias at pack time).</summary>
-public abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
+internal abstract unsafe class FoldedQuantizedGemm : QuantizedGemm
 {
     /// <summary>Output columns per block of the accumulator buffer (bounds the stack use).</summary>
     private const int NC = 512;
@@ -241,7 +241,7 @@ internal unsafe struct PortableTile<TOps> : IGemmTile where TOps : struct, IPort
 }
 
 /// <summary>Vector128 on any CPU with 128-bit SIMD: 16-bit products widened to 32 bits (generic over u8/s8 via operator structs).</summary>
-public sealed unsafe class PortableQuantizedGemm : FoldedQuantizedGemm
+internal sealed unsafe class PortableQuantizedGemm : FoldedQuantizedGemm
 {
     public override KernelIsa Isa => KernelIsa.Portable;
     private protected override int NR => 4;
@@ -314,7 +314,7 @@ internal unsafe struct Avx2Tile<TOps> : IGemmTile where TOps : struct, IAvx2Gemm
 /// x86 AVX2: bytes widened to 16 bits, multiply-accumulated with vpmaddwd ("gemm-avx2"); on CPUs with AVX-VNNI
 /// the vpdpbusd kernel of <see cref="VnniGemm"/> instead ("gemm-avx2-vnni").
 /// </summary>
-public sealed unsafe class Avx2QuantizedGemm : FoldedQuantizedGemm
+internal sealed unsafe class Avx2QuantizedGemm : FoldedQuantizedGemm
 {
     /// <summary>Set <c>EDGERT_VNNI=0</c> to keep the plain AVX2 tile on a VNNI CPU (comparisons, bisecting).</summary>
     public const string VnniEnvironmentVariable = "EDGERT_VNNI";
@@ -394,7 +394,7 @@ internal struct AdvSimdS8 : IAdvSimdGemmOps
 /// When every w - w_zp lies in [-127, 127] the weights are packed centered for SMULL + SMLAL + SADALP
 /// (<see cref="AdvSimdPairsS8"/>); otherwise UMULL/SMULL + UADALP/SADALP, exact for all 8-bit inputs.
 /// </summary>
-public sealed unsafe class AdvSimdQuantizedGemm : FoldedQuantizedGemm
+internal sealed unsafe class AdvSimdQuantizedGemm : FoldedQuantizedGemm
 {
     public override KernelIsa Isa => KernelIsa.AdvSimd;
     private protected override int NR => ArmGemm.NeonNR;
@@ -433,7 +433,7 @@ internal struct DotS8 : IDotGemmOps
 }
 
 /// <summary>ARM64 with FEAT_DotProd (Cortex-A76, Pi 5): 8x8 tiles of SDOT/UDOT by element on 4-byte interleaved weights, requantized in registers (<see cref="ArmGemm"/>).</summary>
-public sealed unsafe class AdvSimdDotQuantizedGemm : FoldedQuantizedGemm
+internal sealed unsafe class AdvSimdDotQuantizedGemm : FoldedQuantizedGemm
 {
     public override KernelIsa Isa => KernelIsa.AdvSimdDot;
     private protected override int NR => ArmGemm.DotNR;

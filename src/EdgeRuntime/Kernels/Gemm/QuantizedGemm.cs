@@ -6,7 +6,7 @@ namespace EdgeRuntime.Kernels.Gemm;
 /// Weights of one quantized GEMM (1x1 convolution / fully connected) prepared at plan time for one kernel variant.
 /// Immutable and thread-safe to share between runs.
 /// </summary>
-public sealed class PackedGemmWeights
+internal sealed class PackedGemmWeights
 {
     internal PackedGemmWeights(KernelIsa isa, QuantParams q, int n, int k, int nr, int kp, byte[] data, RequantTable requant, int[] rawBias, string kernel, bool vnni = false, int rowSumScale = 0, bool pairs = false)
     {
@@ -55,7 +55,7 @@ public sealed class PackedGemmWeights
 /// A = activations [M, K] (row stride aStride), W = weights [N, K] (the TFLite 1x1 filter [N,1,1,K]), C = [M, N] (row stride cStride).
 /// Bytes are uint8 or int8 (reinterpreted) according to <see cref="QuantParams.Type"/>. One instance per variant; see <see cref="For"/>.
 /// </summary>
-public abstract class QuantizedGemm
+internal abstract class QuantizedGemm
 {
     public abstract KernelIsa Isa { get; }
 
@@ -113,7 +113,7 @@ public abstract class QuantizedGemm
 }
 
 /// <summary>The specification in plain scalar C#: zero points subtracted per product, no folding, no packing.</summary>
-public sealed class ReferenceQuantizedGemm : QuantizedGemm
+internal sealed class ReferenceQuantizedGemm : QuantizedGemm
 {
     public override KernelIsa Isa => KernelIsa.Reference;
 

@@ -13,7 +13,7 @@ namespace EdgeRuntime.Kernels.Pooling;
 /// The integer division by the window count is a float-reciprocal estimate corrected by one exact integer step.
 /// Portable only: Vector128 code lowers well on both SSE and AdvSimd, so Avx2/AdvSimd ISAs report "portable".
 /// </summary>
-public static class AveragePool2DKernels
+internal static class AveragePool2DKernels
 {
     public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: false, hasAdvSimdPath: false);
 

@@ -19,7 +19,7 @@ namespace EdgeRuntime.Kernels.Quantization;
 /// (SSHL/SQRDMULH/SRSHL on int32 lanes, 16 codes per step); the same
 /// <see cref="Select"/> as AffineQuantize.
 /// </summary>
-public static partial class QuantizeKernels
+internal static partial class QuantizeKernels
 {
     public static void Requantize<TIn, TOut>(SimdVariant variant, ReadOnlySpan<TIn> input, Span<TOut> output, int inputZeroPoint, int outputZeroPoint, int multiplier, int shift)
         where TIn : unmanaged, IBinaryInteger<TIn>

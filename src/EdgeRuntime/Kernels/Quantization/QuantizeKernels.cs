@@ -15,7 +15,7 @@ namespace EdgeRuntime.Kernels.Quantization;
 /// are integers, so this is the same), plus zp. NaN gives code 0, as the reference's (int)NaN does.
 /// Variants: Portable (Vector128), Avx2 (Vector256).
 /// </summary>
-public static partial class QuantizeKernels
+internal static partial class QuantizeKernels
 {
     /// <summary>AdvSimd: AffineQuantize runs the Vector128 code, Requantize its own AdvSimd loop.</summary>
     public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: true);
@@ -113,7 +113,7 @@ public static partial class QuantizeKernels
 /// (float)((double)scale * (q - zp)) is the correctly rounded product, which float (q - zp) * scale also is
 /// (q - zp is exact in float). Variants: Portable (Vector128), Avx2 (Vector256).
 /// </summary>
-public static class DequantizeKernels
+internal static class DequantizeKernels
 {
     public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: false);
 

@@ -16,7 +16,7 @@ namespace EdgeRuntime.Kernels.Reduction;
 /// Rows shorter than one vector, other axes and int32 inputs run the reference.
 /// Variants: Portable (shuffle reductions + movemask), AdvSimd (UMAXV/SMAXV/FMAXV and UMINV for the index).
 /// </summary>
-public static class ArgMaxKernels
+internal static class ArgMaxKernels
 {
     public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: false, hasAdvSimdPath: true);
 

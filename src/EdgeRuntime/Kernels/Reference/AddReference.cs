@@ -8,7 +8,7 @@ namespace EdgeRuntime.Kernels.Reference;
 /// inputs are shifted left by 20 bits, scaled by in_scale / (2 * max(in1_scale, in2_scale)), summed, and the
 /// sum scaled by 2 * max_scale / (2^20 * out_scale). All three multipliers come from QuantizeMultiplierSmallerThanOneExp.
 /// </summary>
-public readonly record struct AddQuantParams(
+internal readonly record struct AddQuantParams(
     int Input1Offset, int Input1Multiplier, int Input1Shift,
     int Input2Offset, int Input2Multiplier, int Input2Shift,
     int OutputOffset, int OutputMultiplier, int OutputShift,
@@ -45,7 +45,7 @@ public readonly record struct AddQuantParams(
 /// BroadcastAdd4DSlow (tensorflow/lite/kernels/internal/reference/add.h, reference/integer_ops/add.h).
 /// Safe when the output aliases an input of the same shape (each element is read before it is written).
 /// </summary>
-public static class AddReference
+internal static class AddReference
 {
     /// <summary>One quantized element: the gemmlowp arithmetic of AddElementwise.</summary>
     public static int AddOne(int q1, int q2, in AddQuantParams p)

@@ -6,7 +6,7 @@ namespace EdgeRuntime.Kernels.Reference;
 /// ARG_MAX (reference_ops::ArgMinMax with std::greater): the input is [outer, axis, inner]; for each (outer, inner)
 /// the index of the largest value. Ties: the FIRST maximum wins (strict comparison). NaN never replaces the running maximum.
 /// </summary>
-public static class ArgMaxReference
+internal static class ArgMaxReference
 {
     public static void ArgMax<T, TIndex>(ReadOnlySpan<T> input, int outerSize, int axisSize, int innerSize, Span<TIndex> output)
         where T : unmanaged, IComparisonOperators<T, T, bool>

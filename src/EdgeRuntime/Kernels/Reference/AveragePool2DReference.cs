@@ -1,7 +1,7 @@
 namespace EdgeRuntime.Kernels.Reference;
 
 /// <summary>Window, strides and leading padding of a 2-D pooling op.</summary>
-public readonly record struct PoolGeometry(int FilterH, int FilterW, int StrideH, int StrideW, int PadH, int PadW);
+internal readonly record struct PoolGeometry(int FilterH, int FilterW, int StrideH, int StrideW, int PadH, int PadW);
 
 /// <summary>
 /// AVERAGE_POOL_2D, plain scalar NHWC. The average is over the window positions that fall inside the
@@ -18,7 +18,7 @@ public readonly record struct PoolGeometry(int FilterH, int FilterW, int StrideH
 /// </list>
 /// Then the fused-activation clamp.
 /// </summary>
-public static class AveragePool2DReference
+internal static class AveragePool2DReference
 {
     private const int Tranche = 512;
 

@@ -4,7 +4,7 @@ namespace EdgeRuntime.Kernels.Reference;
 /// Strides that walk one operand of a broadcasting binary op over the 4-D output (TFLite's NdArrayDesc
 /// with NdArrayDescsForElementwiseBroadcast): a dimension of size 1 that the output stretches gets stride 0.
 /// </summary>
-public readonly record struct Broadcast4(int N, int H, int W, int C)
+internal readonly record struct Broadcast4(int N, int H, int W, int C)
 {
     /// <summary>Strides of <paramref name="operand"/> inside <paramref name="output"/>. Each operand dim must be 1 or equal the output's.</summary>
     public static Broadcast4 For(Shape4 operand, Shape4 output)

@@ -6,7 +6,7 @@ namespace EdgeRuntime.Kernels.Reference;
 /// starting at column <c>columnOffset</c>. Each input is placed independently, which is equivalent to TFLite's
 /// interleaved loop because every output element comes from exactly one input element.
 /// </summary>
-public static class ConcatenationReference
+internal static class ConcatenationReference
 {
     /// <summary>The same-type, same-quantization copy (TFLite's Concatenation / ConcatenationWithScaling memcpy case).</summary>
     public static void Place<T>(ReadOnlySpan<T> input, Span<T> output, int outerSize, int copySize, int outputRowSize, int columnOffset) where T : unmanaged

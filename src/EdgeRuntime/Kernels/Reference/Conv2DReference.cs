@@ -3,7 +3,7 @@ using System.Numerics;
 namespace EdgeRuntime.Kernels.Reference;
 
 /// <summary>Spatial geometry shared by convolutions and pooling: strides, dilations, leading padding.</summary>
-public readonly record struct ConvGeometry(int StrideH, int StrideW, int DilationH, int DilationW, int PadH, int PadW)
+internal readonly record struct ConvGeometry(int StrideH, int StrideW, int DilationH, int DilationW, int PadH, int PadW)
 {
     public static ConvGeometry Create(int strideH, int strideW, int padH, int padW, int dilationH = 1, int dilationW = 1)
         => new(strideH, strideW, dilationH, dilationW, padH, padW);
@@ -15,7 +15,7 @@ public readonly record struct ConvGeometry(int StrideH, int StrideW, int Dilatio
 /// OutputOffset = +output_zero_point. Multiplier/Shift have one entry (per-tensor, broadcast) or one per
 /// output channel; Shift is TFLite's exponent (positive = left).
 /// </summary>
-public sealed record QuantizedConvParams(
+internal sealed record QuantizedConvParams(
     int InputOffset,
     int FilterOffset,
     int OutputOffset,
@@ -36,7 +36,7 @@ public sealed record QuantizedConvParams(
 /// accumulation of (filter + filterOffset) * (input + inputOffset) over (fy, fx, ic), plus bias,
 /// requantized, plus output offset, clamped. Bias may be empty (treated as zeros).
 /// </summary>
-public static class Conv2DReference
+internal static class Conv2DReference
 {
     public static void Quantized(
         QuantizedConvParams p, ConvGeometry g,

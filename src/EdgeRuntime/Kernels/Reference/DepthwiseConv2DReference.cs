@@ -11,7 +11,7 @@ namespace EdgeRuntime.Kernels.Reference;
 /// channel's multiplier, plus output offset, clamped. Integer sums are exact, so accumulating all
 /// channels of a pixel together (innermost loop over channels) gives the same result.
 /// </summary>
-public static class DepthwiseConv2DReference
+internal static class DepthwiseConv2DReference
 {
     /// <summary>Channels accumulated together on the stack; wider tensors are processed in tranches.</summary>
     private const int Tranche = 512;

@@ -8,7 +8,7 @@ namespace EdgeRuntime.Kernels.Reference;
 /// rounded product (the exact product of a 9-bit integer and a 24-bit significand fits a double), so the NEON
 /// float path gives the same bits. float16 -> float32 is exact.
 /// </summary>
-public static class DequantizeReference
+internal static class DequantizeReference
 {
     public static void PerTensor<T>(ReadOnlySpan<T> input, Span<float> output, float scale, int zeroPoint) where T : unmanaged, IBinaryInteger<T>
     {

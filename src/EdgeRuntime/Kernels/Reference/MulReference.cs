@@ -7,7 +7,7 @@ namespace EdgeRuntime.Kernels.Reference;
 /// in1_scale * in2_scale / out_scale evaluated in float (the C++ expression is all-float), widened to double,
 /// then QuantizeMultiplier (may be above 1).
 /// </summary>
-public readonly record struct MulQuantParams(int Input1Offset, int Input2Offset, int OutputOffset, int OutputMultiplier, int OutputShift, int ActivationMin, int ActivationMax)
+internal readonly record struct MulQuantParams(int Input1Offset, int Input2Offset, int OutputOffset, int OutputMultiplier, int OutputShift, int ActivationMin, int ActivationMax)
 {
     public static MulQuantParams Create(float scale1, int zeroPoint1, float scale2, int zeroPoint2, float outputScale, int outputZeroPoint, int activationMin, int activationMax)
     {
@@ -23,7 +23,7 @@ public readonly record struct MulQuantParams(int Input1Offset, int Input2Offset,
 /// (tensorflow/lite/kernels/internal/reference/mul.h, reference/integer_ops/mul.h).
 /// Safe when the output aliases an input of the same shape.
 /// </summary>
-public static class MulReference
+internal static class MulReference
 {
     public static int MulOne(int q1, int q2, in MulQuantParams p)
     {

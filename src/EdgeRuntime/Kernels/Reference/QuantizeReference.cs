@@ -9,7 +9,7 @@ namespace EdgeRuntime.Kernels.Reference;
 /// M, shift = QuantizeMultiplier((double)in_scale / (double)out_scale). TFLite's uint8&lt;-&gt;int8 same-scale shortcut
 /// (xor 0x80) gives the identical result (the multiplier is exactly 1), so it needs no separate path.
 /// </summary>
-public static class QuantizeReference
+internal static class QuantizeReference
 {
     public static void AffineQuantize<T>(ReadOnlySpan<float> input, Span<T> output, float scale, int zeroPoint)
         where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>

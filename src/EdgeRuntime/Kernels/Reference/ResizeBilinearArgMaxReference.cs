@@ -8,7 +8,7 @@ namespace EdgeRuntime.Kernels.Reference;
 /// into a C-code buffer, then <see cref="ArgMaxReference"/> picks the first maximum. Same class ids as running the two
 /// references with the resized tensor in between, without that tensor.
 /// </summary>
-public static class ResizeBilinearArgMaxReference
+internal static class ResizeBilinearArgMaxReference
 {
     /// <param name="pixel">At least <c>input.C</c> bytes of scratch (one resized pixel).</param>
     public static void UInt8<TIndex>(in ResizeBilinearParams p, Shape4 input, ReadOnlySpan<byte> inputData, int outputHeight, int outputWidth,

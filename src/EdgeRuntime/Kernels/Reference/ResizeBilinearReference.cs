@@ -1,6 +1,7 @@
 namespace EdgeRuntime.Kernels.Reference;
 
-public readonly record struct ResizeBilinearParams(bool AlignCorners, bool HalfPixelCenters);
+/// <summary>The coordinate mapping of a bilinear resize: align_corners and half_pixel_centers.</summary>
+internal readonly record struct ResizeBilinearParams(bool AlignCorners, bool HalfPixelCenters);
 
 /// <summary>
 /// RESIZE_BILINEAR exactly as TFLite's builtin (kGenericOptimized / kNeonOptimized) kernel runs it per type
@@ -17,7 +18,7 @@ public readonly record struct ResizeBilinearParams(bool AlignCorners, bool HalfP
 /// </list>
 /// All arithmetic is float32 without fused multiply-add, as in the portable (non-NEON/FMA-contracted) build.
 /// </summary>
-public static class ResizeBilinearReference
+internal static class ResizeBilinearReference
 {
     /// <summary>TFLite's scale: in/out, or (in-1)/(out-1) with align_corners and out &gt; 1, in float.</summary>
     public static float Scale(int inputSize, int outputSize, bool alignCorners) =>

@@ -4,7 +4,7 @@ namespace EdgeRuntime.Kernels.Reference;
 /// SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND on 4-D NHWC tensors (internal/reference/space_to_batch_nd.h,
 /// batch_to_space_nd.h). Output batch b = (shiftH * blockW + shiftW) * inputBatch + inputBatchIndex.
 /// </summary>
-public static class SpaceBatchReference
+internal static class SpaceBatchReference
 {
     /// <summary>
     /// Pads H and W by (padTop, padBottom) / (padLeft, padRight) with <paramref name="padValue"/> (0 for float,

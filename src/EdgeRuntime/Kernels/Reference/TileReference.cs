@@ -4,7 +4,7 @@ namespace EdgeRuntime.Kernels.Reference;
 /// TILE (internal TileOneDimension in tensorflow/lite/kernels/tile.cc): output dim d = input dim d * multiples[d].
 /// Works on raw bytes with an element size, any rank. Allocation-free (recursion over dimensions).
 /// </summary>
-public static class TileReference
+internal static class TileReference
 {
     public static void Tile(ReadOnlySpan<byte> input, ReadOnlySpan<int> inputDims, ReadOnlySpan<int> multiples, int elementSize, Span<byte> output)
     {

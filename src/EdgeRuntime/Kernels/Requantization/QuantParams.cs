@@ -1,7 +1,7 @@
 namespace EdgeRuntime.Kernels.Requantization;
 
 /// <summary>The element type of a quantized kernel's activations and weights.</summary>
-public enum QuantType : byte
+internal enum QuantType : byte
 {
     /// <summary>uint8 activations and uint8 weights with a filter zero point (the legacy TFLite scheme).</summary>
     UInt8,
@@ -14,7 +14,7 @@ public enum QuantType : byte
 /// activation) and the per-output-channel fixed-point multipliers from <see cref="FixedPoint.QuantizeMultiplier"/>.
 /// <see cref="Multiplier"/> and <see cref="Shift"/> have one entry per output channel, or a single entry for per-tensor.
 /// </summary>
-public sealed class QuantParams
+internal sealed class QuantParams
 {
     public required QuantType Type { get; init; }
     public required int InputZeroPoint { get; init; }
@@ -64,7 +64,7 @@ public sealed class QuantParams
 /// Per-channel requantization constants laid out for vector loads: every array is padded to a multiple
 /// of 16 channels. <see cref="Bias"/> is what a kernel adds to its raw dot products (zero-point terms folded in).
 /// </summary>
-public sealed class RequantTable
+internal sealed class RequantTable
 {
     public const int Pad = 16;
 

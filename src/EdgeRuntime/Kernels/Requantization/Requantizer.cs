@@ -12,7 +12,7 @@ namespace EdgeRuntime.Kernels.Requantization;
 /// (double rounding away from zero or upward, and ruy's single rounding of the 64-bit product). <c>acc</c> must be readable up to count rounded
 /// up to 16 and <c>c0</c> must be a multiple of 16 (the table is padded to 16 channels).
 /// </summary>
-public static unsafe class Requantizer
+internal static unsafe class Requantizer
 {
     public static void Row(KernelIsa isa, int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
     {

@@ -22,7 +22,7 @@ namespace EdgeRuntime.Kernels.Requantization;
 /// Typical of MobileNet's expansion layers (right shifts 3..6); the projection layers' windows are wider and keep the
 /// general form.
 /// </summary>
-public sealed class WindowedRequant
+internal sealed class WindowedRequant
 {
     /// <summary>The accumulator window must stay inside (-Limit, Limit).</summary>
     private const int Limit = 1 << 15;
@@ -133,7 +133,7 @@ public sealed class WindowedRequant
 }
 
 /// <summary>The tables of a <see cref="WindowedRequant"/>, pinned for one run.</summary>
-public readonly unsafe struct WindowedColumns(int* xlo, int* xhi, int* mulHi, int* mulLo, int* halfZp, int* right)
+internal readonly unsafe struct WindowedColumns(int* xlo, int* xhi, int* mulHi, int* mulLo, int* halfZp, int* right)
 {
     public readonly int* XLo = xlo, XHi = xhi, MulHi = mulHi, MulLo = mulLo, HalfZp = halfZp, Right = right;
 }

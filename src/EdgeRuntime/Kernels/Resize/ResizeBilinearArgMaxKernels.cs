@@ -18,7 +18,7 @@ namespace EdgeRuntime.Kernels.Resize;
 /// and each output pixel costs two products per channel instead of four.
 /// Variants: Portable (Vector128), Avx2 (Vector256), AdvSimd (the Vector128 code, separable uint8 rows with 16-bit keys).
 /// </summary>
-public static class ResizeBilinearArgMaxKernels
+internal static class ResizeBilinearArgMaxKernels
 {
     /// <summary>AdvSimd runs the Vector128 code plus <see cref="ResizeArgMaxRows.TwoTapFloatAdvSimd"/> for separable uint8 rows.</summary>
     public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: true);

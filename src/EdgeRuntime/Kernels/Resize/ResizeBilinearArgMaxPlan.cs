@@ -6,7 +6,7 @@ namespace EdgeRuntime.Kernels.Resize;
 /// The per-column tables of one fused RESIZE_BILINEAR + ARG_MAX, computed once in Prepare from the resize's own
 /// <see cref="ResizeBilinearPlan"/> (so positions and fractions are exactly the resize kernel's).
 /// </summary>
-public sealed class ResizeBilinearArgMaxPlan
+internal sealed class ResizeBilinearArgMaxPlan
 {
     public ResizeBilinearArgMaxPlan(ResizeBilinearPlan resize, bool int8)
     {

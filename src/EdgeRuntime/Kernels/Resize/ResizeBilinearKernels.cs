@@ -11,7 +11,7 @@ namespace EdgeRuntime.Kernels.Resize;
 /// The per-row and per-column interpolation positions of one RESIZE_BILINEAR, computed once (in Prepare) with the
 /// reference's own functions, so kernels only do the per-pixel weights and the per-channel arithmetic.
 /// </summary>
-public sealed class ResizeBilinearPlan
+internal sealed class ResizeBilinearPlan
 {
     private ResizeBilinearPlan(ResizeBilinearParams p, Shape4 input, Shape4 output)
     {
@@ -81,7 +81,7 @@ public sealed class ResizeBilinearPlan
 /// products (|sum| &lt; 2^29, so the reference's int64 is not needed), round half away from zero by 2^20.
 /// Variants: Portable (Vector128), Avx2 (Vector256); AdvSimd runs the Portable code.
 /// </summary>
-public static class ResizeBilinearKernels
+internal static class ResizeBilinearKernels
 {
     public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: false);
 

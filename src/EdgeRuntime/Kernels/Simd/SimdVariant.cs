@@ -8,7 +8,7 @@ namespace EdgeRuntime.Kernels.Simd;
 /// Which implementation of a non-convolution op runs. Every variant computes exactly what the scalar
 /// reference kernel (Kernels/Reference) computes, bit for bit.
 /// </summary>
-public enum SimdVariant
+internal enum SimdVariant
 {
     /// <summary>The scalar reference kernel itself.</summary>
     Reference,
@@ -20,7 +20,8 @@ public enum SimdVariant
     AdvSimd,
 }
 
-public static class SimdVariants
+/// <summary>Picks the SIMD variant a non-convolution kernel runs for a kernel ISA.</summary>
+internal static class SimdVariants
 {
     /// <summary>
     /// The best variant for <paramref name="isa"/> among those an op implements. Reference stays Reference; an ISA whose
