@@ -49,7 +49,8 @@ mkdir -p artifacts
 next="$(mktemp -d artifacts/demo.next.XXXXXX)"
 trap 'kill ${ticker:-0} 2>/dev/null || true; rm -rf "$next"' EXIT
 status=0
-"$bin" run --source "folder:$frames" --model "$model" --output "$next" --device demo --status-interval 5 || status=$?
+"$bin" run --source "folder:$frames" --model "$model" --output "$next" --device demo --status-interval 5 \
+  --zones scripts/demo-zones.json || status=$?
 if [ "$status" -ne 0 ] || [ -z "$(ls -A "$next")" ]; then
   echo "run-demo: the run failed (exit $status) or wrote nothing; the previous output in $out/ is kept" >&2
   exit "$((status == 0 ? 1 : status))"

@@ -55,6 +55,10 @@ public sealed class ZoneEventPublisher : IZoneTransitionSink
             else
                 Interlocked.Increment(ref _dropped);
             if (_snapshots) _pendingSnapshotEvent = eventId;
+            // One line per transition (rare by design: hysteresis and debounce), so a person at the console sees it.
+            if (_logger.IsEnabled(LogLevel.Information))
+                _logger.LogInformation("zone {Zone}: {Class} {State} at frame {FrameId} (coverage {Coverage:P1})",
+                    transition.Zone, transition.ClassName, message.State, transition.FrameId, transition.Coverage);
         }
         catch (Exception ex)
         {

@@ -1,4 +1,5 @@
 using EdgeRuntime.Kernels;
+using EdgeRuntime.Ops;
 using EdgeRuntime.Runtime;
 
 namespace EdgeRuntime;
@@ -37,8 +38,17 @@ internal static class KernelVariantMapping
             throw new ArgumentOutOfRangeException(nameof(options), options.MemoryBudgetBytes, "MemoryBudgetBytes must be positive");
         KernelIsa? isa = ToIsa(options.Kernels);
         if (isa is KernelIsa requested) KernelDispatcher.Require(requested);
-        return new InterpreterOptions { Isa = isa, Threads = options.Threads, MemoryBudgetBytes = options.MemoryBudgetBytes };
+        return new InterpreterOptions
+        {
+            Isa = isa,
+            Threads = options.Threads,
+            MemoryBudgetBytes = options.MemoryBudgetBytes,
+            // A package user registers nothing: the facade runs every builtin operator unless the app chose a set.
+            Registry = OperatorRegistry.Default ?? AllOperators.Value,
+        };
     }
+
+    private static readonly Lazy<OperatorRegistry> AllOperators = new(BuiltinOperators.All);
 
     /// <summary>
     /// Reads a model file whose size is checked first: the interpreter keeps the file's bytes, so a file larger than
