@@ -29,24 +29,11 @@ public class ZoneCoverageBenchmarks
         string[] classes = Classes == 1 ? ["person"] : ["person", "dog"];
         for (int i = 0; i < 8; i++)
         {
-            double x = (i % 4) * 0.22, y = (i / 4) * 0.45;
-            List<double[]> points = Zones == "full"
-                ? [[0, 0], [1, 0], [1, 1], [0, 1]]
-                : [[x, y], [x + 0.3, y + 0.02], [x + 0.34, y + 0.3], [x + 0.15, y + 0.5], [x + 0.01, y + 0.35]];
+            List<double[]> points = Zones == "full" ? [[0, 0], [1, 0], [1, 1], [0, 1]] : SyntheticZoneScene.TypicalPolygon(i);
             file.Zones.Add(new ZoneDefinition { Name = $"z{i}", Points = points, Classes = [.. classes] });
         }
         _engine = new ZoneEngine(ZoneSet.Validate(file));
-        // A segmentation-like map: background with a few blobs of person (15) and dog (12).
-        _map = new byte[Size * Size];
-        var rng = new Random(42);
-        for (int blob = 0; blob < 6; blob++)
-        {
-            int cx = rng.Next(Size), cy = rng.Next(Size), r = rng.Next(30, 120);
-            byte cls = blob % 2 == 0 ? (byte)15 : (byte)12;
-            for (int y = Math.Max(0, cy - r); y < Math.Min(Size, cy + r); y++)
-                for (int x = Math.Max(0, cx - r); x < Math.Min(Size, cx + r); x++)
-                    if ((x - cx) * (x - cx) + (y - cy) * (y - cy) < r * r) _map[y * Size + x] = cls;
-        }
+        _map = SyntheticZoneScene.BlobMap(Size);
         _engine.ComputeCoverage(_map, Size, Size); // masks built outside the measurement
     }
 

@@ -21,25 +21,15 @@ public static class ZoneCoverageCommand
         var file = new ZonesFile();
         for (int i = 0; i < 8; i++)
         {
-            double x = (i % 4) * 0.22, y = (i / 4) * 0.45;
             file.Zones.Add(new ZoneDefinition
             {
                 Name = $"z{i}",
-                Points = [[x, y], [x + 0.3, y + 0.02], [x + 0.34, y + 0.3], [x + 0.15, y + 0.5], [x + 0.01, y + 0.35]],
+                Points = SyntheticZoneScene.TypicalPolygon(i),
                 Classes = ["person"],
             });
         }
         var engine = new ZoneEngine(ZoneSet.Validate(file));
-        var map = new byte[Size * Size];
-        var rng = new Random(42);
-        for (int blob = 0; blob < 6; blob++)
-        {
-            int cx = rng.Next(Size), cy = rng.Next(Size), r = rng.Next(30, 120);
-            byte cls = blob % 2 == 0 ? (byte)15 : (byte)12;
-            for (int y = Math.Max(0, cy - r); y < Math.Min(Size, cy + r); y++)
-                for (int x = Math.Max(0, cx - r); x < Math.Min(Size, cx + r); x++)
-                    if ((x - cx) * (x - cx) + (y - cy) * (y - cy) < r * r) map[y * Size + x] = cls;
-        }
+        byte[] map = SyntheticZoneScene.BlobMap(Size);
         engine.ComputeCoverage(map, Size, Size); // masks built here, outside the frames
         long start = Stopwatch.GetTimestamp();
         for (int f = 0; f < frames; f++) engine.ComputeCoverage(map, Size, Size);
