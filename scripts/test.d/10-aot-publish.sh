@@ -21,6 +21,14 @@ for rid in linux-x64 linux-arm64; do
         echo "PASS: $rid NativeAOT publish of $program, zero warnings; $program is $((size / 1024)) KiB"
         passed=$((passed + 1))
       fi
+      # The published x64 binary's CPU temperature path (UnitsNet is partly blanked in AOT builds); arm64: 20-qemu-arm64.
+      if [[ $rid == linux-x64 ]]; then
+        if out=$("artifacts/publish/$rid/$program" selftest thermal 2>&1) && echo "$out" | grep -q "conversion ok"; then
+          echo "PASS: $rid $program selftest thermal ($(echo "$out" | tr '\n' ';'))"; passed=$((passed + 1))
+        else
+          echo "$out"; echo "FAIL: $rid $program selftest thermal"; failed=$((failed + 1))
+        fi
+      fi
     else
       tail -30 "$log"
       echo "FAIL: $rid NativeAOT publish of $program"

@@ -14,6 +14,13 @@ while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(e
 echo "$out" | grep -q -- "-- cortex-a72: PASS" || { echo "FAIL: cortex-a72 run"; failed=$((failed + 1)); }
 echo "$out" | grep -q -- "-- cortex-a76: PASS" || { echo "FAIL: cortex-a76 run"; failed=$((failed + 1)); }
 
+# The CPU temperature path of the arm64 build (UnitsNet is partly blanked in AOT builds: ILLink.Substitutions.xml).
+if out=$(timeout 300 qemu-aarch64 -L /usr/aarch64-linux-gnu -cpu cortex-a72 "$bin" selftest thermal 2>&1) && echo "$out" | grep -q "conversion ok"; then
+  echo "PASS: arm64 selftest thermal ($(echo "$out" | tr '\n' ';'))"; passed=$((passed + 1))
+else
+  echo "$out"; echo "FAIL: arm64 selftest thermal"; failed=$((failed + 1))
+fi
+
 # The daemon itself on arm64: synthetic frames, embedded broker on a free port, two frames, clean exit.
 # .NET's networking loads OpenSSL at start-up; a Pi has libssl3, the cross sysroot does not. Installing
 # libssl3:arm64 through multiarch would also install libc6:arm64 beside the cross libc and hang the emulated

@@ -93,7 +93,8 @@ public static partial class CommandLine
             Int("--cases", "random cases per kernel (default 100)", 1),
             new Option<string[]>("--model") { Description = "also compare a whole model, Reference vs active (repeatable)", HelpName = "PATH" },
             Text("--threads", "thread counts for the model check (default 1,2)", "N,N"));
-        var selftest = new Command("selftest", "self-tests of this build on this CPU") { kernels };
+        var thermal = Verb("thermal", "the CPU temperature path of this build (binding value conversion, then the sensor)", SelfTestCommand.RunThermal);
+        var selftest = new Command("selftest", "self-tests of this build on this CPU") { kernels, thermal };
         yield return selftest;
         yield return Verb("bench", "latency, per-operator time and memory", BenchCommand.Run,
             InFile("MODEL", "a .tflite model"),

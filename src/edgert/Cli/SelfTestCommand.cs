@@ -16,6 +16,20 @@ public static class SelfTestCommand
     /// <summary>`edgert selftest ARGS...` through the whole grammar (tests call this).</summary>
     public static int Run(string[] args) => CommandLine.Run(["selftest", .. args]);
 
+    /// <summary>
+    /// `selftest thermal`: exit 1 when this build cannot make and read Iot.Device.Bindings' temperature value (see
+    /// <see cref="Automation.Thermal.IotCpuTemperatureSource.CheckConversion"/>); the sensor itself may be absent (a VM).
+    /// </summary>
+    public static int RunThermal(CliArgs cli)
+    {
+        string? failure = Automation.Thermal.IotCpuTemperatureSource.CheckConversion();
+        Console.WriteLine(failure is null ? "thermal: binding value conversion ok" : $"thermal: binding value conversion FAILED: {failure}");
+        using var sensor = new Automation.Thermal.IotCpuTemperatureSource();
+        double? c = sensor.ReadCelsius();
+        Console.WriteLine(c is null ? "thermal: sensor not available" : $"thermal: sensor {c.Value.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)} °C");
+        return failure is null ? 0 : 1;
+    }
+
     /// <summary>`selftest kernels` from the declared grammar (CommandLine.cs).</summary>
     public static int RunKernels(CliArgs cli)
     {

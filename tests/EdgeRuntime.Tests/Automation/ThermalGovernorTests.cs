@@ -114,6 +114,14 @@ public sealed class ThermalGovernorTests
     }
 
     [Fact]
+    public void BindingValue_IsReadAsCelsius_AndOtherUnitsAreNotGuessed()
+    {
+        Assert.Null(IotCpuTemperatureSource.CheckConversion());
+        Assert.Equal(41.6, IotCpuTemperatureSource.Celsius(UnitsNet.Temperature.FromDegreesCelsius(41.57)));
+        Assert.Null(IotCpuTemperatureSource.Celsius(UnitsNet.Temperature.FromKelvins(300)));
+    }
+
+    [Fact]
     public void OptionErrors_NameTheKeys()
     {
         var errors = ThermalOptions.Errors(new ThermalOptions { ThrottleAboveC = 70, ResumeBelowC = 72, ThrottledFps = 0, CheckIntervalMs = 1 });
