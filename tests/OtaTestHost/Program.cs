@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeRuntime.Daemon;
+using EdgeRuntime.Hosting;
 using EdgeRuntime.Ops;
 using EdgeRuntime.Runtime;
 

@@ -1,7 +1,6 @@
 using EdgeRuntime.Automation;
 using EdgeRuntime.Automation.Gpio;
 using EdgeRuntime.Automation.Thermal;
-using EdgeRuntime.Ota;
 using EdgeRuntime.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,7 +51,7 @@ public static class AutomationRegistration
     /// <summary>The status LED's view of the daemon: frame progress, broker connection, OTA lifecycle.</summary>
     private sealed class DaemonDeviceStatus(DaemonStatus status, ITelemetryPublisher publisher, IOptions<DaemonOptions> daemon, IServiceProvider services) : IDeviceStatus
     {
-        private OtaAgent? _ota;
+        private IModelUpdatePhase? _ota;
         private bool _otaLooked;
 
         public long FrameProgress => status.FramesProcessed + status.FramesGated + status.FramesCorrupt;
@@ -65,14 +64,10 @@ public static class AutomationRegistration
             {
                 if (!_otaLooked)
                 {
-                    _ota = services.GetService<OtaAgent>();
+                    _ota = services.GetService<IModelUpdatePhase>();
                     _otaLooked = true;
                 }
-                string? state = _ota?.LastState?.State;
-                if (state is null) return OtaPhase.Idle;
-                if (state.StartsWith(ModelLifecycle.RolledBack, StringComparison.Ordinal)) return OtaPhase.RolledBack;
-                return state is ModelLifecycle.Received or ModelLifecycle.Downloading or ModelLifecycle.Verifying or ModelLifecycle.Activating
-                    ? OtaPhase.InProgress : OtaPhase.Idle;
+                return _ota?.Phase ?? OtaPhase.Idle;
             }
         }
     }

@@ -5,7 +5,6 @@ using EdgeRuntime.Automation.Thermal;
 using EdgeRuntime.Camera.Imaging;
 using EdgeRuntime.Imaging;
 using EdgeRuntime.Camera.Sources;
-using EdgeRuntime.Ota;
 using EdgeRuntime.Segmentation;
 using EdgeRuntime.Telemetry;
 using Microsoft.Extensions.Hosting;

@@ -24,11 +24,11 @@ public sealed class MqttHostedService : IHostedService, ITelemetryPublisher, IMe
 
     private readonly IOptions<Automation.AutomationOptions>? _automation;
 
-    public MqttHostedService(IOptions<MqttOptions> mqtt, IOptions<DaemonOptions> daemon, ILoggerFactory loggerFactory, IOptions<Ota.OtaOptions>? ota = null,
+    public MqttHostedService(IOptions<MqttOptions> mqtt, IOptions<DaemonOptions> daemon, ILoggerFactory loggerFactory, StateDirectory? state = null,
         IOptions<Automation.AutomationOptions>? automation = null)
     {
         _automation = automation; // read at start, after options validation
-        _stateDirectory = ota?.Value.StateDirectory ?? "";
+        _stateDirectory = state?.Path ?? "";
         _mqtt = mqtt.Value;
         _daemon = daemon.Value;
         _loggerFactory = loggerFactory;
@@ -110,12 +110,12 @@ public sealed class MqttHostedService : IHostedService, ITelemetryPublisher, IMe
     {
         if (File.Exists(file))
         {
-            var existing = System.Text.Json.JsonSerializer.Deserialize(Ota.PrivateFile.Read(file), BrokerJsonContext.Default.BrokerCredentials);
+            var existing = System.Text.Json.JsonSerializer.Deserialize(PrivateFile.Read(file), BrokerJsonContext.Default.BrokerCredentials);
             if (existing?.Find(BrokerRoles.Device) is null) throw new InvalidDataException($"{file} has no device user");
             return existing;
         }
         var created = BrokerCredentials.Generate(deviceId);
-        Ota.PrivateFile.WriteNew(file, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(created, BrokerJsonContext.Default.BrokerCredentials));
+        PrivateFile.WriteNew(file, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(created, BrokerJsonContext.Default.BrokerCredentials));
         return created;
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using EdgeRuntime.Daemon;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeRuntime.Ota;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeRuntime.Daemon;
 using EdgeRuntime.Telemetry;
 
 namespace EdgeRuntime.Ota;

@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
 using System.Text.Json;
+using EdgeRuntime.Daemon;
 
 namespace EdgeRuntime.Ota;
 

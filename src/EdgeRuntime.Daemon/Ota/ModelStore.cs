@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using EdgeRuntime.Daemon;
 
 namespace EdgeRuntime.Ota;
 

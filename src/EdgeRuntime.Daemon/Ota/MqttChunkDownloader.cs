@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Security.Cryptography;
+using EdgeRuntime.Daemon;
 using MQTTnet;
 using MQTTnet.Packets;
 

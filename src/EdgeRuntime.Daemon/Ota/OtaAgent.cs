@@ -21,7 +21,7 @@ namespace EdgeRuntime.Ota;
 /// the running one, current switched by atomic rename, swap between two frames) -> health window -> active, or
 /// rolled-back (previous slot restored, version remembered as rejected). Every step is published on .../model/state.
 /// </summary>
-internal sealed partial class OtaAgent : BackgroundService
+internal sealed partial class OtaAgent : BackgroundService, IModelUpdatePhase
 {
     private readonly OtaOptions _ota;
     private readonly DaemonOptions _daemon;

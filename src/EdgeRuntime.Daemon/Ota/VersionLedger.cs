@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EdgeRuntime.Daemon;
 
 namespace EdgeRuntime.Ota;
 

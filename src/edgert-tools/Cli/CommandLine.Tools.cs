@@ -15,9 +15,9 @@ public static partial class CommandLine
              Int("--limit", "first N images only", 1), Switch("--quiet", "no progress bar"), .. SegmenterOptions()]));
         verbs.Add(Verb("export-onnx", "the same quantized graph as ONNX (QDQ) for ONNX Runtime", ExportOnnxCommand.Run,
             InFile("MODEL", "a .tflite model"), OutFile("OUT.onnx", "the ONNX file to write")));
-        verbs.Add(Passthrough("quantize", "post-training int8 quantization\n" + QuantizeCommand.Help, QuantizeCommand.Run));
-        verbs.Add(Passthrough("compare", "float vs PTQ vs QAT table and figure\n" + CompareCommand.Help, CompareCommand.Run));
-        verbs.Add(Passthrough("fleet", "signed OTA model updates and staged rollouts\n" + FleetCommand.Usage, FleetCommand.Run));
+        verbs.Add(QuantizeCommand.Create());
+        verbs.Add(CompareCommand.Create());
+        verbs.Add(FleetCommand.Create());
         var ort = Verb("ort-agreement", "pixel agreement of edgert's class maps with ONNX Runtime's (exit 3 below --min)", OrtAgreementCommand.Run,
             InFile("MODEL", "a .tflite model"), Folder("DATASET", "VOC-layout folder"), Int("--limit", "N images spread over the set", 1),
             Int("--threads", "threads (default 1)", 1), Text("--min", "least agreement in percent (default 99.5)", "PERCENT"),

@@ -1,7 +1,8 @@
-using System.Globalization;
+using System.CommandLine;
 using System.Text.Json;
 using EdgeRuntime.Compare;
 using EdgeRuntime.Segmentation;
+using static EdgeRuntime.Cli.Grammar;
 
 namespace EdgeRuntime.Cli;
 
@@ -11,32 +12,28 @@ namespace EdgeRuntime.Cli;
 /// </summary>
 public static class CompareCommand
 {
-    internal const string Help = """
-        usage: edgert compare --dataset VOC_DIR [options]
-          --list ids.txt              image ids (default VOC_DIR/val_first200.txt when present, else every labelled image)
-          --limit N                   first N ids only
-          --models DIR                the shared models folder (default VOC_DIR/../../models)
-          --calibration-dir P,P,...   PTQ calibration folders/files (default: the demo photos + coral_test_data
-                                      bird, cityscapes and dog, as scripts/ptq-eval.sh; never evaluation images)
-          --max-calibration-images N  (default all, i.e. 8 with the default photos)
-          --percentile P              for the percentile PTQ model (default 99.99)
-          --out DIR                   PTQ models, compare.md, compare.json, figure.png (default ./compare-out)
-          --figure-ids ID,ID,...      images of the figure (default the first 3 ids; "none" = no figure)
-          --tile-width PX             figure tile width (default 112)
-          --only KEY,KEY,...          a subset of the models (keys: f257, f257-ptq-minmax, f257-ptq-percentile,
-                                      hub-dr, hub-dr-ptq-minmax, hub-int8, coral-dm1, coral-dm05; references are added)
-          --warmup N --iterations N   latency runs (default 3 and 10, one thread, on the first image)
-        """;
+    /// <summary>The declared grammar: types and ranges are checked before <see cref="Run"/> runs.</summary>
+    public static Command Create() => Verb("compare", "float vs PTQ vs QAT table and figure (docs/quantization.md)", Run,
+        Required(Text("--dataset", "VOC-layout folder (JPEGImages/, SegmentationClass/)", "VOC_DIR")),
+        FileOption("--list", "image ids (default VOC_DIR/val_first200.txt when present, else every labelled image)"),
+        Int("--limit", "first N ids only", 1),
+        Text("--models", "the shared models folder (default VOC_DIR/../../models)", "DIR"),
+        Text("--calibration-dir", "PTQ calibration folders/files (default: the demo photos + coral_test_data bird, cityscapes and dog, " +
+            "as scripts/ptq-eval.sh; never evaluation images)", "P,P,..."),
+        Int("--max-calibration-images", "calibration images (default all, i.e. 8 with the default photos)", 1),
+        Double("--percentile", "for the percentile PTQ model (default 99.99)", 0, 100, "P"),
+        Text("--out", "PTQ models, compare.md, compare.json, figure.png (default ./compare-out)", "DIR"),
+        Text("--figure-ids", "images of the figure (default the first 3 ids; \"none\" = no figure)", "ID,ID,..."),
+        Int("--tile-width", "figure tile width in pixels (default 112)", 1),
+        Text("--only", "a subset of the models (f257, f257-ptq-minmax, f257-ptq-percentile, hub-dr, hub-dr-ptq-minmax, hub-int8, " +
+            "coral-dm1, coral-dm05; references are added)", "KEY,KEY,..."),
+        Int("--warmup", "untimed latency runs on the first image (default 3)", 0),
+        Int("--iterations", "timed latency runs, one thread (default 10)", 1));
 
-    public static int Run(string[] args)
+    public static int Run(CliArgs a)
     {
-        var a = new CliArgs(args, new HashSet<string> { "help" });
-        if (a.Flag("help"))
-        {
-            Console.Out.WriteLine(Help);
-            return 0;
-        }
-        string dataset = a.Option("dataset") ?? throw new CliException("compare: --dataset is required");
+        string dataset = a.Option("dataset")!;
+        if (!Directory.Exists(dataset)) throw new DirectoryNotFoundException($"--dataset {dataset} is not a folder");
         string dataDir = Path.GetDirectoryName(Path.GetFullPath(dataset).TrimEnd('/'))!;
         string? list = a.Option("list");
         string defaultList = Path.Combine(dataset, "val_first200.txt");
@@ -45,14 +42,13 @@ public static class CompareCommand
         string models = a.Option("models") ?? Path.Combine(Path.GetDirectoryName(dataDir)!, "models");
         string? calib = a.Option("calibration-dir");
         int maxCalib = a.Int("max-calibration-images", int.MaxValue);
-        double percentile = double.Parse(a.Option("percentile") ?? "99.99", CultureInfo.InvariantCulture);
+        double percentile = a.Double("percentile", 99.99);
         string outDir = a.Option("out") ?? "compare-out";
         string? figureIds = a.Option("figure-ids");
         int tile = a.Int("tile-width", 112);
         string? only = a.Option("only");
         int warmup = a.Int("warmup", 3);
         int iterations = a.Int("iterations", 10);
-        a.RejectUnknown();
 
         VocDataset data = VocDataset.Open(dataset, list, limit == int.MaxValue ? null : limit);
         IReadOnlyList<CompareModelSpec> specs = CompareModels.Default(models, percentile);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EdgeRuntime.Daemon;
 using EdgeRuntime.Ota;
 
 namespace EdgeRuntime.Cli;

@@ -1,64 +1,90 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
+using EdgeRuntime.Daemon;
 using EdgeRuntime.Ota;
 using EdgeRuntime.Runtime;
 using EdgeRuntime.Tflite;
+using static EdgeRuntime.Cli.Grammar;
 
 namespace EdgeRuntime.Cli;
 
 /// <summary>`edgert fleet ...`: keys, signed manifests, publishing, status and staged rollouts of OTA model updates.</summary>
 public static class FleetCommand
 {
-    public const string Usage = """
-        usage: edgert fleet <keygen|sign|enroll|publish|status|rollout> ...
-          keygen --out DIR [--key-id ID]                 P-256 key pair: DIR/ID.key.pem (private), DIR/ID.pub.pem (public)
-          sign MODEL --key PRIV --name N --version V --url URL[,URL] [--mqtt-chunks TOPIC] [--key-id ID]
-               [--golden xorshift:SEED|gradient|const:V|none] [--golden-min-agreement F] [--latency-budget-ms X]
-               [--health-frames N] [--expires ISO8601 | --expires-in-hours H] [--pin] [--no-shapes] --out manifest.json
-          enroll --device D --devices DIR (--pub FILE | --broker host:port)   pin a device's public key (DIR/D.pub.pem)
-          publish manifest.json (--device D | --group G) --broker host:port [--model FILE [--chunk-size N]] [--clear]
-          status --broker host:port [--wait-ms N] [--devices DIR]
-          rollout manifest.json --stages "canary:devA,devB;wave1:group1" [--success 0.9] [--max-failures 1]
-                  --broker host:port --devices DIR [--stage-timeout-s 600] [--discovery-ms 1500]
-          broker login (every command with --broker): [--username U --password P | --credentials broker-users.json]
-                  [--ca-file CA.pem] (TLS); rollout counts only states signed by enrolled devices unless
-                  --allow-unsigned-states (then anyone who can publish on the broker can fake success)
-        """;
-
-    public static int Run(string[] args)
+    /// <summary>The declared grammar of every subcommand: types, ranges and required options are checked before any runs.</summary>
+    public static Command Create()
     {
-        if (args.Length == 0) throw new CliException("fleet needs a subcommand\n" + Usage);
-        string[] rest = args[1..];
-        try
-        {
-            return Dispatch(args[0], rest);
-        }
-        catch (Exception e) when (e is CryptographicException or IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException
-            or MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
-        {
-            Console.Error.WriteLine($"edgert fleet: {e.Message}");
-            return 1;
-        }
+        const string Stages = "\"canary:devA,devB;wave1:group1\": stages in order, each a name and its devices or groups";
+        return Group("fleet", "signed OTA model updates and staged rollouts (docs/mqtt.md, deploy/raspberrypi)",
+            Verb("keygen", "a P-256 key pair: DIR/ID.key.pem (private, 0600), DIR/ID.pub.pem (public)", Guard(Keygen),
+                Required(Text("--out", "the folder for the key pair", "DIR")), KeyId()),
+            Verb("sign", "a signed manifest for MODEL", Guard(Sign),
+                InFile("MODEL", "the .tflite model"), Required(FileOption("--key", "the private key (PEM)")),
+                Required(Text("--name", "the model name devices match", "NAME")), Required(Long("--version", "a positive whole number, higher than the device's", 1)),
+                Text("--url", "download URLs, comma-separated (http or https)", "URL[,URL]"),
+                Text("--mqtt-chunks", "also served as MQTT chunks under this topic", "TOPIC"), KeyId(),
+                Text("--golden", "the golden check recorded: xorshift:SEED|gradient|const:V|none (default xorshift:1)", "SPEC"),
+                Double("--golden-min-agreement", "least pixel agreement the device must reach (default 0)", 0, 1, "F"),
+                Double("--latency-budget-ms", "p95 segmentation time budget over the health window (default 0: none)", 0),
+                Int("--health-frames", "frames in the health window (default 0: the device's Ota:HealthFrames)", 0),
+                Time("--expires", "expiry time"), Double("--expires-in-hours", "expiry from now (default 720)", 0, double.MaxValue, "H"),
+                Switch("--pin", "in a device manifest: ignore group manifests while this one is in place"), Switch("--no-shapes", "record no input/output shapes"),
+                Required(FileOption("--out", "the manifest to write"))),
+            Verb("enroll", "pin a device's public key: DIR/D.pub.pem (from --pub FILE, or what it published on --broker)", Guard(Enroll),
+                [Required(Text("--device", "the device id", "D")), Required(Text("--devices", "the enrolled device keys folder", "DIR")),
+                 FileOption("--pub", "the device's public key (PEM)"), Broker(required: false), Int("--wait-ms", "how long to wait for the identity (default 1500)", 0),
+                 .. Connection()]),
+            Verb("publish", "a manifest (retained) for a device or a group, optionally the model's MQTT chunks", Guard(Publish),
+                [InFile("manifest.json", "the signed manifest"), Text("--device", "one device", "D"), Text("--group", "a group of devices", "G"),
+                 Broker(required: true), FileOption("--model", "the model file, published as chunks on the manifest's MQTT topic"),
+                 Int("--chunk-size", $"chunk bytes (default {MqttChunkDownloader.DefaultChunkSize})", 1), Switch("--clear", "clear the desired manifest instead"),
+                 .. Connection()]),
+            Verb("status", "the fleet's model states", Guard(Status),
+                [Broker(required: true), Int("--wait-ms", "how long to collect states (default 1500)", 0),
+                 Text("--devices", "enrolled device keys: only states they signed are verified", "DIR"), .. Connection()]),
+            Verb("rollout", "a staged rollout: canary, then waves, halted on failures (exit 3 when halted)", Guard(Rollout),
+                [InFile("manifest.json", "the signed manifest"), Required(Text("--stages", Stages, "SPEC")),
+                 Double("--success", "fraction of a stage that must succeed (default 0.9)", 0, 1, "F"),
+                 Int("--max-failures", "failed devices that halt the rollout (default 0)", 0), Broker(required: true),
+                 Text("--devices", "enrolled device keys (required unless --allow-unsigned-states)", "DIR"),
+                 Int("--stage-timeout-s", "seconds a stage may take (default 600)", 1), Int("--discovery-ms", "how long to find devices (default 1500)", 0),
+                 Switch("--allow-unsigned-states", "count unsigned states (then anyone who can publish on the broker can fake success)"),
+                 .. Connection()]));
     }
 
-    private static int Dispatch(string verb, string[] rest) =>
-        verb switch
-        {
-            "keygen" => Keygen(rest),
-            "enroll" => Enroll(rest).GetAwaiter().GetResult(),
-            "sign" => Sign(rest),
-            "publish" => Publish(rest).GetAwaiter().GetResult(),
-            "status" => Status(rest).GetAwaiter().GetResult(),
-            "rollout" => Rollout(rest).GetAwaiter().GetResult(),
-            _ => throw new CliException($"unknown fleet subcommand '{verb}'\n" + Usage),
-        };
+    private static Option<string> KeyId() => Text("--key-id", "the key id (default: fleet-YYYYMMDD, or from the key file name)", "ID");
 
-    private static int Keygen(string[] args)
+    private static Option<string> Broker(bool required) =>
+        new("--broker") { Description = "the MQTT broker", HelpName = "host:port", Required = required };
+
+    /// <summary>Broker login/TLS (every command that connects) and the topic prefix.</summary>
+    private static Symbol[] Connection() =>
+    [
+        Text("--username", "broker user (or --credentials)", "U"), Text("--password", "broker password", "P"),
+        FileOption("--credentials", "broker-users.json: its fleet user logs in"), FileOption("--ca-file", "CA certificate (PEM): connect with TLS"),
+        Text("--prefix", $"topic prefix (default {Telemetry.TopicLayout.DefaultPrefix})", "PREFIX"),
+    ];
+
+    /// <summary>Key, broker and crypto failures are runtime failures of one line (FailureReport maps IOException to exit 1).</summary>
+    private static Func<CliArgs, int> Guard(Func<CliArgs, int> run) => cli =>
     {
-        var cli = new CliArgs(args, new HashSet<string>());
-        string dir = cli.Option("out") ?? throw new CliException("--out DIR is required");
+        try
+        {
+            return run(cli);
+        }
+        catch (Exception e) when (e is CryptographicException or MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            throw new IOException(e.Message, e);
+        }
+    };
+
+    private static Func<CliArgs, int> Guard(Func<CliArgs, Task<int>> run) => Guard(cli => run(cli).GetAwaiter().GetResult());
+
+    private static int Keygen(CliArgs cli)
+    {
+        string dir = cli.Option("out")!;
         string id = cli.Option("key-id") ?? "fleet-" + DateTime.UtcNow.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-        cli.RejectUnknown();
         Directory.CreateDirectory(dir);
         var (priv, pub) = ManifestSigner.GenerateKeyPair();
         string privPath = Path.Combine(dir, id + ".key.pem"), pubPath = Path.Combine(dir, id + ".pub.pem");
@@ -72,27 +98,23 @@ public static class FleetCommand
         return 0;
     }
 
-    private static int Sign(string[] args)
+    private static int Sign(CliArgs cli)
     {
-        var cli = new CliArgs(args, new HashSet<string> { "pin", "no-shapes" });
         string modelPath = cli.Required(0, "MODEL");
-        string keyPath = cli.Option("key") ?? throw new CliException("--key PRIV is required");
-        string name = cli.Option("name") ?? throw new CliException("--name is required");
-        string versionText = cli.Option("version") ?? throw new CliException("--version is required");
-        if (!long.TryParse(versionText, NumberStyles.Integer, CultureInfo.InvariantCulture, out long version) || version <= 0)
-            throw new CliException($"--version expects a positive whole number, got '{versionText}'");
+        string keyPath = cli.Option("key")!;
+        string name = cli.Option("name")!;
+        long version = cli.Long("version", 0);
         string[] urls = (cli.Option("url") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string? chunks = cli.Option("mqtt-chunks");
         string keyId = cli.Option("key-id") ?? KeyIdFromPath(keyPath);
         string golden = cli.Option("golden") ?? "xorshift:1";
-        double minAgreement = Double(cli.Option("golden-min-agreement"), 0);
-        double budget = Double(cli.Option("latency-budget-ms"), 0);
+        double minAgreement = cli.Double("golden-min-agreement", 0);
+        double budget = cli.Double("latency-budget-ms", 0);
         int healthFrames = cli.Int("health-frames", 0);
         string? expiresText = cli.Option("expires");
-        double expiresInHours = Double(cli.Option("expires-in-hours"), 24 * 30);
+        double expiresInHours = cli.Double("expires-in-hours", 24 * 30);
         bool pin = cli.Flag("pin"), noShapes = cli.Flag("no-shapes");
-        string output = cli.Option("out") ?? throw new CliException("--out manifest.json is required");
-        cli.RejectUnknown();
+        string output = cli.Option("out")!;
         if (urls.Length == 0 && chunks is null) throw new CliException("give --url and/or --mqtt-chunks");
         foreach (string u in urls)
             if (!Uri.TryCreate(u, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -128,18 +150,16 @@ public static class FleetCommand
         return 0;
     }
 
-    private static async Task<int> Publish(string[] args)
+    private static async Task<int> Publish(CliArgs cli)
     {
-        var cli = new CliArgs(args, new HashSet<string> { "clear" });
         string manifestPath = cli.Required(0, "manifest.json");
         string? device = cli.Option("device"), group = cli.Option("group");
-        string broker = cli.Option("broker") ?? throw new CliException("--broker host:port is required");
+        string broker = cli.Option("broker")!;
         string? modelPath = cli.Option("model");
         int chunkSize = cli.Int("chunk-size", MqttChunkDownloader.DefaultChunkSize);
         bool clear = cli.Flag("clear");
         string prefix = cli.Option("prefix") ?? Telemetry.TopicLayout.DefaultPrefix;
         var login = Login(cli);
-        cli.RejectUnknown();
         if ((device is null) == (group is null)) throw new CliException("give exactly one of --device D or --group G");
         byte[] json = clear ? [] : File.ReadAllBytes(manifestPath);
         var manifest = clear ? null : ManifestSigner.Parse(json);
@@ -160,15 +180,13 @@ public static class FleetCommand
         return 0;
     }
 
-    private static async Task<int> Status(string[] args)
+    private static async Task<int> Status(CliArgs cli)
     {
-        var cli = new CliArgs(args, new HashSet<string>());
-        string broker = cli.Option("broker") ?? throw new CliException("--broker host:port is required");
+        string broker = cli.Option("broker")!;
         int waitMs = cli.Int("wait-ms", 1500);
         string prefix = cli.Option("prefix") ?? Telemetry.TopicLayout.DefaultPrefix;
         string? devicesDir = cli.Option("devices");
         var login = Login(cli);
-        cli.RejectUnknown();
         await using var fleet = await FleetMqtt.ConnectAsync(broker, prefix, default, devicesDir is null ? null : DeviceKeyRing.Load(devicesDir), login).ConfigureAwait(false);
         await Task.Delay(waitMs).ConfigureAwait(false);
         Console.Out.Write(FleetMqtt.FormatTable(fleet.States.Values));
@@ -176,21 +194,19 @@ public static class FleetCommand
         return 0;
     }
 
-    private static async Task<int> Rollout(string[] args)
+    private static async Task<int> Rollout(CliArgs cli)
     {
-        var cli = new CliArgs(args, new HashSet<string> { "allow-unsigned-states" });
         string manifestPath = cli.Required(0, "manifest.json");
-        string stagesSpec = cli.Option("stages") ?? throw new CliException("--stages is required");
-        double success = Double(cli.Option("success"), 0.9);
+        string stagesSpec = cli.Option("stages")!;
+        double success = cli.Double("success", 0.9);
         int maxFailures = cli.Int("max-failures", 0);
-        string broker = cli.Option("broker") ?? throw new CliException("--broker host:port is required");
+        string broker = cli.Option("broker")!;
         int stageTimeout = cli.Int("stage-timeout-s", 600);
         int discovery = cli.Int("discovery-ms", 1500);
         string prefix = cli.Option("prefix") ?? Telemetry.TopicLayout.DefaultPrefix;
         string? devicesDir = cli.Option("devices");
         bool allowUnsigned = cli.Flag("allow-unsigned-states");
         var login = Login(cli);
-        cli.RejectUnknown();
         if (devicesDir is null && !allowUnsigned)
             throw new CliException("rollout needs --devices DIR (enrolled device keys: edgert fleet enroll); --allow-unsigned-states believes anyone on the broker");
         byte[] json = File.ReadAllBytes(manifestPath);
@@ -222,16 +238,14 @@ public static class FleetCommand
         return new Telemetry.MqttOptions { Username = user, Password = password, UseTls = ca is not null, CaFile = ca };
     }
 
-    private static async Task<int> Enroll(string[] args)
+    private static async Task<int> Enroll(CliArgs cli)
     {
-        var cli = new CliArgs(args, new HashSet<string>());
-        string device = cli.Option("device") ?? throw new CliException("--device D is required");
-        string dir = cli.Option("devices") ?? throw new CliException("--devices DIR is required");
+        string device = cli.Option("device")!;
+        string dir = cli.Option("devices")!;
         string? pubPath = cli.Option("pub"), broker = cli.Option("broker");
         int waitMs = cli.Int("wait-ms", 1500);
         string prefix = cli.Option("prefix") ?? Telemetry.TopicLayout.DefaultPrefix;
         var login = Login(cli);
-        cli.RejectUnknown();
         if ((pubPath is null) == (broker is null)) throw new CliException("give exactly one of --pub FILE or --broker host:port");
         string pem;
         if (pubPath is not null)
@@ -259,9 +273,4 @@ public static class FleetCommand
             if (file.EndsWith(suffix, StringComparison.Ordinal)) return file[..^suffix.Length];
         return file;
     }
-
-    private static double Double(string? v, double fallback) =>
-        v is null ? fallback
-        : double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
-        : throw new CliException($"expected a number, got '{v}'");
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeRuntime.Camera.Imaging;
@@ -7,63 +8,66 @@ using EdgeRuntime.Graph;
 using EdgeRuntime.Quantization;
 using EdgeRuntime.Segmentation;
 using EdgeRuntime.Tflite;
+using static EdgeRuntime.Cli.Grammar;
 
 namespace EdgeRuntime.Cli;
 
 /// <summary>
 /// `edgert quantize FLOAT.tflite OUT.tflite --calibration-dir DIR ...`: post-training full-integer int8 quantization.
-/// Hidden helper: `edgert quantize eval MODEL VOC_DIR [--limit N] [--offset N] [--compare MODEL2]` (mIoU with the golden
+/// Helper: `edgert quantize eval MODEL VOC_DIR [--limit N] [--offset N] [--compare MODEL2]` (mIoU with the golden
 /// protocol, and pixel agreement with another model), used by scripts/ptq-eval.sh.
 /// </summary>
 public static class QuantizeCommand
 {
-    internal const string Help = """
-        usage: edgert quantize FLOAT.tflite OUT.tflite --calibration-dir DIR[,DIR...] [options]
-          --calibration minmax|ema|percentile|kl   range selection (default minmax)
-          --percentile P          for percentile calibration (default 99.99)
-          --max-images N          calibration images to use (default all)
-          --fit resize|pad        preprocessing (default: pad for >=500px inputs, else resize)
-          --per-tensor            one weight scale per tensor instead of per channel
-          --input-type float|int8|uint8   (uint8: raw pixels, scale 1/127.5 zero point 128)
-          --output-type float|int8
-          --bias-correction       empirical bias correction of conv biases
-          --keep-float I,J,...    operator indices to keep in float32
-          --no-fold-batchnorm     keep MUL/ADD after convolutions as int8 operators
-          --report [--report-images N]   per-layer SQNR table (default 2 images)
-        """;
-
-    private static readonly HashSet<string> Switches = ["per-tensor", "bias-correction", "report", "no-fold-batchnorm", "fold-batchnorm", "help"];
-
-    public static int Run(string[] args)
+    /// <summary>The declared grammar: types and ranges are checked before <see cref="Run(CliArgs)"/> runs.</summary>
+    public static Command Create()
     {
-        if (args.Length > 0 && args[0] == "eval") return Eval(args[1..]);
-        var a = new CliArgs(args, Switches);
-        if (a.Flag("help"))
-        {
-            Console.Out.WriteLine(Help);
-            return 0;
-        }
+        // Listed rather than hidden: System.CommandLine prints an empty --help for a hidden command.
+        Command eval = Verb("eval", "helper of scripts/ptq-eval.sh: mIoU with the golden protocol on a VOC-layout folder", Eval,
+            Folder("MODEL", "a .tflite model (only a label with --predictions)"), Folder("VOC_DIR", "VOC-layout folder"),
+            FileOption("--list", "image ids, one a line (default VOC_DIR/val_first200.txt)"),
+            Int("--limit", "at most N images", 1), Int("--offset", "skip the first N ids", 0), Int("--step", "every Nth id (default 1)", 1),
+            FileOption("--compare", "pixel agreement with this model's class maps"), Choice("--fit", "preprocessing", "resize", "pad"),
+            Text("--predictions", "read class maps from DIR/ID.png instead of running MODEL", "DIR"));
+        return Verb("quantize", "post-training int8 quantization (docs/quantization.md)", Run,
+            InFile("FLOAT.tflite", "the float32 model"), OutFile("OUT.tflite", "the int8 model to write"),
+            Required(Text("--calibration-dir", "calibration images: folders or files, comma-separated", "DIR[,DIR...]")),
+            Choice("--calibration", "range selection (default minmax)", "minmax", "ema", "percentile", "kl", "entropy"),
+            Double("--percentile", "for percentile calibration (default 99.99)", 0, 100, "P"),
+            Int("--max-images", "calibration images to use (default all)", 1),
+            Choice("--fit", "preprocessing (default: pad for >=500px inputs, else resize)", "resize", "pad"),
+            Switch("--per-tensor", "one weight scale per tensor instead of per channel"),
+            Choice("--input-type", "model input type (uint8: raw pixels, scale 1/127.5 zero point 128; default float)", "float", "float32", "int8", "uint8"),
+            Choice("--output-type", "model output type (default float)", "float", "float32", "int8"),
+            Switch("--bias-correction", "empirical bias correction of conv biases"),
+            IntList("--keep-float", "operator indices to keep in float32", 0),
+            Switch("--no-fold-batchnorm", "keep MUL/ADD after convolutions as int8 operators"),
+            Hidden(Switch("--fold-batchnorm", "fold batch norms (the default)")),
+            Switch("--report", "per-layer SQNR table"), Int("--report-images", "images for --report (default 2)", 1),
+            eval);
+    }
+
+    public static int Run(CliArgs a)
+    {
         string modelPath = a.Required(0, "FLOAT.tflite");
         string outPath = a.Required(1, "OUT.tflite");
-        string dirs = a.Option("calibration-dir") ?? throw new CliException("quantize: --calibration-dir is required");
+        string dirs = a.Option("calibration-dir")!;
         var options = new QuantizationOptions
         {
-            Calibration = Parse(() => CalibrationMethods.Parse(a.Option("calibration") ?? "minmax")),
-            Percentile = double.Parse(a.Option("percentile") ?? "99.99", CultureInfo.InvariantCulture),
+            Calibration = CalibrationMethods.Parse(a.Option("calibration") ?? "minmax"),
+            Percentile = a.Double("percentile", 99.99),
             PerTensorWeights = a.Flag("per-tensor"),
-            InputType = ParseIo(a.Option("input-type") ?? "float", allowUInt8: true),
-            OutputType = ParseIo(a.Option("output-type") ?? "float", allowUInt8: false),
+            InputType = ParseIo(a.Option("input-type") ?? "float"),
+            OutputType = ParseIo(a.Option("output-type") ?? "float"),
             BiasCorrection = a.Flag("bias-correction"),
             FoldBatchNorm = !a.Flag("no-fold-batchnorm") || a.Flag("fold-batchnorm"),
             KeepFloat = (a.Option("keep-float") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i) ? i : throw new CliException($"--keep-float: '{s}' is not an operator index"))
-                .ToHashSet(),
+                .Select(s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)).ToHashSet(),
         };
         int maxImages = a.Int("max-images", int.MaxValue);
         string? fit = a.Option("fit");
         bool report = a.Flag("report");
         int reportImages = a.Int("report-images", 2);
-        a.RejectUnknown();
 
         ModelGraph model = TfliteModelReader.Load(modelPath);
         TensorInfo input = model.Input();
@@ -88,31 +92,19 @@ public static class QuantizeCommand
         return 0;
     }
 
-    private static T Parse<T>(Func<T> f)
+    // The grammar admits only the listed words; these map them.
+    private static IoType ParseIo(string s) => s switch
     {
-        try { return f(); }
-        catch (ArgumentException e) { throw new CliException(e.Message); }
-    }
-
-    private static IoType ParseIo(string s, bool allowUInt8) => s switch
-    {
-        "float" or "float32" => IoType.Float,
         "int8" => IoType.Int8,
-        "uint8" when allowUInt8 => IoType.UInt8,
-        _ => throw new CliException($"unknown type '{s}' (float, int8{(allowUInt8 ? ", uint8" : "")})"),
+        "uint8" => IoType.UInt8,
+        _ => IoType.Float,
     };
 
-    private static FitMode ParseFit(string s) => s switch
-    {
-        "resize" => FitMode.Resize,
-        "pad" => FitMode.PadTopLeft,
-        _ => throw new CliException($"--fit: '{s}' is not resize or pad"),
-    };
+    private static FitMode ParseFit(string s) => s == "pad" ? FitMode.PadTopLeft : FitMode.Resize;
 
     /// <summary>mIoU of a model on a VOC-layout folder (JPEGImages/ID.jpg, SegmentationClass/ID.png), optionally agreement with another model.</summary>
-    private static int Eval(string[] args)
+    private static int Eval(CliArgs a)
     {
-        var a = new CliArgs(args, new HashSet<string>());
         string modelPath = a.Required(0, "MODEL");
         string voc = a.Required(1, "VOC_DIR");
         string list = a.Option("list") ?? Path.Combine(voc, "val_first200.txt");
@@ -122,7 +114,6 @@ public static class QuantizeCommand
         string? compare = a.Option("compare");
         string? fit = a.Option("fit");
         string? predictions = a.Option("predictions");
-        a.RejectUnknown();
 
         // With --predictions DIR, MODEL is only a label: class maps are read from DIR/ID.png (e.g. the golden outputs).
         FitMode? mode = fit is null ? null : ParseFit(fit);

@@ -7,7 +7,7 @@ namespace EdgeRuntime.Cli;
 /// <summary>
 /// What a command reads its arguments through. Normally a view of System.CommandLine's parse of the command's declared
 /// grammar (<see cref="CliArgs(ParseResult)"/>: types, ranges and unknown options were checked there); the string[]
-/// form is a small parser kept for the verbs whose own sub-grammar is not declared yet (quantize, compare, fleet).
+/// form is a small parser kept for tests that call a command's Run(string[]) directly (bench, ort-agreement).
 /// </summary>
 public sealed class CliArgs
 {
@@ -90,6 +90,19 @@ public sealed class CliArgs
         return int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)
             ? n
             : throw new CliException($"--{name} expects a whole number, got '{v}'");
+    }
+
+    /// <summary>A declared <see cref="Grammar.Double"/> option's value, or <paramref name="fallback"/> when it was not given.</summary>
+    public double Double(string name, double fallback) => Value(name, fallback);
+
+    /// <summary>A declared <see cref="Grammar.Long"/> option's value, or <paramref name="fallback"/> when it was not given.</summary>
+    public long Long(string name, long fallback) => Value(name, fallback);
+
+    private T Value<T>(string name, T fallback)
+    {
+        if (_parse is null) throw new InvalidOperationException($"--{name}: typed options need the declared grammar");
+        if (Declared(name) is not Option<T> o) throw new InvalidOperationException($"option --{name} is not declared as {typeof(T).Name}");
+        return _parse.GetResult(o) is { Implicit: false } ? _parse.GetValue(o)! : fallback;
     }
 
     /// <summary>The option --NAME of this command or a recursive one of its parents (a missing one is a bug in the table).</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using static EdgeRuntime.Cli.Grammar;
 
 namespace EdgeRuntime.Cli;
@@ -31,13 +32,15 @@ public static partial class CommandLine
         ParseResult parse = root.Parse(args);
         var invocation = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         bool verbose = parse.GetValue<bool>("--verbose") || FailureReport.VerboseFromEnvironment();
-        string who = parse.CommandResult.Command is RootCommand ? "edgert" : $"edgert {parse.CommandResult.Command.Name}";
+        string who = CommandPath(parse.CommandResult);
 
         if (parse.Action is HelpAction) return parse.Invoke(invocation) == 0 ? 0 : 0;
         if (parse.Errors.Count > 0)
         {
             string help = parse.CommandResult.Command is RootCommand ? "edgert --help" : $"{who} --help";
-            error.WriteLine($"{who}: {FailureReport.OneLine(parse.Errors[0].Message)} (see {help})");
+            // "fleet frobnicate" is two errors (no subcommand, unknown word): the word is the one worth naming.
+            ParseError first = parse.Errors.OrderBy(e => e.Message.StartsWith("Required command", StringComparison.Ordinal) ? 1 : 0).First();
+            error.WriteLine($"{who}: {FailureReport.OneLine(first.Message)} (see {help})");
             return 2;
         }
         try
@@ -49,6 +52,14 @@ public static partial class CommandLine
         {
             return FailureReport.Write(e, who, verbose, error);
         }
+    }
+
+    /// <summary>"edgert fleet sign": the words that name the command, for the one-line messages.</summary>
+    private static string CommandPath(CommandResult command)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = command; r is CommandResult c && c.Command is not RootCommand; r = r.Parent) names.Insert(0, c.Command.Name);
+        return string.Join(' ', ["edgert", .. names]);
     }
 
     /// <summary>The whole tree (tests inspect it: every command's --help must exit 0).</summary>
@@ -121,8 +132,13 @@ public static partial class CommandLine
 
     private static Command OfflineStub(string verb)
     {
-        // Listed (a hidden command prints an empty --help) so a user sees where the verb went.
-        return Passthrough(verb, "offline tool: run it with edgert-tools", _ =>
-            throw new CliException($"'{verb}' is an offline tool: run it with edgert-tools (the device binary edgert has only the commands of edgert --help)"));
+        // Listed so a user sees where the verb went; whatever follows the verb is taken in, so the answer is this
+        // line rather than a complaint about an option the device binary never declared.
+        var command = new Command(verb, "offline tool: run it with edgert-tools") { TreatUnmatchedTokensAsErrors = false };
+        command.Add(new Argument<string[]>("ARGS") { Arity = ArgumentArity.ZeroOrMore, Description = "the edgert-tools arguments" });
+        Func<ParseResult, int> refuse = _ =>
+            throw new CliException($"'{verb}' is an offline tool: run it with edgert-tools (the device binary edgert has only the commands of edgert --help)");
+        command.SetAction(refuse);
+        return command;
     }
 }

@@ -19,30 +19,12 @@ internal static class Grammar
         return command;
     }
 
-    /// <summary>
-    /// A command whose own parser reads the words after it (quantize, compare, fleet: their options are listed in the
-    /// description, which is what --help prints). The words go through unchanged and in order.
-    /// </summary>
-    public static Command Passthrough(string name, string description, Func<string[], int> run)
+    /// <summary>A command that only groups subcommands (fleet): given alone it is a usage error naming them.</summary>
+    public static Command Group(string name, string description, params Command[] subcommands)
     {
-        var command = new Command(name, description) { TreatUnmatchedTokensAsErrors = false };
-        command.Add(new Argument<string[]>("ARGS") { Arity = ArgumentArity.ZeroOrMore, Description = "see above" });
-        command.SetAction(parse => run(WordsAfter(parse)));
+        var command = new Command(name, description);
+        foreach (Command c in subcommands) command.Add(c);
         return command;
-    }
-
-    /// <summary>The words after the command's own name, in order (the global --verbose left out).</summary>
-    internal static string[] WordsAfter(ParseResult parse)
-    {
-        var words = new List<string>();
-        Token id = parse.CommandResult.IdentifierToken;
-        bool after = false;
-        foreach (Token t in parse.Tokens)
-        {
-            if (after && t.Value != "--verbose") words.Add(t.Value);
-            else if (ReferenceEquals(t, id) || (t.Type == TokenType.Command && t.Value == id.Value)) after = true;
-        }
-        return [.. words];
     }
 
     public static void Add(Command command, Symbol s)
@@ -111,6 +93,94 @@ internal static class Grammar
             },
         };
         return o;
+    }
+
+    /// <summary>--NAME N, a whole number (64-bit) of at least <paramref name="min"/>.</summary>
+    public static Option<long> Long(string name, string description, long min)
+    {
+        return new Option<long>(name)
+        {
+            Description = description,
+            HelpName = "N",
+            CustomParser = r =>
+            {
+                string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+                if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n))
+                {
+                    r.AddError($"{name} expects a whole number, got '{text}'");
+                    return 0;
+                }
+                if (n < min) r.AddError($"{name} must be at least {min}, got {n}");
+                return n;
+            },
+        };
+    }
+
+    /// <summary>--NAME X, a finite number (invariant culture: 0.5, 1e-3) in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static Option<double> Double(string name, string description, double min, double max = double.MaxValue, string helpName = "X")
+    {
+        return new Option<double>(name)
+        {
+            Description = description,
+            HelpName = helpName,
+            CustomParser = r =>
+            {
+                string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) || !double.IsFinite(x))
+                {
+                    r.AddError($"{name} expects a number, got '{text}'");
+                    return 0;
+                }
+                if (x < min || x > max)
+                    r.AddError(max == double.MaxValue
+                        ? string.Create(CultureInfo.InvariantCulture, $"{name} must be at least {min}, got {x}")
+                        : string.Create(CultureInfo.InvariantCulture, $"{name} must be {min}..{max}, got {x}"));
+                return x;
+            },
+        };
+    }
+
+    /// <summary>--NAME I,J,...: a comma-separated list of whole numbers of at least <paramref name="min"/>.</summary>
+    public static Option<string> IntList(string name, string description, int min)
+    {
+        var o = new Option<string>(name) { Description = description, HelpName = "I,J,..." };
+        o.Validators.Add(r =>
+        {
+            foreach (string s in (r.GetValueOrDefault<string>() ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                if (!int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i) || i < min)
+                {
+                    r.AddError($"{name}: '{s}' is not a whole number of at least {min}");
+                    return;
+                }
+        });
+        return o;
+    }
+
+    /// <summary>--NAME TIME, an ISO 8601 date and time (UTC unless it says otherwise).</summary>
+    public static Option<string> Time(string name, string description)
+    {
+        var o = new Option<string>(name) { Description = description, HelpName = "ISO8601" };
+        o.Validators.Add(r =>
+        {
+            string? v = r.GetValueOrDefault<string>();
+            if (v is not null && !DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
+                r.AddError($"{name} expects an ISO 8601 time (e.g. 2026-12-31T23:00:00Z), got '{v}'");
+        });
+        return o;
+    }
+
+    /// <summary>The same option set marked required (Text/FileOption... stay the one place that builds it).</summary>
+    public static T Required<T>(T option) where T : Option
+    {
+        option.Required = true;
+        return option;
+    }
+
+    /// <summary>The same symbol hidden from --help (helpers kept for scripts, aliases).</summary>
+    public static T Hidden<T>(T symbol) where T : Symbol
+    {
+        symbol.Hidden = true;
+        return symbol;
     }
 
     private static void NotADirectory(SymbolResult r, string name, string? value)

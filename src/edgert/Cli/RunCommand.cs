@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using EdgeRuntime.Camera.Sources;
 using EdgeRuntime.Daemon;
+using EdgeRuntime.Hosting;
 using EdgeRuntime.Segmentation;
 using static EdgeRuntime.Cli.Grammar;
 

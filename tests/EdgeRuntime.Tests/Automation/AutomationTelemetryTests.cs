@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EdgeRuntime.Automation.Gpio;
 using EdgeRuntime.Daemon;
+using EdgeRuntime.Hosting;
 using EdgeRuntime.Telemetry;
 using EdgeRuntime.Tests.Telemetry;
 using Microsoft.Extensions.DependencyInjection;

@@ -6,6 +6,7 @@ using EdgeRuntime.Automation.Thermal;
 using EdgeRuntime.Camera.Imaging;
 using EdgeRuntime.Camera.Sources;
 using EdgeRuntime.Daemon;
+using EdgeRuntime.Hosting;
 using EdgeRuntime.Tests.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

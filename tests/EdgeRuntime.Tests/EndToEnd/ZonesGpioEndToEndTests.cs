@@ -7,6 +7,7 @@ using EdgeRuntime.Camera.Imaging;
 using EdgeRuntime.Camera.Sources;
 using EdgeRuntime.Daemon;
 using EdgeRuntime.Automation.Gpio;
+using EdgeRuntime.Hosting;
 using EdgeRuntime.Imaging;
 using EdgeRuntime.Segmentation;
 using EdgeRuntime.Telemetry;

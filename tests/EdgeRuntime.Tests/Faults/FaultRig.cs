@@ -1,4 +1,5 @@
 using System.Buffers;
+using EdgeRuntime.Daemon;
 using MQTTnet.Packets;
 using System.Collections.Concurrent;
 using System.Diagnostics;

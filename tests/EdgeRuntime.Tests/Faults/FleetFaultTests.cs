@@ -134,7 +134,7 @@ public sealed class FleetFaultTests(FleetRig rig) : IClassFixture<FleetRig>
             case "k01":
             {
                 string dir = Directory.CreateTempSubdirectory("edgert-keys-").FullName;
-                Assert.Equal(0, FleetCommand.Run(["keygen", "--out", dir, "--key-id", "k"]));
+                Assert.Equal(0, CommandLine.Run(["fleet", "keygen", "--out", dir, "--key-id", "k"], TextWriter.Null, TextWriter.Null));
                 if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "k.key.pem")));
                 Directory.Delete(dir, true);
                 await rig.AssertServingAsync(Keys, fault);
@@ -144,7 +144,7 @@ public sealed class FleetFaultTests(FleetRig rig) : IClassFixture<FleetRig>
             {
                 string dir = Directory.CreateTempSubdirectory("edgert-keys-").FullName;
                 if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32("777", 8));
-                Assert.Equal(1, FleetCommand.Run(["keygen", "--out", dir, "--key-id", "k"]));
+                Assert.Equal(1, CommandLine.Run(["fleet", "keygen", "--out", dir, "--key-id", "k"], TextWriter.Null, TextWriter.Null));
                 Assert.False(File.Exists(Path.Combine(dir, "k.key.pem")));
                 Directory.Delete(dir, true);
                 await rig.AssertServingAsync(Keys, fault);

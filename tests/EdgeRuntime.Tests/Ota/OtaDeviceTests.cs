@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using EdgeRuntime.Daemon;
 using EdgeRuntime.Ota;
 using EdgeRuntime.Tests.Telemetry;
 

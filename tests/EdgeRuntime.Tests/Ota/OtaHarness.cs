@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using EdgeRuntime.Daemon;
+using EdgeRuntime.Hosting;
 using EdgeRuntime.Ota;
 using EdgeRuntime.OtaTestHost;
 using EdgeRuntime.Telemetry;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeRuntime.Camera.Imaging;
 using EdgeRuntime.Camera.Sources;
 using EdgeRuntime.Daemon;
+using EdgeRuntime.Hosting;
 using EdgeRuntime.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

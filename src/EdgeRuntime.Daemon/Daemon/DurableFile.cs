@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace EdgeRuntime.Ota;
+namespace EdgeRuntime.Daemon;
 
 /// <summary>
 /// Crash-safe file primitives: write to a temp file, fsync it, rename over the target, fsync the folder.

@@ -1,4 +1,4 @@
-namespace EdgeRuntime.Ota;
+namespace EdgeRuntime.Daemon;
 
 /// <summary>
 /// Fault injection for the fault suite (off unless EDGERT_FAULT_FILE is set): the file lists active points, one per

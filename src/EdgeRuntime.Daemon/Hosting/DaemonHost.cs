@@ -1,4 +1,6 @@
 using EdgeRuntime.Camera.Sources;
+using EdgeRuntime.Daemon;
+using EdgeRuntime.Ota;
 using EdgeRuntime.Segmentation;
 using EdgeRuntime.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -8,10 +10,11 @@ using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace EdgeRuntime.Daemon;
+namespace EdgeRuntime.Hosting;
 
 /// <summary>
-/// Entry point of the daemon (`edgert run`). Configuration, lowest to highest precedence:
+/// Entry point of the daemon (`edgert run`) and its composition root: the one place that wires the daemon's services
+/// (EdgeRuntime.Daemon) and the layers built on them (EdgeRuntime.Ota), so neither needs to know the other is there. Configuration, lowest to highest precedence:
 /// appsettings.json next to the binary (optional), the file given by --config PATH (or EDGERT_CONFIG),
 /// environment variables prefixed EDGERT_ (EDGERT_Mqtt__Host=...), then the command line
 /// (--Mqtt:Host=..., or the short switches in <see cref="SwitchMappings"/>).
@@ -167,9 +170,9 @@ internal static class DaemonHost
         services.AddSingleton<ITelemetryPublisher>(sp => sp.GetRequiredService<MqttHostedService>());
         // Order matters: MQTT starts before the frame loop and stops after it (so "stopped" is the last word).
         services.AddHostedService(sp => sp.GetRequiredService<MqttHostedService>());
-        services.AddSingleton<Ota.SegmenterSwitch>();
+        services.AddSingleton<SegmenterSwitch>();
         // OTA (when Ota:StateDirectory is set) starts after MQTT and before the frame loop: it picks the boot model.
-        Ota.OtaServiceRegistration.AddOta(services, config);
+        OtaServiceRegistration.AddOta(services, config);
         ZoneServiceRegistration.AddZones(services, config); // zones, events, Home Assistant discovery, snapshots
         // GPIO (safe outputs, trigger gate, status LED) and thermal protection start before the frame loop, stop after it.
         AutomationRegistration.AddAutomation(services, config);

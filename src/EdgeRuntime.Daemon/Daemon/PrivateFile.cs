@@ -1,4 +1,4 @@
-namespace EdgeRuntime.Ota;
+namespace EdgeRuntime.Daemon;
 
 /// <summary>
 /// Secrets on disk (signing keys, device keys, broker credentials): created with mode 0600 at creation

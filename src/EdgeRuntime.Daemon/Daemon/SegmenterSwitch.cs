@@ -1,8 +1,7 @@
-using EdgeRuntime.Daemon;
 using EdgeRuntime.Segmentation;
 using EdgeRuntime.Telemetry;
 
-namespace EdgeRuntime.Ota;
+namespace EdgeRuntime.Daemon;
 
 /// <summary>Sees every frame the frame loop segments (called on the frame loop: keep it cheap).</summary>
 public interface IFrameObserver
