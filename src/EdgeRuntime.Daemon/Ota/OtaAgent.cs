@@ -44,6 +44,7 @@ internal sealed partial class OtaAgent : BackgroundService
     private bool _bootOnTrial;
     private (long Version, string Sha)? _lastHandled;
     private ModelStateMessage? _lastState;
+    private readonly DaemonMetrics? _metrics;
     private readonly TaskCompletionSource _booted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DaemonStatus _status;
     private ModelManifest? _crashLoopRolledBack; // set at boot when the model on trial was rolled back for crash-looping
@@ -54,9 +55,10 @@ internal sealed partial class OtaAgent : BackgroundService
     private string? _lastIgnored;
 
     public OtaAgent(IOptions<OtaOptions> ota, IOptions<DaemonOptions> daemon, IOptions<MqttOptions> mqtt, DaemonHooks hooks,
-        SegmenterSwitch segmenterSwitch, ILogger<OtaAgent> logger, MqttHostedService? mqttService = null, DaemonStatus? status = null)
+        SegmenterSwitch segmenterSwitch, ILogger<OtaAgent> logger, MqttHostedService? mqttService = null, DaemonStatus? status = null, DaemonMetrics? metrics = null)
     {
         _status = status ?? new DaemonStatus();
+        _metrics = metrics;
         _ota = ota.Value;
         _daemon = daemon.Value;
         _mqtt = mqtt.Value;
@@ -706,6 +708,7 @@ internal sealed partial class OtaAgent : BackgroundService
             Timestamp = DateTimeOffset.UtcNow,
         };
         Volatile.Write(ref _lastState, msg);
+        _metrics?.RecordOtaState(msg.State, msg.TargetVersion);
         if (_client is { } c) await c.PublishStateAsync(msg).ConfigureAwait(false);
     }
 
