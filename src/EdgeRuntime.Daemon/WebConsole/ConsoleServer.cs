@@ -91,7 +91,9 @@ internal sealed class ConsoleServer(
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = o.MaxBodyBytes;
+            // The handlers enforce MaxBodyBytes (413) themselves; Kestrel's cap is higher so that a moderately oversized
+            // body is drained after the 413 and the client reads the answer, instead of a reset connection.
+            k.Limits.MaxRequestBodySize = 4L * o.MaxBodyBytes;
             k.Limits.MaxConcurrentConnections = 32 + o.MaxStreams;
             k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
             k.Limits.MaxRequestLineSize = 4096;

@@ -55,12 +55,13 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         double left = rect[0]!.GetValue<double>(), top = rect[1]!.GetValue<double>(), w = rect[2]!.GetValue<double>(), h = rect[3]!.GetValue<double>();
         (double X, double Y)[] corners = [(0.55, 0.15), (0.95, 0.15), (0.95, 0.9), (0.55, 0.9)];
         foreach (var (x, y) in corners) await browser.ClickAsync(left + x * w, top + y * h);
-        await browser.EvalAsync("document.querySelector('.zone.sel .zone-name').select()");
         await browser.ClickAsync(".zone.sel .zone-name");
-        await browser.EvalAsync("document.querySelector('.zone.sel .zone-name').select()");
+        await browser.EvalAsync("(() => { const e = document.querySelector('.zone.sel .zone-name'); e.focus(); e.select(); })()");
         await browser.TypeAsync("porch");
+        Assert.Equal("porch", (await browser.EvalAsync("document.querySelector('.zone.sel .zone-name').value"))!.GetValue<string>());
         await browser.ClickAsync("#save");
-        await browser.WaitForAsync("document.getElementById('message').textContent.startsWith('Saved 2 zone')", T, "the save confirmation");
+        await browser.WaitForAsync("document.getElementById('message').textContent !== ''", T, "an answer to the save");
+        Assert.StartsWith("Saved 2 zone", (await browser.EvalAsync("document.getElementById('message').textContent"))!.GetValue<string>(), StringComparison.Ordinal);
         await browser.EvalAsync("window.scrollTo(0, 0)");
         await browser.ScreenshotAsync(Path.Combine(figures, "console-zones.png"));
 

@@ -33,7 +33,7 @@ function list() {
   box.replaceChildren();
   file.zones.forEach((z, i) => {
     const d = document.createElement("div"); d.className = "zone row" + (i === selected ? " sel" : "");
-    d.addEventListener("click", () => { selected = i; list(); draw(); });
+    d.addEventListener("click", ev => { if (selected !== i) { selected = i; list(); draw(); if (ev.target.focus) ev.target.focus(); } });
     const name = document.createElement("input"); name.value = z.name; name.className = "zone-name"; name.size = 14;
     name.addEventListener("input", () => { z.name = name.value; draw(); });
     const cls = document.createElement("select"); cls.multiple = true; cls.size = 3; cls.className = "zone-classes";
@@ -59,9 +59,10 @@ canvas.addEventListener("mousedown", ev => {
   if (selected < 0) newZone();
   file.zones[selected].points.push(round([x, y]));
   list(); draw();
+  ev.preventDefault();
 });
 canvas.addEventListener("mousemove", ev => { if (dragging) { const p = round(at(ev)); dragging[0] = p[0]; dragging[1] = p[1]; draw(); } });
-window.addEventListener("mouseup", () => { dragging = null; list(); });
+window.addEventListener("mouseup", () => { if (dragging) { dragging = null; list(); } });
 
 function newZone() {
   let n = file.zones.length + 1;
