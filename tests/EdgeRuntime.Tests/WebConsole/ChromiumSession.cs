@@ -129,7 +129,8 @@ internal sealed class ChromiumSession : IAsyncDisposable
     /// <summary>Clicks the centre of the element a CSS selector finds.</summary>
     public async Task ClickAsync(string selector)
     {
-        var box = (await EvalAsync($"(() => {{ const r = document.querySelector({JsonValue.Create(selector).ToJsonString()}).getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; }})()"))!.AsArray();
+        // Scrolled into view first: focusing an input may have scrolled the page, and a click outside the viewport hits nothing.
+        var box = (await EvalAsync($"(() => {{ const e = document.querySelector({JsonValue.Create(selector).ToJsonString()}); e.scrollIntoView({{ block: 'center' }}); const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; }})()"))!.AsArray();
         await ClickAsync(box[0]!.GetValue<double>(), box[1]!.GetValue<double>());
     }
 
