@@ -4,6 +4,7 @@
 # printing the per-stage latency table when the frames run out.
 #   MODEL=path/to/model.tflite  FRAMES=folder  ./scripts/run-demo.sh
 #   REBUILD=1 publishes even when artifacts/publish/RID/edgert is newer than every source file.
+#   LIVE=1 loops the frames at 5 fps until Ctrl+C, so the local console (printed URL) can be watched; CONSOLE_PORT=8780.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="${EDGERT_SHARED:-$(cd .. && pwd)/shared}"
@@ -47,10 +48,19 @@ fi
 # The new run writes into a fresh folder; the previous demo output stays in $out until this run has produced frames.
 mkdir -p artifacts
 next="$(mktemp -d artifacts/demo.next.XXXXXX)"
-trap 'kill ${ticker:-0} 2>/dev/null || true; rm -rf "$next"' EXIT
+trap 'kill ${ticker:-0} 2>/dev/null || true; rm -rf "$next" "$next.zones.json"' EXIT
 status=0
-"$bin" run --source "folder:$frames" --model "$model" --output "$next" --device demo --status-interval 5 \
-  --zones scripts/demo-zones.json || status=$?
+source="folder:$frames"
+[ "${LIVE:-0}" = 1 ] && source="folder:$frames?loop=true&fps=5"
+# The zones page edits a copy: the demo's own zones file stays as committed.
+zones="$next.zones.json"
+cp scripts/demo-zones.json "$zones"
+port="${CONSOLE_PORT:-8780}"
+echo "local console: http://127.0.0.1:$port/  (token: ~/.local/state/edgert/console-token; the daemon logs the URL once it listens)"
+[ "${LIVE:-0}" = 1 ] || echo "  (the demo frames run out in a few seconds; LIVE=1 ./scripts/run-demo.sh keeps them looping for the console)"
+"$bin" run --source "$source" --model "$model" --output "$next" --device demo --status-interval 5 \
+  --zones "$zones" --console --console-port "$port" || status=$?
+rm -f "$zones"
 if [ "$status" -ne 0 ] || [ -z "$(ls -A "$next")" ]; then
   echo "run-demo: the run failed (exit $status) or wrote nothing; the previous output in $out/ is kept" >&2
   exit "$((status == 0 ? 1 : status))"

@@ -4,7 +4,9 @@
 # Both land in artifacts/publish/RID (later steps run edgert from there; libonnxruntime.so sits beside edgert-tools).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-device_cap_bytes=$((24 * 1024 * 1024))   # issue 12 asks for 10 MiB: not reached (19.6 MiB x64 with GPIO/Iot.Device.Bindings, docs/architecture.md)
+# issue 12 asks for 10 MiB: not reached (19.6 MiB x64 with GPIO/Iot.Device.Bindings, docs/architecture.md); issue 14's local
+# console (Kestrel, slim builder) adds 4.6 MiB: 25,385 KiB x64 measured (README "Local console and metrics"), arm64 ~1 % more.
+device_cap_bytes=$((28 * 1024 * 1024))
 passed=0; failed=0
 for rid in linux-x64 linux-arm64; do
   rm -rf "artifacts/publish/$rid"   # a failed publish must leave no binary for the qemu and arm-model steps

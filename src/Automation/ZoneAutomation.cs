@@ -20,13 +20,16 @@ namespace EdgeRuntime.Automation;
 /// </summary>
 public sealed class ZoneAutomation
 {
-    private readonly ZoneEngine _engine;
+    private ZoneEngine _engine;
+    private ZoneSet? _pendingZones;
+    private readonly List<IZoneTransitionSink> _sinks;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly ZoneEventPublisher? _events;
     private readonly IMessagePublisher _publisher;
     private readonly TopicLayout _topics;
     private readonly AutomationOptions _options;
     private readonly ILogger _logger;
-    private readonly bool[] _redactClass;
+    private bool[] _redactClass;
     private readonly long _stateIntervalTicks;
     private readonly long _snapshotIntervalTicks;
     private long _nextStateTicks;
@@ -45,20 +48,56 @@ public sealed class ZoneAutomation
         _publisher = publisher;
         _logger = loggerFactory.CreateLogger<ZoneAutomation>();
         var sinkList = sinks.ToList();
+        _sinks = sinkList;
+        _loggerFactory = loggerFactory;
         _events = sinkList.OfType<ZoneEventPublisher>().FirstOrDefault();
         _engine = new ZoneEngine(zones, sinkList, loggerFactory.CreateLogger<ZoneEngine>());
         _stateIntervalTicks = (long)(options.StateIntervalMs / 1000.0 * Stopwatch.Frequency);
         _snapshotIntervalTicks = (long)(options.Snapshot.MinIntervalMs / 1000.0 * Stopwatch.Frequency);
-        _redactClass = new bool[256];
-        foreach (var name in options.Snapshot.EffectiveClasses)
-        {
-            for (int i = 0; i < zones.Labels.Count; i++)
-                if (string.Equals(zones.Labels[i], name, StringComparison.OrdinalIgnoreCase)) _redactClass[i] = true;
-        }
+        _redactClass = RedactedClasses(zones, options);
         SwVersion = swVersion;
     }
 
     public ZoneEngine Engine => _engine;
+
+    /// <summary>The zones in force, or the ones a <see cref="Reload"/> will bring in on the next frame.</summary>
+    public ZoneSet Zones => Volatile.Read(ref _pendingZones) ?? _engine.Zones;
+
+    /// <summary>
+    /// New zones (validated by <see cref="ZoneSet.Validate"/>) from any thread: the frame loop swaps them in before its next
+    /// frame, so one frame never sees half of each. Rule states start over (clear); every zone's state is republished
+    /// and Home Assistant discovery sent again (zones may have been added or removed).
+    /// </summary>
+    public void Reload(ZoneSet zones)
+    {
+        ArgumentNullException.ThrowIfNull(zones);
+        Volatile.Write(ref _pendingZones, zones);
+    }
+
+    /// <summary>Zones reloaded since start.</summary>
+    public long Reloads { get; private set; }
+
+    private void ApplyPendingZones()
+    {
+        if (Interlocked.Exchange(ref _pendingZones, null) is not { } zones) return;
+        _engine = new ZoneEngine(zones, _sinks, _loggerFactory.CreateLogger<ZoneEngine>());
+        _redactClass = RedactedClasses(zones, _options);
+        _nextStateTicks = 0;
+        _publishedForConnection = -1; // discovery again on the next connected frame
+        Reloads++;
+        _logger.LogInformation("Zones reloaded: {Count} zones ({Names})", zones.Zones.Count, string.Join(", ", zones.Zones.Select(z => z.Name)));
+    }
+
+    private static bool[] RedactedClasses(ZoneSet zones, AutomationOptions options)
+    {
+        var redact = new bool[256];
+        foreach (var name in options.Snapshot.EffectiveClasses)
+        {
+            for (int i = 0; i < zones.Labels.Count; i++)
+                if (string.Equals(zones.Labels[i], name, StringComparison.OrdinalIgnoreCase)) redact[i] = true;
+        }
+        return redact;
+    }
     public string? SwVersion { get; set; }
     public long Failures => Interlocked.Read(ref _failures);
     public long SnapshotsPublished { get; private set; }
@@ -68,6 +107,7 @@ public sealed class ZoneAutomation
         try
         {
             if (timestamp == default) timestamp = DateTimeOffset.UtcNow;
+            if (Volatile.Read(ref _pendingZones) is not null) ApplyPendingZones();
             _engine.Process(classMap, width, height, frameId, timestamp);
             if (_events?.TakeSnapshotRequest() is { } eventId && image is not null) PublishSnapshot(eventId, classMap, image, frameId);
 
@@ -89,26 +129,37 @@ public sealed class ZoneAutomation
     }
 
     /// <summary>The retained state of zone <paramref name="zone"/> as published.</summary>
-    public ZoneStateMessage StateOf(int zone)
+    public ZoneStateMessage StateOf(int zone) => StateOf(_engine, zone);
+
+    /// <summary>Every zone's state as the engine in force sees it (callable from another thread: one engine throughout).</summary>
+    public List<ZoneStateMessage> States()
     {
-        var z = _engine.Zones.Zones[zone];
+        var engine = _engine;
+        var states = new List<ZoneStateMessage>(engine.Zones.Zones.Count);
+        for (int z = 0; z < engine.Zones.Zones.Count; z++) states.Add(StateOf(engine, z));
+        return states;
+    }
+
+    private ZoneStateMessage StateOf(ZoneEngine engine, int zone)
+    {
+        var z = engine.Zones.Zones[zone];
         var message = new ZoneStateMessage
         {
             Device = _topics.DeviceId,
             Zone = z.Name,
-            State = ZoneStates.Text(_engine.ZoneStateOf(zone)),
-            Since = _engine.ZoneSince(zone),
-            FrameId = _engine.LastFrameId,
+            State = ZoneStates.Text(engine.ZoneStateOf(zone)),
+            Since = engine.ZoneSince(zone),
+            FrameId = engine.LastFrameId,
             Timestamp = DateTimeOffset.UtcNow,
         };
-        for (int r = 0; r < _engine.RuleCount; r++)
+        for (int r = 0; r < engine.RuleCount; r++)
         {
-            if (_engine.RuleZone(r) != zone) continue;
-            message.Classes[_engine.RuleClassName(r)] = new ZoneClassState
+            if (engine.RuleZone(r) != zone) continue;
+            message.Classes[engine.RuleClassName(r)] = new ZoneClassState
             {
-                State = ZoneStates.Text(_engine.RuleState(r)),
-                Coverage = Math.Round(_engine.Coverage(r), 4),
-                Since = _engine.RuleSince(r),
+                State = ZoneStates.Text(engine.RuleState(r)),
+                Coverage = Math.Round(engine.Coverage(r), 4),
+                Since = engine.RuleSince(r),
             };
         }
         return message;

@@ -116,6 +116,25 @@ public sealed class ZoneSet
         return new ZoneSet(zones, labels);
     }
 
+    /// <summary>These zones as a zones file (labels included), e.g. for an editor to start from.</summary>
+    public ZonesFile ToFile() => new()
+    {
+        Labels = [.. Labels],
+        Zones = [.. Zones.Select(z => new ZoneDefinition
+        {
+            Name = z.Name,
+            Points = [.. z.Polygon.Select(p => new[] { p.X, p.Y })],
+            Classes = [.. z.ClassNames],
+            OnThreshold = z.OnThreshold,
+            OffThreshold = z.OffThreshold,
+            OnFrames = z.OnFrames,
+            OffFrames = z.OffFrames,
+        })],
+    };
+
+    /// <summary>A zones file as JSON (snake_case, indented: the format <see cref="Load"/> reads).</summary>
+    public static byte[] Serialize(ZonesFile file) => JsonSerializer.SerializeToUtf8Bytes(file, ZonesJsonContext.Default.ZonesFile);
+
     private static bool InUnitRange(double v) => double.IsFinite(v) && v >= 0 && v <= 1;
 
     private static int IndexOf(IReadOnlyList<string> labels, string? name)

@@ -116,4 +116,51 @@ internal static unsafe partial class TurboJpeg
             }
         }
     }
+
+    [LibraryImport(LibraryName)]
+    private static partial nint tjInitCompress();
+
+    [LibraryImport(LibraryName)]
+    private static partial int tjCompress2(nint handle, byte* srcBuf, int width, int pitch, int height, int pixelFormat,
+        byte** jpegBuf, CULong* jpegSize, int jpegSubsamp, int jpegQual, int flags);
+
+    [LibraryImport(LibraryName)]
+    private static partial CULong tjBufSize(int width, int height, int jpegSubsamp);
+
+    private const int TJSAMP_420 = 2;
+    private const int TJFLAG_NOREALLOC = 1024;
+
+    /// <summary>
+    /// Encodes interleaved RGB as a 4:2:0 JPEG into <paramref name="into"/> (grown when too small, then reused) and returns
+    /// the byte count. One compressor per call site: the caller serializes calls (the console's preview encoder does).
+    /// </summary>
+    public static int Encode(ReadOnlySpan<byte> rgb, int width, int height, int quality, ref byte[] into, ref nint compressor)
+    {
+        if (width <= 0 || height <= 0 || rgb.Length < width * height * 3) throw new ArgumentException("RGB buffer does not match the size");
+        if (compressor == 0)
+        {
+            try { compressor = tjInitCompress(); }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { throw new TurboJpegNotFoundException(e); }
+            if (compressor == 0) throw new InvalidOperationException("tjInitCompress failed: " + ErrorString(0));
+        }
+        int bound = checked((int)tjBufSize(width, height, TJSAMP_420).Value);
+        if (into.Length < bound) into = new byte[bound];
+        fixed (byte* src = rgb)
+        fixed (byte* dst = into)
+        {
+            byte* buf = dst;
+            CULong size = new((nuint)into.Length);
+            // NOREALLOC: libjpeg-turbo writes into our buffer (sized by tjBufSize) and never mallocs its own.
+            if (tjCompress2(compressor, src, width, width * 3, height, TJPF_RGB, &buf, &size, TJSAMP_420, Math.Clamp(quality, 1, 100), TJFLAG_NOREALLOC) != 0)
+                throw new InvalidOperationException("JPEG encode failed: " + ErrorString(compressor));
+            return checked((int)size.Value);
+        }
+    }
+
+    /// <summary>Frees a compressor made by <see cref="Encode"/>.</summary>
+    public static void DestroyCompressor(ref nint compressor)
+    {
+        if (compressor != 0) tjDestroy(compressor);
+        compressor = 0;
+    }
 }

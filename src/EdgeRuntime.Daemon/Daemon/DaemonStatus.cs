@@ -45,8 +45,21 @@ public sealed class DaemonStatus
         Volatile.Write(ref _lastFault, $"{component}: {ex.GetType().Name}: {message}");
     }
 
-    internal void AddProcessed() => Interlocked.Increment(ref _processed);
+    /// <summary>Stopwatch timestamp of the last frame processed or gated (0: none yet); /readyz reads it.</summary>
+    public long LastProgressTimestamp => Interlocked.Read(ref _lastProgress);
+
+    private long _lastProgress;
+
+    internal void AddProcessed()
+    {
+        Interlocked.Increment(ref _processed);
+        Volatile.Write(ref _lastProgress, System.Diagnostics.Stopwatch.GetTimestamp());
+    }
     internal void AddCorrupt() => Interlocked.Increment(ref _corrupt);
     internal void AddDropped(long n) => Interlocked.Add(ref _dropped, n);
-    internal void AddGated() => Interlocked.Increment(ref _gated);
+    internal void AddGated()
+    {
+        Interlocked.Increment(ref _gated);
+        Volatile.Write(ref _lastProgress, System.Diagnostics.Stopwatch.GetTimestamp());
+    }
 }

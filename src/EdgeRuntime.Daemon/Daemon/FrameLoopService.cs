@@ -34,6 +34,8 @@ internal sealed class FrameLoopService : BackgroundService
     private readonly IInferenceGate? _gate;
     private readonly ThermalGovernor? _thermal;
     private readonly string _deviceId;
+    private readonly DaemonMetrics? _metrics;
+    private readonly WebConsole.LivePreview? _preview;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
 
     private bool _warnedPng, _warnedOutputs;
@@ -50,8 +52,12 @@ internal sealed class FrameLoopService : BackgroundService
         SegmenterSwitch? segmenterSwitch = null,
         Automation.ZoneAutomation? automation = null,
         IInferenceGate? gate = null,
-        ThermalGovernor? thermal = null)
+        ThermalGovernor? thermal = null,
+        DaemonMetrics? metrics = null,
+        WebConsole.LivePreview? preview = null)
     {
+        _metrics = metrics;
+        _preview = preview;
         _automation = automation;
         _gate = gate;
         _thermal = thermal;
@@ -170,7 +176,7 @@ internal sealed class FrameLoopService : BackgroundService
             long t1 = Stopwatch.GetTimestamp();
             _watchdog.MarkProgress();
             if (FaultPoints.Enabled) FaultPoints.Hit(FaultPoints.FrameLoop);
-            _latency.Record(PipelineStage.Capture, Ms(t0, t1));
+            Record(PipelineStage.Capture, Ms(t0, t1));
 
             if (lastFrameId != long.MinValue && frame.FrameId > lastFrameId + 1)
                 _status.AddDropped(frame.FrameId - lastFrameId - 1);
@@ -199,7 +205,7 @@ internal sealed class FrameLoopService : BackgroundService
                 continue;
             }
             long t2 = Stopwatch.GetTimestamp();
-            _latency.Record(PipelineStage.Decode, Ms(t1, t2));
+            Record(PipelineStage.Decode, Ms(t1, t2));
 
             int pixels = image.Width * image.Height;
             if (classMap.Length < pixels) classMap = new byte[pixels];
@@ -234,18 +240,20 @@ internal sealed class FrameLoopService : BackgroundService
             _switch.ReportFrame(frame.FrameId, model, timings.PreprocessMs + timings.InferenceMs + timings.PostprocessMs, null);
             lastWidth = image.Width;
             lastHeight = image.Height;
-            _latency.Record(PipelineStage.Preprocess, timings.PreprocessMs);
-            _latency.Record(PipelineStage.Inference, timings.InferenceMs);
-            _latency.Record(PipelineStage.Postprocess, timings.PostprocessMs);
+            Record(PipelineStage.Preprocess, timings.PreprocessMs);
+            Record(PipelineStage.Inference, timings.InferenceMs);
+            Record(PipelineStage.Postprocess, timings.PostprocessMs);
             _status.AddProcessed();
 
             long t3 = Stopwatch.GetTimestamp();
             PublishMask(frame, image, classMap.AsSpan(0, pixels), model.Version);
             // Zones, rules, events (and GPIO sinks) within this frame's publish step.
             _automation?.OnFrame(classMap.AsSpan(0, pixels), image.Width, image.Height, frame.FrameId, frame.Timestamp, image);
+            // The console's preview: returns at once unless a viewer is connected.
+            _preview?.Offer(image, classMap.AsSpan(0, pixels), frame.FrameId);
             WriteOutputs(frame, image, classMap.AsSpan(0, pixels), segmenter.ClassCount);
             MaybePublishTelemetry(ref nextTelemetry, telemetryTicks, model, source, fps, classMap, lastWidth, lastHeight, frame, segmenter.ClassCount);
-            _latency.Record(PipelineStage.Publish, Ms(t3, Stopwatch.GetTimestamp()));
+            Record(PipelineStage.Publish, Ms(t3, Stopwatch.GetTimestamp()));
         }
 
         // Final telemetry so a finite run always reports its totals.
@@ -350,6 +358,13 @@ internal sealed class FrameLoopService : BackgroundService
     {
         public ISegmenter Segmenter { get; set; } = segmenter;
         public void Dispose() => Segmenter.Dispose();
+    }
+
+    /// <summary>One stage's time into the latency window (status line, telemetry) and the metrics histogram (/metrics).</summary>
+    private void Record(PipelineStage stage, double ms)
+    {
+        _latency.Record(stage, ms);
+        _metrics?.RecordStage(LatencyRecorder.StageName(stage), ms);
     }
 
     private static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;

@@ -36,6 +36,9 @@ internal static class DaemonHost
         ["--mqtt-port"] = "Mqtt:Port",
         ["--config"] = "Daemon:ConfigFile",
         ["--zones"] = "Automation:ZonesFile",
+        ["--console"] = "Console:Enabled",
+        ["--console-bind"] = "Console:Bind",
+        ["--console-port"] = "Console:Port",
     };
 
     /// <summary>
@@ -176,6 +179,8 @@ internal static class DaemonHost
         ZoneServiceRegistration.AddZones(services, config); // zones, events, Home Assistant discovery, snapshots
         // GPIO (safe outputs, trigger gate, status LED) and thermal protection start before the frame loop, stop after it.
         AutomationRegistration.AddAutomation(services, config);
+        // The local console (when Console:Enabled) starts before the frame loop and stops after it; metrics always.
+        WebConsole.ConsoleRegistration.AddConsole(services, config);
         services.AddHostedService<FrameLoopService>();
         services.AddHostedService<StatusLineService>();
     }

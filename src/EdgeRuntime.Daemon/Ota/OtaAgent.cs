@@ -43,6 +43,7 @@ internal sealed partial class OtaAgent : BackgroundService, IModelUpdatePhase
     private bool _bootOnTrial;
     private (long Version, string Sha)? _lastHandled;
     private ModelStateMessage? _lastState;
+    private readonly DaemonMetrics? _metrics;
     private readonly TaskCompletionSource _booted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DaemonStatus _status;
     private ModelManifest? _crashLoopRolledBack; // set at boot when the model on trial was rolled back for crash-looping
@@ -53,9 +54,10 @@ internal sealed partial class OtaAgent : BackgroundService, IModelUpdatePhase
     private string? _lastIgnored;
 
     public OtaAgent(IOptions<OtaOptions> ota, IOptions<DaemonOptions> daemon, IOptions<MqttOptions> mqtt, DaemonHooks hooks,
-        SegmenterSwitch segmenterSwitch, ILogger<OtaAgent> logger, MqttHostedService? mqttService = null, DaemonStatus? status = null)
+        SegmenterSwitch segmenterSwitch, ILogger<OtaAgent> logger, MqttHostedService? mqttService = null, DaemonStatus? status = null, DaemonMetrics? metrics = null)
     {
         _status = status ?? new DaemonStatus();
+        _metrics = metrics;
         _ota = ota.Value;
         _daemon = daemon.Value;
         _mqtt = mqtt.Value;
@@ -705,6 +707,7 @@ internal sealed partial class OtaAgent : BackgroundService, IModelUpdatePhase
             Timestamp = DateTimeOffset.UtcNow,
         };
         Volatile.Write(ref _lastState, msg);
+        _metrics?.RecordOtaState(msg.State, msg.TargetVersion);
         if (_client is { } c) await c.PublishStateAsync(msg).ConfigureAwait(false);
     }
 

@@ -25,6 +25,7 @@ public static class RunCommand
         ("--mqtt-host", "Mqtt:Host", "MQTT broker host (default: the embedded broker)"),
         ("--config", "Daemon:ConfigFile", "a JSON configuration file (also EDGERT_CONFIG)"),
         ("--zones", "Automation:ZonesFile", "a zones file: polygons, watched classes, occupancy rules (also EDGERT_ZONES; docs/mqtt.md#zones)"),
+        ("--console-bind", "Console:Bind", "address of the local console (default 127.0.0.1; 0.0.0.0 = the LAN, then set Console:CertificatePath)"),
     ];
 
     private static readonly (string Option, string Key, string Help, int Min, int Max)[] Numbers =
@@ -33,6 +34,7 @@ public static class RunCommand
         ("--mqtt-port", "Mqtt:Port", "MQTT broker port (default 1883)", 1, 65535),
         ("--telemetry-interval", "Daemon:TelemetryIntervalMs", "milliseconds between telemetry messages (default 1000)", 1, int.MaxValue),
         ("--status-interval", "Daemon:StatusIntervalSeconds", "seconds between status lines on the console (default 5; 0 = off)", 0, 86_400),
+        ("--console-port", "Console:Port", "port of the local console (default 8780)", 1, 65535),
     ];
 
     public static Command Create()
@@ -46,6 +48,7 @@ public static class RunCommand
         foreach (var n in Numbers) command.Add(Int(n.Option, n.Help, n.Min, n.Max));
         command.Add(Choice("--publish-masks", "publish each mask PNG over MQTT (default false)", "true", "false"));
         command.Add(Switch("--no-status", "no periodic status line (same as --status-interval 0)"));
+        command.Add(Switch("--console", "serve the local web console, /metrics, /healthz and /readyz (token in ~/.local/state/edgert/console-token)"));
         command.SetAction(Execute);
         return command;
     }
@@ -83,6 +86,7 @@ public static class RunCommand
             if (parse.GetResult(n.Option) is OptionResult { Implicit: false }) config.Add($"--{n.Key}={parse.GetValue<int>(n.Option)}");
         if (parse.GetValue<string>("--publish-masks") is string pm) config.Add($"--Daemon:PublishMasks={pm}");
         if (parse.GetValue<bool>("--no-status")) config.Add("--Daemon:StatusIntervalSeconds=0");
+        if (parse.GetValue<bool>("--console")) config.Add("--Console:Enabled=true");
         List<string> overrides = ConfigurationOverrides(parse.UnmatchedTokens);
         config.AddRange(overrides);
 

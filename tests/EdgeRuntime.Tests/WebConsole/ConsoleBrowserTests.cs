@@ -1,0 +1,85 @@
+using System.Text.Json;
+using EdgeRuntime.Automation.Zones;
+using EdgeRuntime.Camera.Sources;
+using EdgeRuntime.Segmentation;
+using EdgeRuntime.Tests.Architecture;
+using EdgeRuntime.Tests.Support;
+
+namespace EdgeRuntime.Tests.WebConsole;
+
+/// <summary>
+/// Headless Chromium against the console of a daemon running the real model on the demo frames: logs in with the token,
+/// shows the live view (screenshot docs/figures/console-live.png), draws a zone with real mouse clicks on the zones page,
+/// saves it (screenshot docs/figures/console-zones.png), and checks that the daemon's zone automation then runs it.
+/// </summary>
+public sealed class ConsoleBrowserTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan T = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Browser_LogsIn_SeesLiveFrames_DrawsAndSavesAZone_ThatTheDaemonUses()
+    {
+        string model = SharedData.Model("coral/deeplabv3_mnv2_pascal_quant.tflite");
+        string frames = SharedData.Path("data", "demo");
+        Assert.True(File.Exists(model), $"model {model} missing (EDGERT_SHARED)");
+        await using var d = await ConsoleDaemon.StartAsync(
+            ["--Console:StreamFps=4"],
+            segmenter: _ => DeepLabSegmenter.Load(model),
+            source: _ => FrameSourceFactory.Create($"folder:{frames}?loop=true&fps=4"));
+        await using var browser = await ChromiumSession.StartAsync();
+        string figures = Path.GetFullPath(Path.Combine(RepoPaths.Src, "..", "docs", "figures"));
+
+        // Not logged in: the page sends us to the login form; the token opens it.
+        await browser.NavigateAsync(d.BaseUrl + "live");
+        await browser.WaitForAsync("location.pathname === '/login' && document.getElementById('token')", T, "the login form");
+        await browser.ClickAsync("#token");
+        await browser.TypeAsync(d.Token);
+        await browser.ClickAsync("#login");
+        await browser.WaitForAsync("location.pathname === '/' && document.getElementById('live')", T, "the live page after login");
+
+        // Live: MJPEG frames with the overlay, fps and latency filled in from /api/status.
+        await browser.WaitForAsync("document.getElementById('live').naturalWidth > 0", T, "a live frame");
+        await browser.WaitForAsync("document.getElementById('fps').textContent !== '–' && document.getElementById('inf').textContent.endsWith('ms')", T, "fps and latency");
+        int width = (await browser.EvalAsync("document.getElementById('live').naturalWidth"))!.GetValue<int>();
+        Assert.True(width >= 100, $"live frame is {width} px wide");
+        await Task.Delay(1500); // a few more frames, so the screenshot shows a steady view
+        await browser.ScreenshotAsync(Path.Combine(figures, "console-live.png"));
+        output.WriteLine($"live: {await browser.EvalAsync("document.querySelector('.stats').innerText")}");
+
+        // Zones: the existing zone is listed; a new one is drawn with four clicks on the still frame, named, saved.
+        await browser.NavigateAsync(d.BaseUrl + "zones");
+        await browser.WaitForAsync("!document.getElementById('editor').hidden && document.getElementById('still').naturalWidth > 0 && document.getElementById('canvas').width > 0", T, "the zones editor with a still");
+        Assert.Equal("door", (await browser.EvalAsync("document.querySelector('.zone-name').value"))!.GetValue<string>());
+        await browser.ClickAsync("#new");
+        var rect = (await browser.EvalAsync("(() => { const r = document.getElementById('canvas').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()"))!.AsArray();
+        double left = rect[0]!.GetValue<double>(), top = rect[1]!.GetValue<double>(), w = rect[2]!.GetValue<double>(), h = rect[3]!.GetValue<double>();
+        (double X, double Y)[] corners = [(0.55, 0.15), (0.95, 0.15), (0.95, 0.9), (0.55, 0.9)];
+        foreach (var (x, y) in corners) await browser.ClickAsync(left + x * w, top + y * h);
+        await browser.ClickAsync(".zone.sel .zone-name");
+        await browser.EvalAsync("(() => { const e = document.querySelector('.zone.sel .zone-name'); e.focus(); e.select(); })()");
+        await browser.TypeAsync("porch");
+        Assert.Equal("porch", (await browser.EvalAsync("document.querySelector('.zone.sel .zone-name').value"))!.GetValue<string>());
+        await browser.ClickAsync("#save");
+        await browser.WaitForAsync("document.getElementById('message').textContent !== ''", T, "an answer to the save");
+        Assert.StartsWith("Saved 2 zone", (await browser.EvalAsync("document.getElementById('message').textContent"))!.GetValue<string>(), StringComparison.Ordinal);
+        await browser.EvalAsync("window.scrollTo(0, 0)");
+        await browser.ScreenshotAsync(Path.Combine(figures, "console-zones.png"));
+
+        // The file holds the drawn polygon, and the daemon's automation runs it on the next frames.
+        var saved = ZoneSet.Load(d.ZonesFile);
+        var porch = saved.Zones.Single(z => z.Name == "porch");
+        Assert.Equal(corners.Length, porch.Polygon.Count);
+        for (int i = 0; i < corners.Length; i++)
+        {
+            Assert.InRange(porch.Polygon[i].X, corners[i].X - 0.01, corners[i].X + 0.01);
+            Assert.InRange(porch.Polygon[i].Y, corners[i].Y - 0.01, corners[i].Y + 0.01);
+        }
+        await d.WaitForFramesAsync(2, T);
+        Assert.Contains("porch", d.Zones.Engine.Zones.Zones.Select(z => z.Name));
+        using var c = d.Client();
+        var states = JsonDocument.Parse(await c.GetStringAsync("/api/status")).RootElement.GetProperty("zones").GetProperty("states");
+        var porchState = states.EnumerateArray().Single(s => s.GetProperty("zone").GetString() == "porch");
+        Assert.True(porchState.GetProperty("frame_id").GetInt64() > 0);
+        output.WriteLine($"porch state after save: {porchState}");
+    }
+}
