@@ -17,7 +17,11 @@ internal static class KernelVariant
     {
         string? vnni = KernelDispatcher.RequestedVnni;
         try { KernelDispatcher.ChooseVnni(vnni); }
-        catch (Exception e) when (e is ArgumentException or PlatformNotSupportedException)
+        catch (ArgumentException)
+        {
+            throw new CliException($"{KernelDispatcher.VnniEnvironmentVariable}={vnni} is not a VNNI setting; use 0 (vpmaddwd) or 1 (require AVX-VNNI), or unset it");
+        }
+        catch (PlatformNotSupportedException e)
         {
             throw new CliException($"{KernelDispatcher.VnniEnvironmentVariable}={vnni}: {e.Message}");
         }
