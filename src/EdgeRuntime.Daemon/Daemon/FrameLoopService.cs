@@ -35,7 +35,7 @@ internal sealed class FrameLoopService : BackgroundService
     private readonly ThermalGovernor? _thermal;
     private readonly string _deviceId;
     private readonly DaemonMetrics? _metrics;
-    private readonly WebConsole.LivePreview? _preview;
+    private readonly IFramePreview? _preview;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
 
     private bool _warnedPng, _warnedOutputs;
@@ -54,7 +54,7 @@ internal sealed class FrameLoopService : BackgroundService
         IInferenceGate? gate = null,
         ThermalGovernor? thermal = null,
         DaemonMetrics? metrics = null,
-        WebConsole.LivePreview? preview = null)
+        IFramePreview? preview = null)
     {
         _metrics = metrics;
         _preview = preview;

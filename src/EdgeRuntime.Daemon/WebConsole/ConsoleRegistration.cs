@@ -22,6 +22,7 @@ internal static class ConsoleRegistration
         services.AddSingleton(Options.Create(options));
         if (!options.Enabled) return;
         services.AddSingleton(sp => new LivePreview(options, sp.GetRequiredService<IOptions<AutomationOptions>>().Value, sp.GetService<ZoneSet>()));
+        services.AddSingleton<IFramePreview>(sp => sp.GetRequiredService<LivePreview>());
         services.AddSingleton<ConsoleServer>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsoleServer>());
     }

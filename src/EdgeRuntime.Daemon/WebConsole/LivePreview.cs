@@ -3,6 +3,7 @@ using EdgeRuntime.Automation;
 using EdgeRuntime.Automation.Privacy;
 using EdgeRuntime.Automation.Zones;
 using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Daemon;
 using EdgeRuntime.Imaging;
 using EdgeRuntime.Segmentation;
 
@@ -14,7 +15,7 @@ namespace EdgeRuntime.WebConsole;
 /// copies at most StreamFps frames a second into buffers kept between frames. Encoding (redaction, overlay, JPEG) runs
 /// on the HTTP side, once per new frame however many viewers there are.
 /// </summary>
-internal sealed class LivePreview : IDisposable
+internal sealed class LivePreview : IFramePreview, IDisposable
 {
     private static readonly long WantStillTicks = Stopwatch.Frequency * 5;
     private readonly object _frameLock = new();

@@ -1,20 +1,37 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
+using EdgeRuntime.Kernels.Simd;
 
 namespace EdgeRuntime.Kernels;
 
 /// <summary>
-/// Chooses the kernel variant once per process: the best the CPU supports, or the one named by the
-/// <c>EDGERT_KERNELS</c> environment variable (reference|portable|avx2|advsimd|advsimd-dot). Asking for
-/// a variant the CPU cannot run throws <see cref="PlatformNotSupportedException"/> naming the missing feature:
-/// a silent fallback would hide a misconfigured device.
+/// The one kernel dispatcher (XNNPACK style: every ISA's kernels sit side by side, one place picks). It alone reads
+/// <c>EDGERT_KERNELS</c> and <c>EDGERT_VNNI</c> and alone asks the CPU what it has; it decides once per process (or per
+/// explicit request, for tests) the kernel ISA (<see cref="Active"/>), whether the AVX2 kernels use the AVX-VNNI tiles
+/// (<see cref="Vnni"/>) and each op's variant (<see cref="Select"/>). Kernels receive these decisions as parameters.
+/// Asking for something the CPU cannot run throws <see cref="PlatformNotSupportedException"/> naming the missing
+/// feature: a silent fallback would hide a misconfigured device.
 /// </summary>
 internal static class KernelDispatcher
 {
+    /// <summary>Names the kernel ISA: reference|portable|avx2|advsimd|advsimd-dot (unset: the best this CPU runs).</summary>
     public const string EnvironmentVariable = "EDGERT_KERNELS";
 
+    /// <summary>
+    /// AVX-VNNI tiles of the AVX2 kernels: unset uses them when the CPU has AVX-VNNI, <c>0</c> keeps vpmaddwd
+    /// (comparisons, bisecting), <c>1</c> requires them (throws on a CPU without AVX-VNNI).
+    /// </summary>
+    public const string VnniEnvironmentVariable = "EDGERT_VNNI";
+
     private static int s_active = -1;
+    private static int s_vnni = -1;
+
+    /// <summary>The raw <c>EDGERT_KERNELS</c> value (null when unset), for messages and command-line checks.</summary>
+    public static string? RequestedVariant => Environment.GetEnvironmentVariable(EnvironmentVariable);
+
+    /// <summary>The raw <c>EDGERT_VNNI</c> value (null when unset).</summary>
+    public static string? RequestedVnni => Environment.GetEnvironmentVariable(VnniEnvironmentVariable);
 
     /// <summary>The variant every operator uses unless told otherwise. Computed on first use, then fixed.</summary>
     public static KernelIsa Active
@@ -24,13 +41,93 @@ internal static class KernelDispatcher
             int v = Volatile.Read(ref s_active);
             if (v < 0)
             {
-                v = (int)Choose(Environment.GetEnvironmentVariable(EnvironmentVariable));
+                v = (int)Choose(RequestedVariant);
                 Interlocked.CompareExchange(ref s_active, v, -1);
                 v = Volatile.Read(ref s_active);
             }
             return (KernelIsa)v;
         }
     }
+
+    /// <summary>Whether the AVX2 kernels (GEMM, depthwise) use AVX-VNNI: <see cref="ChooseVnni"/> of <c>EDGERT_VNNI</c>, computed on first use, then fixed.</summary>
+    public static bool Vnni
+    {
+        get
+        {
+            int v = Volatile.Read(ref s_vnni);
+            if (v < 0)
+            {
+                v = ChooseVnni(RequestedVnni) ? 1 : 0;
+                Interlocked.CompareExchange(ref s_vnni, v, -1);
+                v = Volatile.Read(ref s_vnni);
+            }
+            return v == 1;
+        }
+    }
+
+    /// <summary>
+    /// The VNNI decision for an explicit request: null or empty uses AVX-VNNI when the CPU has it, "0" never, "1" always
+    /// (throws <see cref="PlatformNotSupportedException"/> without it); anything else throws <see cref="ArgumentException"/>.
+    /// </summary>
+    public static bool ChooseVnni(string? requested)
+    {
+        if (string.IsNullOrWhiteSpace(requested)) return MissingVnni is null;
+        switch (requested.Trim())
+        {
+            case "0": return false;
+            case "1": RequireVnni(); return true;
+            default: throw new ArgumentException($"{VnniEnvironmentVariable}={requested} is not 0 or 1 (or unset)", nameof(requested));
+        }
+    }
+
+    /// <summary>"x86 AVX-VNNI" when this CPU (or, under NativeAOT, the compiled instruction sets) lacks it, else null.</summary>
+    public static string? MissingVnni => AvxVnni.IsSupported ? null : "x86 AVX-VNNI";
+
+    /// <summary>Throws naming the missing feature unless the AVX-VNNI kernels can run.</summary>
+    public static void RequireVnni()
+    {
+        if (MissingVnni is { } missing)
+        {
+            throw new PlatformNotSupportedException(
+                $"the AVX-VNNI kernels were requested but this CPU ({System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}) lacks {missing}");
+        }
+    }
+
+    /// <summary>
+    /// The variant of one op (non-convolution kernels) for <paramref name="isa"/>, given which ISA-specific paths the op has:
+    /// Reference stays Reference; an ISA whose specific path the op lacks runs the Portable (Vector128) code. Throws if the
+    /// CPU lacks the ISA: nothing falls back silently.
+    /// </summary>
+    public static SimdVariant Select(KernelIsa isa, bool hasAvx2Path, bool hasAdvSimdPath)
+    {
+        SimdVariant v = isa switch
+        {
+            KernelIsa.Reference => SimdVariant.Reference,
+            KernelIsa.Portable => SimdVariant.Portable,
+            KernelIsa.Avx2 => hasAvx2Path ? SimdVariant.Avx2 : SimdVariant.Portable,
+            KernelIsa.AdvSimd or KernelIsa.AdvSimdDot => hasAdvSimdPath ? SimdVariant.AdvSimd : SimdVariant.Portable,
+            _ => throw new ArgumentOutOfRangeException(nameof(isa), isa, null),
+        };
+        Require(isa);
+        return v;
+    }
+
+    /// <summary>Throws naming the missing feature unless this CPU runs <paramref name="variant"/> (kernel entry points check once per call).</summary>
+    public static void AssertSupported(SimdVariant variant)
+    {
+        if (variant == SimdVariant.Avx2) Require(KernelIsa.Avx2);
+        else if (variant == SimdVariant.AdvSimd) Require(KernelIsa.AdvSimd);
+    }
+
+    /// <summary>The name PreparedOperator.KernelName reports for an op's variant.</summary>
+    public static string Name(SimdVariant v) => v switch
+    {
+        SimdVariant.Reference => "reference",
+        SimdVariant.Portable => "portable",
+        SimdVariant.Avx2 => "avx2",
+        SimdVariant.AdvSimd => "advsimd",
+        _ => v.ToString(),
+    };
 
     /// <summary>The best variant this CPU runs.</summary>
     public static KernelIsa Detect()

@@ -45,7 +45,7 @@ internal sealed class AddOperator : IOperatorKernel
         private readonly AddQuantParams _params = p;
         private byte* _a, _b, _out;
 
-        public override string KernelName => table is null ? SimdVariants.Name(variant) : "table";
+        public override string KernelName => table is null ? KernelDispatcher.Name(variant) : "table";
         public override long PackedWeightBytes => table is null ? 0 : QuantizedAddTable.Bytes;
         public override int InPlaceInput => s.InPlaceInput;
         public override ParallelWork Parallelism => _work;
@@ -96,7 +96,7 @@ internal sealed class AddOperator : IOperatorKernel
         public AddQuantParams Params { get; } = p;
 
         /// <summary>Float ADD always runs the reference; quantized ADD the variant chosen from the kernel ISA.</summary>
-        public override string KernelName => SimdVariants.Name(variant);
+        public override string KernelName => KernelDispatcher.Name(variant);
 
         public override int InPlaceInput => s.InPlaceInput;
 

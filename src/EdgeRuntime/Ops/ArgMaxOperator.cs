@@ -1,4 +1,5 @@
 using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Reduction;
 using EdgeRuntime.Kernels.Reference;
 using EdgeRuntime.Kernels.Simd;
@@ -57,7 +58,7 @@ internal sealed class ArgMaxOperator : IOperatorKernel
         private readonly int _input = node.Inputs[0], _output = node.Outputs[0];
 
         /// <summary>SIMD over the last axis of float/uint8/int8 rows at least one vector long; otherwise the reference.</summary>
-        public override string KernelName => SimdVariants.Name(variant);
+        public override string KernelName => KernelDispatcher.Name(variant);
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
         {

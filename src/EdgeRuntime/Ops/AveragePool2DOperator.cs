@@ -82,7 +82,7 @@ internal sealed class AveragePool2DOperator : IOperatorKernel
             (_fMin, _fMax, _qMin, _qMax) = (fMin, fMax, qMin, qMax);
         }
 
-        public override string KernelName => SimdVariants.Name(_variant);
+        public override string KernelName => KernelDispatcher.Name(_variant);
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
         {

@@ -1,4 +1,5 @@
 using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Quantization;
 using EdgeRuntime.Kernels.Reference;
 using EdgeRuntime.Kernels.Simd;
@@ -51,7 +52,7 @@ internal sealed class DequantizeOperator : IOperatorKernel
         private readonly int _input = node.Inputs[0], _output = node.Outputs[0];
 
         /// <summary>Per-tensor 8-bit runs the chosen variant; per-channel and float16 the reference.</summary>
-        public override string KernelName => SimdVariants.Name(variant);
+        public override string KernelName => KernelDispatcher.Name(variant);
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
         {

@@ -1,4 +1,5 @@
 using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Elementwise;
 using EdgeRuntime.Kernels.Reference;
 using EdgeRuntime.Kernels.Simd;
@@ -24,7 +25,7 @@ internal sealed class MulOperator : IOperatorKernel
         public MulQuantParams Params { get; } = p;
 
         /// <summary>Float MUL always runs the reference; quantized MUL the variant chosen from the kernel ISA.</summary>
-        public override string KernelName => SimdVariants.Name(variant);
+        public override string KernelName => KernelDispatcher.Name(variant);
 
         public override int InPlaceInput => s.InPlaceInput;
 

@@ -1,4 +1,5 @@
 using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Quantization;
 using EdgeRuntime.Kernels.Reference;
 using EdgeRuntime.Kernels.Simd;
@@ -43,7 +44,7 @@ internal sealed class QuantizeOperator : IOperatorKernel
         private TensorMemory? _memory;
 
         /// <summary>The chosen variant, for float -> 8-bit and for 8-bit requantization alike.</summary>
-        public override string KernelName => SimdVariants.Name(variant);
+        public override string KernelName => KernelDispatcher.Name(variant);
         public override ParallelWork Parallelism => work;
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using EdgeRuntime.Graph;
+using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Resize;
 using EdgeRuntime.Kernels.Simd;
 using EdgeRuntime.Runtime;
@@ -74,7 +75,7 @@ internal sealed class ResizeBilinearArgMaxOperator : IFusedOperatorKernel
         public override long ScratchBytes => _scratchPerThread * _threads;
         public override ParallelWork Parallelism => _work;
 
-        public override string KernelName => SimdVariants.Name(_variant);
+        public override string KernelName => KernelDispatcher.Name(_variant);
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
         {

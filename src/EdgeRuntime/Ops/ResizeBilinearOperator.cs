@@ -49,7 +49,7 @@ internal sealed class ResizeBilinearOperator : IOperatorKernel
     {
         private readonly int _input = node.Inputs[0], _output = node.Outputs[0];
 
-        public override string KernelName => SimdVariants.Name(variant);
+        public override string KernelName => KernelDispatcher.Name(variant);
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
         {

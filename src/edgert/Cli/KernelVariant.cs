@@ -10,12 +10,22 @@ internal static class KernelVariant
     public static readonly string[] Names = ["reference", "portable", "avx2", "advsimd", "advsimd-dot"];
 
     /// <summary>
-    /// A bad EDGERT_KERNELS is a usage error named once here, before any command reads it (the dispatcher would throw
-    /// from deep inside the first interpreter).
+    /// A bad EDGERT_KERNELS or EDGERT_VNNI is a usage error named once here, before any command reads it (the dispatcher
+    /// would throw from deep inside the first interpreter).
     /// </summary>
     public static void CheckEnvironment()
     {
-        string? value = Environment.GetEnvironmentVariable(KernelDispatcher.EnvironmentVariable);
+        string? vnni = KernelDispatcher.RequestedVnni;
+        try { KernelDispatcher.ChooseVnni(vnni); }
+        catch (ArgumentException)
+        {
+            throw new CliException($"{KernelDispatcher.VnniEnvironmentVariable}={vnni} is not a VNNI setting; use 0 (vpmaddwd) or 1 (require AVX-VNNI), or unset it");
+        }
+        catch (PlatformNotSupportedException e)
+        {
+            throw new CliException($"{KernelDispatcher.VnniEnvironmentVariable}={vnni}: {e.Message}");
+        }
+        string? value = KernelDispatcher.RequestedVariant;
         if (string.IsNullOrWhiteSpace(value)) return;
         if (!Names.Contains(value.Trim().ToLowerInvariant()) && value.Trim().ToLowerInvariant() != "advsimddot")
             throw new CliException($"{KernelDispatcher.EnvironmentVariable}={value} is not a kernel variant; use one of {string.Join(", ", Names)} (or unset it)");
@@ -35,7 +45,7 @@ internal static class KernelVariant
         string commit = plus < 0 ? "unknown" : info[(plus + 1)..];
         if (commit.Length > 12) commit = commit[..12];
         string detected = KernelDispatcher.Name(KernelDispatcher.Detect());
-        string? requested = Environment.GetEnvironmentVariable(KernelDispatcher.EnvironmentVariable);
+        string? requested = KernelDispatcher.RequestedVariant;
         string kernels = string.IsNullOrWhiteSpace(requested) ? detected : $"{detected} (EDGERT_KERNELS={requested})";
         return $"{asm.GetName().Name} {version} (commit {commit})\n" +
                $"kernels {kernels}; this CPU runs {string.Join(", ", KernelDispatcher.Supported().Select(KernelDispatcher.Name))}\n" +

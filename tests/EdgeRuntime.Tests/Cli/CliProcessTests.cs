@@ -20,6 +20,7 @@ public sealed class CliProcessTests
         psi.ArgumentList.Add(DeviceProgram.Dll());
         foreach (string a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("EDGERT_KERNELS");
+        psi.Environment.Remove("EDGERT_VNNI");
         psi.Environment.Remove("EDGERT_CONFIG");
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
@@ -56,6 +57,14 @@ public sealed class CliProcessTests
         var (exit, _, err) = Edgert(new Dictionary<string, string> { ["EDGERT_KERNELS"] = "foo" }, "inspect", SharedData.Model(SharedData.CoralDm05));
         Assert.Equal(2, exit);
         AssertOneLine(err, "reference, portable, avx2, advsimd, advsimd-dot");
+    }
+
+    [Fact]
+    public void BadVnniVariableIsOneLine()
+    {
+        var (exit, _, err) = Edgert(new Dictionary<string, string> { ["EDGERT_VNNI"] = "maybe" }, "inspect", SharedData.Model(SharedData.CoralDm05));
+        Assert.Equal(2, exit);
+        AssertOneLine(err, "EDGERT_VNNI=maybe is not a VNNI setting");
     }
 
     [Fact]

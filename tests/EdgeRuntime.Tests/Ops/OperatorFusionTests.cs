@@ -86,7 +86,7 @@ public class OperatorFusionTests
             PreparedOperator op = Assert.Single(fused.Operators);
             Assert.Equal(Fused, op.Node.DisplayName);
             Assert.True(op.Node.IsFused);
-            string expectedKernel = isa == KernelIsa.Reference ? "reference" : SimdVariants.Name(SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: false));
+            string expectedKernel = isa == KernelIsa.Reference ? "reference" : KernelDispatcher.Name(KernelDispatcher.Select(isa, hasAvx2Path: true, hasAdvSimdPath: false));
             Assert.Equal(expectedKernel, op.KernelName);
             Assert.Equal(-1, fused.Layout.TensorOffsets[resized]);
             Assert.True(fused.Layout.ArenaBytes < plain.Layout.ArenaBytes, $"arena fused {fused.Layout.ArenaBytes} vs unfused {plain.Layout.ArenaBytes}");

@@ -151,7 +151,7 @@ public unsafe class DepthwiseFusedTests
             if (i < 3 * rowBytes || i >= 5 * rowBytes) Assert.True(o[i] == 0x5A, $"byte {i} outside rows 3..4 was written");
     }
 
-    /// <summary>The requantization operators on arbitrary int32 values (the kernel only reaches what 9 taps and a bias can).</summary>
+    /// <summary>The requantization policies' AVX2 forms on arbitrary int32 values in the fused kernel's table layout (the kernel only reaches what 9 taps and a bias can).</summary>
     [Fact]
     public void RequantizationOperatorsMatchRequantizeApply()
     {
@@ -189,16 +189,20 @@ public unsafe class DepthwiseFusedTests
             }
             fixed (int* t1 = tables[1], t2 = tables[2], t3 = tables[3], t4 = tables[4], t5 = tables[5], t6 = tables[6], t7 = tables[7], t8 = tables[8])
             {
-                var t = new DwTables { M = t1, MOdd = t2, Left = t3, Right = t4, Add = t5, Mask = t6, HalfMask = t7, Total = t8 };
-                var k = new DwContext { TensorMultiplier = m0, TensorRight = -s0, TensorAdd = 1 << (-s0 - 1) };
+                var t = new RequantPointers
+                {
+                    Mult = t1, MultOdd = t2, Left = t3, Right = t4, Add = t5, Mask = t6, Half = t7, Total = t8,
+                    TensorMultiplier = m0, TensorRight = -s0, TensorAdd = 1 << (-s0 - 1),
+                };
                 var v = Vector256.Load(x);
+                // The policies the fused kernel picks for each DwRequantKind (Avx2DepthwiseRows.ByRequant).
                 Vector256<int> r = rounding switch
                 {
-                    RequantizeRounding.DoubleAwayFromZero when perTensor => DwAwayTensor.Apply(v, &k, &t, 0),
-                    RequantizeRounding.DoubleAwayFromZero when rightOnly => DwAwayRightOnly.Apply(v, &k, &t, 0),
-                    RequantizeRounding.DoubleAwayFromZero => DwAway.Apply(v, &k, &t, 0),
-                    RequantizeRounding.DoubleUpward => DwUpward.Apply(v, &k, &t, 0),
-                    _ => DwSingle.Apply(v, &k, &t, 0),
+                    RequantizeRounding.DoubleAwayFromZero when perTensor => AwayFromZeroTensor.Avx2(v, t, 0),
+                    RequantizeRounding.DoubleAwayFromZero when rightOnly => AwayFromZeroRight.Avx2(v, t, 0),
+                    RequantizeRounding.DoubleAwayFromZero => AwayFromZero.Avx2(v, t, 0),
+                    RequantizeRounding.DoubleUpward => Upward.Avx2(v, t, 0),
+                    _ => SingleRounding.Avx2(v, t, 0),
                 };
                 for (int i = 0; i < 8; i++)
                 {

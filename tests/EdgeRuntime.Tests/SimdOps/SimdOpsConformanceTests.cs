@@ -49,6 +49,6 @@ public class SimdOpsConformanceTests
     public void ReferenceIsaSelectsReference()
     {
         Assert.Empty(SimdOpsConformance.RunElementwiseConformance(KernelIsa.Reference, 1, 5));
-        Assert.Equal(SimdVariant.Reference, SimdVariants.Select(KernelIsa.Reference, true, true));
+        Assert.Equal(SimdVariant.Reference, KernelDispatcher.Select(KernelIsa.Reference, true, true));
     }
 }

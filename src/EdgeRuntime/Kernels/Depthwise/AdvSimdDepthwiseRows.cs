@@ -10,9 +10,10 @@ internal unsafe struct ArmDwContext
 {
     public short* W;
     public nint TapStride; // int16 weights per tap (channels padded to 16)
-    public int* Bias, M, Left, NegRight, NegTotal;
+    public int* Bias;
+    /// <summary>The tables the <see cref="IRequantPolicy"/> reads.</summary>
+    public RequantPointers Q;
     public int Channels;
-    public int TensorMultiplier, TensorNegRight;
     public int OutputZeroPoint;
     public byte InputZeroPoint, Min, Max;
 }
@@ -33,8 +34,8 @@ internal static unsafe class AdvSimdDepthwiseRows
         {
             var k = new ArmDwContext
             {
-                W = pw, TapStride = w.PaddedChannels, Bias = bias, M = m, Left = left, NegRight = negRight, NegTotal = negTotal,
-                Channels = g.Channels, TensorMultiplier = m[0], TensorNegRight = negRight[0],
+                W = pw, TapStride = w.PaddedChannels, Bias = bias, Q = RequantPointers.Of(t, m, left, null, null, negRight, null, null, null, negTotal),
+                Channels = g.Channels,
                 OutputZeroPoint = t.OutputZeroPoint, InputZeroPoint = (byte)w.Quant.InputZeroPoint, Min = (byte)t.Min, Max = (byte)t.Max,
             };
             if (w.Quant.Type == QuantType.Int8) ByRequant<ArmS8>(w.Kind, g, pin, pout, rowStart, rowCount, &k);
@@ -47,18 +48,18 @@ internal static unsafe class AdvSimdDepthwiseRows
     {
         switch (kind)
         {
-            case DwRequantKind.AwayTensor: DepthwiseRowDriver.Run<ArmPixels<TIn, ArmAwayTensor>>(g, pin, pout, rowStart, rowCount, k->InputZeroPoint, k, null); break;
-            case DwRequantKind.AwayRightOnly: DepthwiseRowDriver.Run<ArmPixels<TIn, ArmAwayRightOnly>>(g, pin, pout, rowStart, rowCount, k->InputZeroPoint, k, null); break;
-            case DwRequantKind.Away: DepthwiseRowDriver.Run<ArmPixels<TIn, ArmAway>>(g, pin, pout, rowStart, rowCount, k->InputZeroPoint, k, null); break;
-            case DwRequantKind.Upward: DepthwiseRowDriver.Run<ArmPixels<TIn, ArmUpward>>(g, pin, pout, rowStart, rowCount, k->InputZeroPoint, k, null); break;
-            default: DepthwiseRowDriver.Run<ArmPixels<TIn, ArmSingle>>(g, pin, pout, rowStart, rowCount, k->InputZeroPoint, k, null); break;
+            case DwRequantKind.AwayTensor: DepthwiseRowDriver.Run<ArmPixels<TIn, AwayFromZeroTensor>>(g, pin, pout, rowStart, rowCount, k->InputZeroPoint, k, null); break;
+            case DwRequantKind.AwayRightOnly: DepthwiseRowDriver.Run<ArmPixels<TIn, AwayFromZeroRight>>(g, pin, pout, rowStart, rowCount, k->InputZeroPoint, k, null); break;
+            case DwRequantKind.Away: DepthwiseRowDriver.Run<ArmPixels<TIn, AwayFromZero>>(g, pin, pout, rowStart, rowCount, k->InputZeroPoint, k, null); break;
+            case DwRequantKind.Upward: DepthwiseRowDriver.Run<ArmPixels<TIn, Upward>>(g, pin, pout, rowStart, rowCount, k->InputZeroPoint, k, null); break;
+            default: DepthwiseRowDriver.Run<ArmPixels<TIn, SingleRounding>>(g, pin, pout, rowStart, rowCount, k->InputZeroPoint, k, null); break;
         }
     }
 
     /// <summary>All channels of one pixel, taps r{ky} + {0, o1, 2 * o1}. Needs C &gt;= 16.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Pixel<TIn, TRq>(byte* r0, byte* r1, byte* r2, nint o1, byte* dst, ArmDwContext* k)
-        where TIn : struct, IArmInput where TRq : struct, IArmRequant
+        where TIn : struct, IArmInput where TRq : struct, IRequantPolicy
     {
         int C = k->Channels, c = 0;
         for (; c + 16 <= C; c += 16) Block16<TIn, TRq>(r0, r1, r2, o1, c, dst, k);
@@ -68,7 +69,7 @@ internal static unsafe class AdvSimdDepthwiseRows
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Block16<TIn, TRq>(byte* r0, byte* r1, byte* r2, nint o1, int c, byte* dst, ArmDwContext* k)
-        where TIn : struct, IArmInput where TRq : struct, IArmRequant
+        where TIn : struct, IArmInput where TRq : struct, IRequantPolicy
     {
         var zp = Vector128.Create(k->InputZeroPoint);
         short* w = k->W + c;
@@ -87,12 +88,12 @@ internal static unsafe class AdvSimdDepthwiseRows
         Tap<TIn>(r2, zp, w + 6 * ts, ref s0, ref s1, ref s2, ref s3);
         Tap<TIn>(r2 + o1, zp, w + 7 * ts, ref s0, ref s1, ref s2, ref s3);
         Tap<TIn>(r2 + o2, zp, w + 8 * ts, ref s0, ref s1, ref s2, ref s3);
-        s0 = TRq.Apply(s0, k, c);
-        s1 = TRq.Apply(s1, k, c + 4);
-        s2 = TRq.Apply(s2, k, c + 8);
-        s3 = TRq.Apply(s3, k, c + 12);
+        s0 = TRq.AdvSimd(s0, TRq.LoadAdvSimd(k->Q, c));
+        s1 = TRq.AdvSimd(s1, TRq.LoadAdvSimd(k->Q, c + 4));
+        s2 = TRq.AdvSimd(s2, TRq.LoadAdvSimd(k->Q, c + 8));
+        s3 = TRq.AdvSimd(s3, TRq.LoadAdvSimd(k->Q, c + 12));
         Vector128<short> n01, n23;
-        if (TRq.SmallResult)
+        if (TRq.RightShiftsOnly)
         {
             // |x| <= 2^30: adding the zero point after saturating to int16 (with saturation) clamps to the same bytes.
             var zp16 = Vector128.Create((short)k->OutputZeroPoint);
@@ -129,7 +130,7 @@ internal static unsafe class AdvSimdDepthwiseRows
 /// The AdvSimd kernel as the row driver's pixel kernel: border pixels one at a time (<see cref="AdvSimdDepthwiseRows.Pixel"/>),
 /// interior runs by <see cref="AdvSimdDepthwiseSegment"/> (weights held in registers per channel block, pixel pairs).
 /// </summary>
-internal unsafe struct ArmPixels<TIn, TRq> : IDwPixels where TIn : struct, IArmInput where TRq : struct, IArmRequant
+internal unsafe struct ArmPixels<TIn, TRq> : IDwPixels where TIn : struct, IArmInput where TRq : struct, IRequantPolicy
 {
     public static bool Pairs => false;
 
@@ -188,104 +189,4 @@ internal struct ArmS8 : IArmInput
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<byte> Narrow(Vector128<short> lo, Vector128<short> hi, Vector128<byte> min, Vector128<byte> max)
         => AdvSimd.Min(AdvSimd.Max(AdvSimd.ExtractNarrowingSaturateUpper(AdvSimd.ExtractNarrowingSaturateLower(lo), hi), min.AsSByte()), max.AsSByte()).AsByte();
-}
-
-/// <summary>Requantization of 4 accumulators (bias included) of channels c..c+3; no zero point or clamp.</summary>
-internal unsafe interface IArmRequant
-{
-    /// <summary>True when every result is within +-2^30 (right shift of at least 1).</summary>
-    static abstract bool SmallResult { get; }
-    /// <summary>True when <see cref="Apply(Vector128{int}, Vector128{int}, Vector128{int}, Vector128{int}, Vector128{int})"/> reads negTotal (single rounding), else left.</summary>
-    static abstract bool UsesTotal { get; }
-    static abstract Vector128<int> Apply(Vector128<int> x, ArmDwContext* k, int c);
-
-    /// <summary>The same on channels whose constants are already in registers (multiplier, left shift, -right shift, -(31 - shift)).</summary>
-    static abstract Vector128<int> Apply(Vector128<int> x, Vector128<int> m, Vector128<int> left, Vector128<int> negRight, Vector128<int> negTotal);
-}
-
-/// <summary>Double rounding away from zero without the left shift: SQRDMULH, then SRSHL after gemmlowp's sign fix-up.</summary>
-internal static class ArmFixedPoint
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> RightOnly(Vector128<int> x, Vector128<int> mult, Vector128<int> negRight)
-    {
-        x = AdvSimd.MultiplyRoundedDoublingSaturateHigh(x, mult);
-        var fixup = AdvSimd.ShiftRightArithmetic(AdvSimd.And(x, negRight), 31);
-        return AdvSimd.ShiftArithmeticRounded(AdvSimd.AddSaturate(x, fixup), negRight);
-    }
-}
-
-internal unsafe struct ArmAwayTensor : IArmRequant
-{
-    public static bool UsesTotal => false;
-
-    public static bool SmallResult => true;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, ArmDwContext* k, int c)
-        => ArmFixedPoint.RightOnly(x, Vector128.Create(k->TensorMultiplier), Vector128.Create(k->TensorNegRight));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, Vector128<int> m, Vector128<int> left, Vector128<int> negRight, Vector128<int> negTotal)
-        => ArmFixedPoint.RightOnly(x, m, negRight);
-}
-
-internal unsafe struct ArmAwayRightOnly : IArmRequant
-{
-    public static bool UsesTotal => false;
-
-    public static bool SmallResult => true;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, ArmDwContext* k, int c)
-        => ArmFixedPoint.RightOnly(x, AdvSimd.LoadVector128(k->M + c), AdvSimd.LoadVector128(k->NegRight + c));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, Vector128<int> m, Vector128<int> left, Vector128<int> negRight, Vector128<int> negTotal)
-        => ArmFixedPoint.RightOnly(x, m, negRight);
-}
-
-internal unsafe struct ArmAway : IArmRequant
-{
-    public static bool UsesTotal => false;
-
-    public static bool SmallResult => false;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, ArmDwContext* k, int c)
-        => Requantizer.MbqmAdvSimd(x, AdvSimd.LoadVector128(k->M + c), AdvSimd.LoadVector128(k->Left + c), AdvSimd.LoadVector128(k->NegRight + c));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, Vector128<int> m, Vector128<int> left, Vector128<int> negRight, Vector128<int> negTotal)
-        => Requantizer.MbqmAdvSimd(x, m, left, negRight);
-}
-
-internal unsafe struct ArmUpward : IArmRequant
-{
-    public static bool UsesTotal => false;
-
-    public static bool SmallResult => false;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, ArmDwContext* k, int c)
-        => Requantizer.MbqmAdvSimd(x, AdvSimd.LoadVector128(k->M + c), AdvSimd.LoadVector128(k->Left + c), AdvSimd.LoadVector128(k->NegRight + c), upward: true);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, Vector128<int> m, Vector128<int> left, Vector128<int> negRight, Vector128<int> negTotal)
-        => Requantizer.MbqmAdvSimd(x, m, left, negRight, upward: true);
-}
-
-internal unsafe struct ArmSingle : IArmRequant
-{
-    public static bool UsesTotal => true;
-
-    public static bool SmallResult => false;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, ArmDwContext* k, int c)
-        => Requantizer.SingleAdvSimd(x, AdvSimd.LoadVector128(k->M + c), AdvSimd.LoadVector128(k->NegTotal + c));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, Vector128<int> m, Vector128<int> left, Vector128<int> negRight, Vector128<int> negTotal)
-        => Requantizer.SingleAdvSimd(x, m, negTotal);
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
+using EdgeRuntime.Kernels.Requantization;
 
 namespace EdgeRuntime.Kernels.Depthwise;
 
@@ -33,7 +34,7 @@ internal static unsafe class AdvSimdDepthwiseSegment
     internal static long Runs => Volatile.Read(ref s_runs);
 
     public static void Run<TIn, TRq>(byte* r0, byte* r1, byte* r2, nint s0, nint s1, nint s2, nint o1, int n, byte* dst, nint ob, ArmDwContext* k)
-        where TIn : struct, IArmInput where TRq : struct, IArmRequant
+        where TIn : struct, IArmInput where TRq : struct, IRequantPolicy
     {
         if (n <= 0) return;
         s_runs++; // a racy count is enough: it only has to move
@@ -62,7 +63,7 @@ internal static unsafe class AdvSimdDepthwiseSegment
     /// (TS), then the rest as neighbouring pairs and a last pixel paired with itself.
     /// </summary>
     private static void Block<TIn, TRq, TS>(byte* r0, byte* r1, byte* r2, nint s0, nint s1, nint s2, nint o1, int p, int n, byte* dst, nint ob, ArmDwContext* k, int c)
-        where TIn : struct, IArmInput where TRq : struct, IArmRequant where TS : struct, IArmShare
+        where TIn : struct, IArmInput where TRq : struct, IRequantPolicy where TS : struct, IArmShare
     {
         short* w = k->W + c;
         nint ts = k->TapStride;
@@ -76,17 +77,11 @@ internal static unsafe class AdvSimdDepthwiseSegment
         var w7 = AdvSimd.LoadVector128(w + 7 * ts);
         var w8 = AdvSimd.LoadVector128(w + 8 * ts);
         int* bias = k->Bias + c;
-        var mLo = AdvSimd.LoadVector128(k->M + c);
-        var mHi = AdvSimd.LoadVector128(k->M + c + 4);
-        var nrLo = AdvSimd.LoadVector128(k->NegRight + c);
-        var nrHi = AdvSimd.LoadVector128(k->NegRight + c + 4);
-        // The third constant: left shifts (double rounding with left shifts) or -(31 - shift) (single rounding).
-        int* third = TRq.UsesTotal ? k->NegTotal : k->Left;
-        var xLo = AdvSimd.LoadVector128(third + c);
-        var xHi = AdvSimd.LoadVector128(third + c + 4);
+        // The requantization constants of the block, in registers for the whole run.
+        RequantLanes qLo = TRq.LoadAdvSimd(k->Q, c), qHi = TRq.LoadAdvSimd(k->Q, c + 4);
         var zp = Vector64.Create(k->InputZeroPoint);
         // Small results: the zero point is added to int16 lanes; otherwise to int32 lanes.
-        var ozp = TRq.SmallResult ? Vector128.Create((short)k->OutputZeroPoint).AsInt32() : Vector128.Create(k->OutputZeroPoint);
+        var ozp = TRq.RightShiftsOnly ? Vector128.Create((short)k->OutputZeroPoint).AsInt32() : Vector128.Create(k->OutputZeroPoint);
         var min = Vector128.Create(k->Min);
         var max = Vector128.Create(k->Max);
         r0 += c; r1 += c; r2 += c; dst += c;
@@ -99,7 +94,7 @@ internal static unsafe class AdvSimdDepthwiseSegment
                 for (int j = 0; j < p; j++)
                 {
                     Pair<TIn, TRq, TS>(r0, r1, r2, p0, p1, p2, o1, dst, dst + pd, w, ts,
-                        w0, w1, w2, w3, w4, w5, w6, w7, w8, bias, mLo, mHi, nrLo, nrHi, xLo, xHi, zp, ozp, min, max);
+                        w0, w1, w2, w3, w4, w5, w6, w7, w8, bias, qLo, qHi, zp, ozp, min, max);
                     r0 += s0; r1 += s1; r2 += s2; dst += ob;
                 }
                 r0 += p0; r1 += p1; r2 += p2; dst += pd;
@@ -111,7 +106,7 @@ internal static unsafe class AdvSimdDepthwiseSegment
             bool two = n >= 2;
             nint b0 = two ? s0 : 0, b1 = two ? s1 : 0, b2 = two ? s2 : 0, bd = two ? ob : 0;
             Pair<TIn, TRq, ArmShareNone>(r0, r1, r2, b0, b1, b2, o1, dst, dst + bd, w, ts,
-                w0, w1, w2, w3, w4, w5, w6, w7, w8, bias, mLo, mHi, nrLo, nrHi, xLo, xHi, zp, ozp, min, max);
+                w0, w1, w2, w3, w4, w5, w6, w7, w8, bias, qLo, qHi, zp, ozp, min, max);
             r0 += 2 * s0; r1 += 2 * s1; r2 += 2 * s2; dst += 2 * ob;
         }
     }
@@ -121,9 +116,8 @@ internal static unsafe class AdvSimdDepthwiseSegment
     private static void Pair<TIn, TRq, TS>(byte* r0, byte* r1, byte* r2, nint b0, nint b1, nint b2, nint o1, byte* dstA, byte* dstB, short* wl, nint ts,
         Vector128<short> w0, Vector128<short> w1, Vector128<short> w2, Vector128<short> w3, Vector128<short> w4,
         Vector128<short> w5, Vector128<short> w6, Vector128<short> w7, Vector128<short> w8,
-        int* bias, Vector128<int> mLo, Vector128<int> mHi, Vector128<int> nrLo, Vector128<int> nrHi,
-        Vector128<int> xLo, Vector128<int> xHi, Vector64<byte> zp, Vector128<int> ozp, Vector128<byte> min, Vector128<byte> max)
-        where TIn : struct, IArmInput where TRq : struct, IArmRequant where TS : struct, IArmShare
+        int* bias, RequantLanes qLo, RequantLanes qHi, Vector64<byte> zp, Vector128<int> ozp, Vector128<byte> min, Vector128<byte> max)
+        where TIn : struct, IArmInput where TRq : struct, IRequantPolicy where TS : struct, IArmShare
     {
         // The accumulators start at the bias, loaded (LDR q) rather than copied from registers (MOV on a vector pipe).
         Vector128<int> a0 = AdvSimd.LoadVector128(bias), a1 = AdvSimd.LoadVector128(bias + 4);
@@ -131,12 +125,12 @@ internal static unsafe class AdvSimdDepthwiseSegment
         Row<TIn, TS>(r0, b0, o1, wl, ts, zp, w0, w1, w2, ref a0, ref a1, ref c0, ref c1);
         Row<TIn, TS>(r1, b1, o1, wl + 3 * ts, ts, zp, w3, w4, w5, ref a0, ref a1, ref c0, ref c1);
         Row<TIn, TS>(r2, b2, o1, wl + 6 * ts, ts, zp, w6, w7, w8, ref a0, ref a1, ref c0, ref c1);
-        a0 = TRq.Apply(a0, mLo, xLo, nrLo, xLo);
-        a1 = TRq.Apply(a1, mHi, xHi, nrHi, xHi);
-        c0 = TRq.Apply(c0, mLo, xLo, nrLo, xLo);
-        c1 = TRq.Apply(c1, mHi, xHi, nrHi, xHi);
+        a0 = TRq.AdvSimd(a0, qLo);
+        a1 = TRq.AdvSimd(a1, qHi);
+        c0 = TRq.AdvSimd(c0, qLo);
+        c1 = TRq.AdvSimd(c1, qHi);
         Vector128<short> na, nb;
-        if (TRq.SmallResult)
+        if (TRq.RightShiftsOnly)
         {
             // |x| <= 2^30: adding the zero point after saturating to int16 (with saturation) clamps to the same bytes.
             na = AdvSimd.AddSaturate(AdvSimd.ExtractNarrowingSaturateUpper(AdvSimd.ExtractNarrowingSaturateLower(a0), a1), ozp.AsInt16());

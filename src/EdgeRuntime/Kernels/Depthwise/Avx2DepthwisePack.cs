@@ -2,7 +2,7 @@ using EdgeRuntime.Kernels.Requantization;
 
 namespace EdgeRuntime.Kernels.Depthwise;
 
-/// <summary>Which requantization operator a fused depthwise kernel runs (see the IDwRequant / IArmRequant structs).</summary>
+/// <summary>Which requantization operator a fused depthwise kernel runs (see Requantization/RequantPolicies.cs).</summary>
 internal enum DwRequantKind
 {
     /// <summary>Double rounding away from zero, one multiplier, right shift only: constants broadcast, no tables.</summary>
@@ -94,13 +94,13 @@ internal sealed class Avx2DepthwisePack
                         W32[at + 1] = t1 < 0 ? (short)0 : (short)w[t1 * C + c];
                     }
 
-        // Per-channel constants (RDBPOT ties away from zero as sign(h) * ((|h| + Add) >> Right), Add = 2^(Right-1) or 0).
-        // Only the tables the chosen requantization reads are stored.
+        // Per-channel constants: right shifts only, RDBPOT ties away from zero as sign(h) * ((|h| + Add) >> Right), Add = 2^(Right-1);
+        // otherwise the general forms' Mask/HalfMask or Total (Requantization/RequantPolicies.cs). Only the tables the chosen policy reads are stored.
         Table[] used = Kind switch
         {
             DwRequantKind.AwayTensor => [Table.Bias],
             DwRequantKind.AwayRightOnly => [Table.Bias, Table.M, Table.MOdd, Table.Right, Table.Add],
-            DwRequantKind.Away => [Table.Bias, Table.M, Table.MOdd, Table.Left, Table.Right, Table.Add],
+            DwRequantKind.Away => [Table.Bias, Table.M, Table.Left, Table.Right, Table.Mask, Table.HalfMask],
             DwRequantKind.Upward => [Table.Bias, Table.M, Table.Left, Table.Right, Table.Mask, Table.HalfMask],
             _ => [Table.Bias, Table.M, Table.Total],
         };

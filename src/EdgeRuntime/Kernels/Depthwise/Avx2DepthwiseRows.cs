@@ -8,7 +8,9 @@ namespace EdgeRuntime.Kernels.Depthwise;
 /// <summary>Pointers to one layout's per-channel tables (see <see cref="Avx2DepthwisePack"/>); null when not stored.</summary>
 internal unsafe struct DwTables
 {
-    public int* Bias, M, MOdd, Left, Right, Add, Mask, HalfMask, Total;
+    public int* Bias;
+    /// <summary>The tables the <see cref="IRequantPolicy"/> reads (per tensor: the broadcast constants).</summary>
+    public RequantPointers Q;
 }
 
 /// <summary>Everything the fused AVX2 kernel reads, pinned for one Run.</summary>
@@ -17,7 +19,6 @@ internal unsafe struct DwContext
     public DwTables Perm, Lin;
     public short* W32, W16;
     public int Channels, Blocks32;
-    public int TensorMultiplier, TensorRight, TensorAdd;
     public int OutputZeroPoint;
     public byte Min, Max;
 }
@@ -52,9 +53,6 @@ internal static unsafe class Avx2DepthwiseRows
         W16 = w16,
         Channels = p.Channels,
         Blocks32 = p.Blocks32,
-        TensorMultiplier = p.TensorMultiplier,
-        TensorRight = p.TensorRight,
-        TensorAdd = p.TensorAdd,
         OutputZeroPoint = p.OutputZeroPoint,
         Min = (byte)p.Min,
         Max = (byte)p.Max,
@@ -69,9 +67,14 @@ internal static unsafe class Avx2DepthwiseRows
         }
         return new DwTables
         {
-            Bias = T(Avx2DepthwisePack.Table.Bias), M = T(Avx2DepthwisePack.Table.M), MOdd = T(Avx2DepthwisePack.Table.MOdd),
-            Left = T(Avx2DepthwisePack.Table.Left), Right = T(Avx2DepthwisePack.Table.Right), Add = T(Avx2DepthwisePack.Table.Add),
-            Mask = T(Avx2DepthwisePack.Table.Mask), HalfMask = T(Avx2DepthwisePack.Table.HalfMask), Total = T(Avx2DepthwisePack.Table.Total),
+            Bias = T(Avx2DepthwisePack.Table.Bias),
+            Q = new RequantPointers
+            {
+                Mult = T(Avx2DepthwisePack.Table.M), MultOdd = T(Avx2DepthwisePack.Table.MOdd), Left = T(Avx2DepthwisePack.Table.Left),
+                Right = T(Avx2DepthwisePack.Table.Right), Add = T(Avx2DepthwisePack.Table.Add), Mask = T(Avx2DepthwisePack.Table.Mask),
+                Half = T(Avx2DepthwisePack.Table.HalfMask), Total = T(Avx2DepthwisePack.Table.Total),
+                TensorMultiplier = p.TensorMultiplier, TensorRight = p.TensorRight, TensorAdd = p.TensorAdd,
+            },
         };
     }
 
@@ -96,18 +99,18 @@ internal static unsafe class Avx2DepthwiseRows
     {
         switch (p.Kind)
         {
-            case DwRequantKind.AwayTensor: a.Run<Avx2Pixels<TIn, TMac, DwAwayTensor>>(); break;
-            case DwRequantKind.AwayRightOnly: a.Run<Avx2Pixels<TIn, TMac, DwAwayRightOnly>>(); break;
-            case DwRequantKind.Away: a.Run<Avx2Pixels<TIn, TMac, DwAway>>(); break;
-            case DwRequantKind.Upward: a.Run<Avx2Pixels<TIn, TMac, DwUpward>>(); break;
-            default: a.Run<Avx2Pixels<TIn, TMac, DwSingle>>(); break;
+            case DwRequantKind.AwayTensor: a.Run<Avx2Pixels<TIn, TMac, AwayFromZeroTensor>>(); break;
+            case DwRequantKind.AwayRightOnly: a.Run<Avx2Pixels<TIn, TMac, AwayFromZeroRight>>(); break;
+            case DwRequantKind.Away: a.Run<Avx2Pixels<TIn, TMac, AwayFromZero>>(); break;
+            case DwRequantKind.Upward: a.Run<Avx2Pixels<TIn, TMac, Upward>>(); break;
+            default: a.Run<Avx2Pixels<TIn, TMac, SingleRounding>>(); break;
         }
     }
 
     /// <summary>All channels of one output pixel; the taps are r{ky} + {0, o1, 2 * o1}. Needs C >= 16.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Pixel<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, byte* dst, DwContext* k)
-        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IRequantPolicy
     {
         int nb = k->Blocks32;
         for (int b = 0; b < nb; b++)
@@ -121,7 +124,7 @@ internal static unsafe class Avx2DepthwiseRows
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void PixelPair<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, bool wide, byte* dstA, byte* dstB, DwContext* k)
-        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IRequantPolicy
     {
         int nb = k->Blocks32;
         if (wide)
@@ -138,7 +141,7 @@ internal static unsafe class Avx2DepthwiseRows
     /// <summary>Channels after the 32-channel blocks: 16-channel blocks, the last one ending at C (overlapping channels already written, same values).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tail<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, byte* dst, DwContext* k)
-        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IRequantPolicy
     {
         int c = k->Blocks32 * 32, C = k->Channels;
         if (c == C) return;
@@ -153,7 +156,7 @@ internal static unsafe class Avx2DepthwiseRows
     /// <summary>32 channels (block b, pointers already at its first channel), perm layout, pairs <see cref="Avx2DepthwisePack.PermPairs"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Block32<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, int b, byte* dst, DwContext* k)
-        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IRequantPolicy
     {
         short* w = k->W32 + b * Avx2DepthwisePack.PermBlockShorts;
         int o = b * 32;
@@ -182,7 +185,7 @@ internal static unsafe class Avx2DepthwiseRows
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Block32Pair<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, bool wide, int b, byte* dstA, byte* dstB, DwContext* k)
-        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IRequantPolicy
     {
         short* w = k->W32 + b * Avx2DepthwisePack.PermBlockShorts;
         int o = b * 32;
@@ -259,12 +262,12 @@ internal static unsafe class Avx2DepthwiseRows
     /// <summary>Requantizes 32 perm-ordered accumulators and stores them as 32 bytes in channel order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store32<TIn, TRq>(Vector256<int> a0, Vector256<int> a1, Vector256<int> a2, Vector256<int> a3, int o, byte* dst, DwContext* k)
-        where TIn : struct, IDwInput where TRq : struct, IDwRequant
+        where TIn : struct, IDwInput where TRq : struct, IRequantPolicy
     {
-        var q0 = TRq.Apply(a0, k, &k->Perm, o);
-        var q1 = TRq.Apply(a1, k, &k->Perm, o + 8);
-        var q2 = TRq.Apply(a2, k, &k->Perm, o + 16);
-        var q3 = TRq.Apply(a3, k, &k->Perm, o + 24);
+        var q0 = TRq.Avx2(a0, k->Perm.Q, o);
+        var q1 = TRq.Avx2(a1, k->Perm.Q, o + 8);
+        var q2 = TRq.Avx2(a2, k->Perm.Q, o + 16);
+        var q3 = TRq.Avx2(a3, k->Perm.Q, o + 24);
         // [0..3 4..7 | 16..19 20..23] and [8..15 | 24..31] as int16, then bytes [0..15 | 16..31]: channel order again.
         var bytes = TIn.Narrow(PackWithZeroPoint<TRq>(q0, q1, k), PackWithZeroPoint<TRq>(q2, q3, k), Vector256.Create(k->Min), Vector256.Create(k->Max));
         bytes.Store(dst);
@@ -275,16 +278,16 @@ internal static unsafe class Avx2DepthwiseRows
     /// |x| &lt;= 2^30 nothing wraps, and saturating first then adding with saturation clamps to the same bytes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<short> PackWithZeroPoint<TRq>(Vector256<int> a, Vector256<int> b, DwContext* k) where TRq : struct, IDwRequant
+    private static Vector256<short> PackWithZeroPoint<TRq>(Vector256<int> a, Vector256<int> b, DwContext* k) where TRq : struct, IRequantPolicy
     {
-        if (TRq.SmallResult) return Avx2.AddSaturate(Avx2.PackSignedSaturate(a, b), Vector256.Create((short)k->OutputZeroPoint));
+        if (TRq.RightShiftsOnly) return Avx2.AddSaturate(Avx2.PackSignedSaturate(a, b), Vector256.Create((short)k->OutputZeroPoint));
         var zp = Vector256.Create(k->OutputZeroPoint);
         return Avx2.PackSignedSaturate(Avx2.Add(a, zp), Avx2.Add(b, zp));
     }
 
     /// <summary>16 channels starting at channel c (any offset), lin layout.</summary>
     private static void Block16<TIn, TMac, TRq>(byte* r0, byte* r1, byte* r2, nint o1, int c, byte* dst, DwContext* k)
-        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+        where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IRequantPolicy
     {
         nint o2 = 2 * o1;
         nint ps = 2 * (nint)k->Channels; // shorts per tap pair
@@ -299,8 +302,8 @@ internal static unsafe class Avx2DepthwiseRows
         // Tap 8 alone: bytes zero-extended to dwords, so the pair's second int16 is 0.
         a0 = TMac.Dot(a0, TIn.Load8(r2 + o2).AsInt16(), Vector256.Load(w + 4 * ps));
         a1 = TMac.Dot(a1, TIn.Load8(r2 + o2 + 8).AsInt16(), Vector256.Load(w + 4 * ps + 16));
-        var q0 = TRq.Apply(a0, k, &k->Lin, c);
-        var q1 = TRq.Apply(a1, k, &k->Lin, c + 8);
+        var q0 = TRq.Avx2(a0, k->Lin.Q, c);
+        var q1 = TRq.Avx2(a1, k->Lin.Q, c + 8);
         // [0..3 8..11 | 4..7 12..15] -> [0..7 | 8..15] -> 16 bytes.
         var s = Avx2.Permute4x64(PackWithZeroPoint<TRq>(q0, q1, k).AsInt64(), 0b11_01_10_00).AsInt16();
         TIn.Narrow(s.GetLower(), s.GetUpper(), Vector128.Create(k->Min), Vector128.Create(k->Max)).Store(dst + c);
@@ -318,7 +321,7 @@ internal static unsafe class Avx2DepthwiseRows
 }
 
 /// <summary>The AVX2 kernel as the row driver's pixel kernel.</summary>
-internal unsafe struct Avx2Pixels<TIn, TMac, TRq> : IDwPixels where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IDwRequant
+internal unsafe struct Avx2Pixels<TIn, TMac, TRq> : IDwPixels where TIn : struct, IDwInput where TMac : struct, IDwMac where TRq : struct, IRequantPolicy
 {
     public static bool Pairs => true;
 

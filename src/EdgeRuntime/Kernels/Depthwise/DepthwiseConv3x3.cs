@@ -190,7 +190,8 @@ internal abstract unsafe class DepthwiseConv3x3
 
     private static readonly DepthwiseConv3x3 s_reference = new ReferenceDepthwiseConv3x3();
     private static readonly DepthwiseConv3x3 s_portable = new PortableDepthwiseConv3x3();
-    private static readonly DepthwiseConv3x3 s_avx2 = new Avx2DepthwiseConv3x3();
+    // Made on first use: the VNNI decision may throw (EDGERT_VNNI=1 without AVX-VNNI), which must not poison the type initializer.
+    private static DepthwiseConv3x3? s_avx2;
     private static readonly DepthwiseConv3x3 s_advSimd = new AdvSimdDepthwiseConv3x3();
 
     /// <summary>The implementation for <paramref name="isa"/> (AdvSimdDot uses the AdvSimd kernel: SDOT does not help depthwise).</summary>
@@ -198,7 +199,7 @@ internal abstract unsafe class DepthwiseConv3x3
     {
         KernelIsa.Reference => s_reference,
         KernelIsa.Portable => s_portable,
-        KernelIsa.Avx2 => s_avx2,
+        KernelIsa.Avx2 => s_avx2 ??= new Avx2DepthwiseConv3x3(KernelDispatcher.Vnni),
         KernelIsa.AdvSimd or KernelIsa.AdvSimdDot => s_advSimd,
         _ => throw new ArgumentOutOfRangeException(nameof(isa)),
     };
@@ -243,13 +244,13 @@ internal sealed unsafe class Avx2DepthwiseConv3x3 : DepthwiseConv3x3
 {
     private readonly bool _vnni;
 
-    /// <summary>The dispatcher's instance: vpdpwssd when the CPU has AVX-VNNI (unless EDGERT_VNNI=0).</summary>
-    public Avx2DepthwiseConv3x3() : this(AvxVnni.IsSupported && Environment.GetEnvironmentVariable(Avx2QuantizedGemm.VnniEnvironmentVariable) != "0") { }
-
-    /// <summary><paramref name="useVnni"/> false forces vpmaddwd + vpaddd; true requires AVX-VNNI.</summary>
+    /// <summary>
+    /// <paramref name="useVnni"/> is the dispatcher's decision (<see cref="KernelDispatcher.Vnni"/>, or a test's):
+    /// false forces vpmaddwd + vpaddd; true requires AVX-VNNI.
+    /// </summary>
     public Avx2DepthwiseConv3x3(bool useVnni)
     {
-        if (useVnni && !AvxVnni.IsSupported) throw new PlatformNotSupportedException("depthwise AVX-VNNI needs x86 AVX-VNNI");
+        if (useVnni) KernelDispatcher.RequireVnni();
         _vnni = useVnni;
     }
 

@@ -15,7 +15,7 @@ namespace EdgeRuntime.Kernels.Elementwise;
 /// </summary>
 internal static class QuantizedAddKernels
 {
-    public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: true);
+    public static SimdVariant Select(KernelIsa isa) => KernelDispatcher.Select(isa, hasAvx2Path: true, hasAdvSimdPath: true);
 
     public static void Quantized<T>(SimdVariant variant, in AddQuantParams p, Shape4 shape1, ReadOnlySpan<T> input1, Shape4 shape2, ReadOnlySpan<T> input2, Shape4 outputShape, Span<T> output)
         where T : unmanaged, IBinaryInteger<T>

@@ -29,7 +29,7 @@ internal static class QuantizedBinaryLoop
         where TOp : struct, IQuantizedBinaryOp
         where T : unmanaged, IBinaryInteger<T>
     {
-        SimdVariants.AssertSupported(variant);
+        KernelDispatcher.AssertSupported(variant);
         if (output.Length != outputShape.FlatSize) throw new ArgumentException($"output has {output.Length} elements, shape {outputShape} needs {outputShape.FlatSize}");
         if (shape1 == outputShape && shape2 == outputShape)
         {

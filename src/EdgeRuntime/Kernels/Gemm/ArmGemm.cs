@@ -10,7 +10,7 @@ namespace EdgeRuntime.Kernels.Gemm;
 /// <see cref="VnniGemm"/> does on x86: the accumulators start from the folded bias plus the row's correction, and
 /// right after the K loop they are requantized in registers (per-column multiplier and shifts loaded once per tile),
 /// narrowed with saturation (SQXTN, then SQXTUN/SQXTN), clamped on bytes and stored. No int32 buffer, no second pass,
-/// no call per group of outputs. The rounding mode is a type parameter (<see cref="IArmRequant"/>), so one tile loop
+/// no call per group of outputs. The rounding mode is a type parameter (<see cref="IRequantPolicy"/>), so one tile loop
 /// serves all of them without branches.
 /// <list type="bullet">
 /// <item>Dot product (Cortex-A76): an 8x8 tile of SDOT/UDOT by element on the c4 packing ([chunk][4 groups][8 cols][4 k]):
@@ -29,7 +29,7 @@ internal static unsafe class ArmGemm
     /// <summary>How many Run calls each ARM tile took (conformance proves that the path it meant to test ran).</summary>
     public static (long Dot, long Exact, long Pairs) Runs => (Interlocked.Read(ref s_dotRuns), Interlocked.Read(ref s_exactRuns), Interlocked.Read(ref s_pairRuns));
 
-    /// <summary>The requantization the tables ask for (see <see cref="IArmRequant"/>).</summary>
+    /// <summary>The requantization the tables ask for (see <see cref="IRequantPolicy"/>).</summary>
     private enum Kind { Away, Upward, Single, AwayRight, UpwardRight, SingleRight }
 
     private static Kind KindOf(RequantTable t) => (t.Rounding, t.RightShiftsOnly) switch
@@ -73,12 +73,12 @@ internal static unsafe class ArmGemm
     {
         switch (KindOf(w.Requant))
         {
-            case Kind.AwayRight: DriveDot<TOps, TOut, ArmAwayRightCompare>(w, m, a, aLength, aStride, c, cStride, pw); break;
-            case Kind.UpwardRight: DriveDot<TOps, TOut, ArmUpwardRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
-            case Kind.SingleRight: DriveDot<TOps, TOut, ArmSingleRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
-            case Kind.Away: DriveDot<TOps, TOut, ArmAway>(w, m, a, aLength, aStride, c, cStride, pw); break;
-            case Kind.Upward: DriveDot<TOps, TOut, ArmUpward>(w, m, a, aLength, aStride, c, cStride, pw); break;
-            default: DriveDot<TOps, TOut, ArmSingle>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            case Kind.AwayRight: DriveDot<TOps, TOut, AwayFromZeroRightCompare>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            case Kind.UpwardRight: DriveDot<TOps, TOut, UpwardRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            case Kind.SingleRight: DriveDot<TOps, TOut, SingleRoundingRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            case Kind.Away: DriveDot<TOps, TOut, AwayFromZero>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            case Kind.Upward: DriveDot<TOps, TOut, Upward>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            default: DriveDot<TOps, TOut, SingleRounding>(w, m, a, aLength, aStride, c, cStride, pw); break;
         }
     }
 
@@ -87,12 +87,12 @@ internal static unsafe class ArmGemm
     {
         switch (KindOf(w.Requant))
         {
-            case Kind.AwayRight: DriveNeon<TOps, TOut, ArmAwayRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
-            case Kind.UpwardRight: DriveNeon<TOps, TOut, ArmUpwardRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
-            case Kind.SingleRight: DriveNeon<TOps, TOut, ArmSingleRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
-            case Kind.Away: DriveNeon<TOps, TOut, ArmAway>(w, m, a, aLength, aStride, c, cStride, pw); break;
-            case Kind.Upward: DriveNeon<TOps, TOut, ArmUpward>(w, m, a, aLength, aStride, c, cStride, pw); break;
-            default: DriveNeon<TOps, TOut, ArmSingle>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            case Kind.AwayRight: DriveNeon<TOps, TOut, AwayFromZeroRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            case Kind.UpwardRight: DriveNeon<TOps, TOut, UpwardRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            case Kind.SingleRight: DriveNeon<TOps, TOut, SingleRoundingRight>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            case Kind.Away: DriveNeon<TOps, TOut, AwayFromZero>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            case Kind.Upward: DriveNeon<TOps, TOut, Upward>(w, m, a, aLength, aStride, c, cStride, pw); break;
+            default: DriveNeon<TOps, TOut, SingleRounding>(w, m, a, aLength, aStride, c, cStride, pw); break;
         }
     }
 
@@ -147,7 +147,7 @@ internal static unsafe class ArmGemm
 
     [SkipLocalsInit]
     private static void DriveDot<TOps, TOut, TRound>(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw)
-        where TOps : struct, IDotGemmOps where TOut : struct, IArmOut where TRound : struct, IArmRequant
+        where TOps : struct, IDotGemmOps where TOut : struct, IArmOut where TRound : struct, IRequantPolicy
     {
         RequantTable t = w.Requant;
         int chunks = w.Kp / 16, mainChunks = w.K / 16;
@@ -171,7 +171,7 @@ internal static unsafe class ArmGemm
     /// <summary>Every 8-column tile of one block of 8 rows: the K loop, then requantization and the byte stores.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void DotRowBlock<TOps, TOut, TRound>(byte** rows, byte** lasts, int* corr, int mainChunks, int chunks, byte* pw, int n, byte* crow, int cStride, int rowsHere, in ArmColumns t, byte* partial)
-        where TOps : struct, IDotGemmOps where TOut : struct, IArmOut where TRound : struct, IArmRequant
+        where TOps : struct, IDotGemmOps where TOut : struct, IArmOut where TRound : struct, IRequantPolicy
     {
         nint blockBytes = (nint)chunks * (DotNR * 16);
         byte* wBlock = pw;
@@ -232,8 +232,8 @@ internal static unsafe class ArmGemm
                 off += 16;
                 wp += DotNR * 16;
             }
-            var qA = TRound.Load(t, n0);
-            var qB = TRound.Load(t, n0 + 4);
+            var qA = TRound.LoadAdvSimd(t.Q, n0);
+            var qB = TRound.LoadAdvSimd(t.Q, n0 + 4);
             // All 64 outputs first (four independent chains in one straight run, no branch between them), then the stores.
             var b01 = RowPairBytes<TOut, TRound>(c0A, c0B, c1A, c1B, qA, qB, t).AsUInt64();
             var b23 = RowPairBytes<TOut, TRound>(c2A, c2B, c3A, c3B, qA, qB, t).AsUInt64();
@@ -264,19 +264,19 @@ internal static unsafe class ArmGemm
 
     /// <summary>Two rows of 8 columns requantized, narrowed and clamped: row 0 in bytes 0..7, row 1 in bytes 8..15.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> RowPairBytes<TOut, TRound>(Vector128<int> x0A, Vector128<int> x0B, Vector128<int> x1A, Vector128<int> x1B, ArmQuad qA, ArmQuad qB, in ArmColumns t)
-        where TOut : struct, IArmOut where TRound : struct, IArmRequant
+    private static Vector128<byte> RowPairBytes<TOut, TRound>(Vector128<int> x0A, Vector128<int> x0B, Vector128<int> x1A, Vector128<int> x1B, RequantLanes qA, RequantLanes qB, in ArmColumns t)
+        where TOut : struct, IArmOut where TRound : struct, IRequantPolicy
     {
-        var s0 = Narrow<TRound>(TRound.Apply(x0A, qA), TRound.Apply(x0B, qB), t);
-        var s1 = Narrow<TRound>(TRound.Apply(x1A, qA), TRound.Apply(x1B, qB), t);
+        var s0 = Narrow<TRound>(TRound.AdvSimd(x0A, qA), TRound.AdvSimd(x0B, qB), t);
+        var s1 = Narrow<TRound>(TRound.AdvSimd(x1A, qA), TRound.AdvSimd(x1B, qB), t);
         return TOut.Clamp(TOut.Narrow(s0, s1), t.Min, t.Max);
     }
 
     /// <summary>Two requantized int32 vectors (zero point not yet added) to 8 int16 with the zero point added (SQXTN/SQXTN2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<short> Narrow<TRound>(Vector128<int> lo, Vector128<int> hi, in ArmColumns t) where TRound : struct, IArmRequant
+    private static Vector128<short> Narrow<TRound>(Vector128<int> lo, Vector128<int> hi, in ArmColumns t) where TRound : struct, IRequantPolicy
     {
-        if (TRound.ZeroPointOn16)
+        if (TRound.RightShiftsOnly)
             return AdvSimd.AddSaturate(AdvSimd.ExtractNarrowingSaturateUpper(AdvSimd.ExtractNarrowingSaturateLower(lo), hi), t.Zp16);
         return AdvSimd.ExtractNarrowingSaturateUpper(AdvSimd.ExtractNarrowingSaturateLower(AdvSimd.Add(lo, t.Zp)), AdvSimd.Add(hi, t.Zp));
     }
@@ -285,7 +285,7 @@ internal static unsafe class ArmGemm
 
     [SkipLocalsInit]
     private static void DriveNeon<TOps, TOut, TRound>(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw)
-        where TOps : struct, IAdvSimdGemmOps where TOut : struct, IArmOut where TRound : struct, IArmRequant
+        where TOps : struct, IAdvSimdGemmOps where TOut : struct, IArmOut where TRound : struct, IRequantPolicy
     {
         RequantTable t = w.Requant;
         int chunks = w.Kp / 16, mainChunks = w.K / 16;
@@ -309,7 +309,7 @@ internal static unsafe class ArmGemm
     /// <summary>Every 4-column tile of one block of 4 rows: the K loop, the horizontal sums, requantization and the byte stores.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void NeonRowBlock<TOps, TOut, TRound>(byte** rows, byte** lasts, int* corr, int mainChunks, int chunks, byte* pw, int n, byte* crow, int cStride, int rowsHere, in ArmColumns t, byte* partial)
-        where TOps : struct, IAdvSimdGemmOps where TOut : struct, IArmOut where TRound : struct, IArmRequant
+        where TOps : struct, IAdvSimdGemmOps where TOut : struct, IArmOut where TRound : struct, IRequantPolicy
     {
         nint blockBytes = (nint)chunks * (NeonNR * 16);
         byte* wBlock = pw;
@@ -348,9 +348,9 @@ internal static unsafe class ArmGemm
             var x1 = AdvSimd.Add(AdvSimd.Add(Sum4(c10, c11, c12, c13), b), AdvSimd.LoadAndReplicateToVector128(corr + 1));
             var x2 = AdvSimd.Add(AdvSimd.Add(Sum4(c20, c21, c22, c23), b), AdvSimd.LoadAndReplicateToVector128(corr + 2));
             var x3 = AdvSimd.Add(AdvSimd.Add(Sum4(c30, c31, c32, c33), b), AdvSimd.LoadAndReplicateToVector128(corr + 3));
-            var q = TRound.Load(t, n0);
-            var s01 = Narrow<TRound>(TRound.Apply(x0, q), TRound.Apply(x1, q), t);
-            var s23 = Narrow<TRound>(TRound.Apply(x2, q), TRound.Apply(x3, q), t);
+            var q = TRound.LoadAdvSimd(t.Q, n0);
+            var s01 = Narrow<TRound>(TRound.AdvSimd(x0, q), TRound.AdvSimd(x1, q), t);
+            var s23 = Narrow<TRound>(TRound.AdvSimd(x2, q), TRound.AdvSimd(x3, q), t);
             Vector128<uint> bytes = TOut.Clamp(TOut.Narrow(s01, s23), t.Min, t.Max).AsUInt32();
             byte* d = crow + n0;
             if (rowsHere == NeonMR && n - n0 >= NeonNR)
@@ -383,165 +383,21 @@ internal readonly unsafe struct ArmColumns
 {
     public ArmColumns(int* bias, int* mult, int* left, int* negRight, int* negTotal, RequantTable t, bool s8)
     {
-        Bias = bias; Mult = mult; Left = left; NegRight = negRight; NegTotal = negTotal;
+        Bias = bias;
+        Q = RequantPointers.Of(t, mult, left, null, null, negRight, null, null, null, negTotal);
         Zp = Vector128.Create(t.OutputZeroPoint);
         Zp16 = Vector128.Create((short)t.OutputZeroPoint);
         Min = Vector128.Create(s8 ? (byte)(sbyte)t.Min : (byte)t.Min);
         Max = Vector128.Create(s8 ? (byte)(sbyte)t.Max : (byte)t.Max);
     }
 
-    public readonly int* Bias, Mult, Left, NegRight, NegTotal;
+    public readonly int* Bias;
+    /// <summary>The tables the <see cref="IRequantPolicy"/> reads.</summary>
+    public readonly RequantPointers Q;
     public readonly Vector128<int> Zp;
     public readonly Vector128<short> Zp16;
     /// <summary>The clamp as bytes of the output type.</summary>
     public readonly Vector128<byte> Min, Max;
-}
-
-/// <summary>Per-column constants of 4 columns, loaded once per tile (what each field holds depends on the rounding).</summary>
-internal struct ArmQuad
-{
-    public Vector128<int> Mult, Shift, Left;
-}
-
-/// <summary>
-/// One <see cref="RequantizeRounding"/> on 4 lanes, bit-exact with <see cref="Requantize.Apply"/> (the output zero point is
-/// added by the caller: in int32 as the reference does, or, when <see cref="ZeroPointOn16"/>, after the saturating
-/// narrow to int16).
-/// </summary>
-internal unsafe interface IArmRequant
-{
-    /// <summary>
-    /// True when every result lies in [-2^30, 2^30] (right shifts only): then v + zp cannot wrap in int32, and
-    /// saturating v to int16 before adding zp (SQADD) cannot change the clamped byte, since the clamp bounds are bytes
-    /// (a saturated v is at least 32767 - 128 or at most -32768 + 255, outside every clamp either way).
-    /// </summary>
-    static abstract bool ZeroPointOn16 { get; }
-
-    static abstract ArmQuad Load(in ArmColumns t, int col);
-
-    static abstract Vector128<int> Apply(Vector128<int> x, ArmQuad q);
-}
-
-/// <summary>gemmlowp double rounding, any shifts: SSHL, SQRDMULH, sign fix-up (only where shifting right), SRSHL.</summary>
-internal struct ArmAway : IArmRequant
-{
-    public static bool ZeroPointOn16 => false;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe ArmQuad Load(in ArmColumns t, int col)
-        => new() { Mult = AdvSimd.LoadVector128(t.Mult + col), Shift = AdvSimd.LoadVector128(t.NegRight + col), Left = AdvSimd.LoadVector128(t.Left + col) };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, ArmQuad q) => Requantizer.MbqmAdvSimd(x, q.Mult, q.Left, q.Shift);
-}
-
-/// <summary>Double rounding with ties upward (kUpward), any shifts: SSHL, SQRDMULH, SRSHL.</summary>
-internal struct ArmUpward : IArmRequant
-{
-    public static bool ZeroPointOn16 => false;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe ArmQuad Load(in ArmColumns t, int col)
-        => new() { Mult = AdvSimd.LoadVector128(t.Mult + col), Shift = AdvSimd.LoadVector128(t.NegRight + col), Left = AdvSimd.LoadVector128(t.Left + col) };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, ArmQuad q) => Requantizer.MbqmAdvSimd(x, q.Mult, q.Left, q.Shift, upward: true);
-}
-
-/// <summary>ruy's single rounding, any shift: SMULL/SMULL2 to the exact 64-bit product, SRSHL by -(31 - shift), XTN.</summary>
-internal struct ArmSingle : IArmRequant
-{
-    public static bool ZeroPointOn16 => false;
-
-    /// <summary>Shift and Left hold the 64-bit shift counts of lanes 0-1 and 2-3 (sign-extended once per tile).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe ArmQuad Load(in ArmColumns t, int col)
-    {
-        var total = AdvSimd.LoadVector128(t.NegTotal + col);
-        return new() { Mult = AdvSimd.LoadVector128(t.Mult + col), Shift = AdvSimd.SignExtendWideningLower(total.GetLower()).AsInt32(), Left = AdvSimd.SignExtendWideningUpper(total).AsInt32() };
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, ArmQuad q)
-    {
-        var lo = AdvSimd.ShiftArithmeticRounded(AdvSimd.MultiplyWideningLower(x.GetLower(), q.Mult.GetLower()), q.Shift.AsInt64());
-        var hi = AdvSimd.ShiftArithmeticRounded(AdvSimd.MultiplyWideningUpper(x, q.Mult), q.Left.AsInt64());
-        return AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(lo), hi);
-    }
-}
-
-/// <summary>
-/// Double rounding away from zero when every channel shifts right (r &gt;= 1; converter output): SQRDMULH, SSRA #31
-/// (x - 1 where x &lt; 0), SRSHL by -r. SQRDMULH never returns int.MinValue for a multiplier other than int.MinValue
-/// (|x*m| &lt;= 2^31 (2^31 - 1)), so x - 1 cannot wrap; and SRSHL's ties-up rounding of x - 1 for negative x is the
-/// ties-away rounding of x when r &gt;= 1 (the gemmlowp fix-up without the mask).
-/// </summary>
-internal struct ArmAwayRight : IArmRequant
-{
-    public static bool ZeroPointOn16 => true;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe ArmQuad Load(in ArmColumns t, int col) => new() { Mult = AdvSimd.LoadVector128(t.Mult + col), Shift = AdvSimd.LoadVector128(t.NegRight + col) };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, ArmQuad q)
-    {
-        x = AdvSimd.MultiplyRoundedDoublingSaturateHigh(x, q.Mult);
-        x = AdvSimd.ShiftRightArithmeticAdd(x, x, 31);
-        return AdvSimd.ShiftArithmeticRounded(x, q.Shift);
-    }
-}
-
-/// <summary>
-/// <see cref="ArmAwayRight"/> with the fix-up as a compare and an add (x + (x &lt; 0 ? -1 : 0), the same value) instead
-/// of SSRA, for the 8x8 dot tile: there the shifts and saturating narrows of 64 outputs queue for one pipe (V1 on the
-/// A76, the A57 model's X), and moving 16 SSRA off it wins although the JIT emits MOVI + CMGT + ADD (llvm-mca
-/// RThroughput of the tile's requantization 72 -> 58 cycles). On the A72 4x4 tile it loses (26 -> 29): that keeps SSRA.
-/// </summary>
-internal struct ArmAwayRightCompare : IArmRequant
-{
-    public static bool ZeroPointOn16 => true;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe ArmQuad Load(in ArmColumns t, int col) => ArmAwayRight.Load(t, col);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, ArmQuad q)
-    {
-        x = AdvSimd.MultiplyRoundedDoublingSaturateHigh(x, q.Mult);
-        x = AdvSimd.Add(x, AdvSimd.CompareLessThan(x, Vector128<int>.Zero));
-        return AdvSimd.ShiftArithmeticRounded(x, q.Shift);
-    }
-}
-
-/// <summary>Double rounding with ties upward, right shifts only: SQRDMULH, SRSHL.</summary>
-internal struct ArmUpwardRight : IArmRequant
-{
-    public static bool ZeroPointOn16 => true;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe ArmQuad Load(in ArmColumns t, int col) => new() { Mult = AdvSimd.LoadVector128(t.Mult + col), Shift = AdvSimd.LoadVector128(t.NegRight + col) };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, ArmQuad q)
-        => AdvSimd.ShiftArithmeticRounded(AdvSimd.MultiplyRoundedDoublingSaturateHigh(x, q.Mult), q.Shift);
-}
-
-/// <summary>
-/// ruy's single rounding when every channel shifts right (total = 31 + r, r &gt;= 1): SQDMULH gives z = floor(x*m / 2^31)
-/// exactly (no saturation: m != int.MinValue), and floor((x*m + 2^(30+r)) / 2^(31+r)) = floor((z + 2^(r-1)) / 2^r)
-/// because 2^(30+r) is a multiple of 2^31 and nested floors compose; SRSHL by -r computes the latter without overflow.
-/// </summary>
-internal struct ArmSingleRight : IArmRequant
-{
-    public static bool ZeroPointOn16 => true;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe ArmQuad Load(in ArmColumns t, int col) => new() { Mult = AdvSimd.LoadVector128(t.Mult + col), Shift = AdvSimd.LoadVector128(t.NegRight + col) };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Apply(Vector128<int> x, ArmQuad q)
-        => AdvSimd.ShiftArithmeticRounded(AdvSimd.MultiplyDoublingSaturateHigh(x, q.Mult), q.Shift);
 }
 
 /// <summary>The output type: saturating narrow of int16 to bytes and the clamp on bytes.</summary>

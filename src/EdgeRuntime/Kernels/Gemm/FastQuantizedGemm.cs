@@ -316,18 +316,15 @@ internal unsafe struct Avx2Tile<TOps> : IGemmTile where TOps : struct, IAvx2Gemm
 /// </summary>
 internal sealed unsafe class Avx2QuantizedGemm : FoldedQuantizedGemm
 {
-    /// <summary>Set <c>EDGERT_VNNI=0</c> to keep the plain AVX2 tile on a VNNI CPU (comparisons, bisecting).</summary>
-    public const string VnniEnvironmentVariable = "EDGERT_VNNI";
-
     private readonly bool _vnni;
 
-    /// <summary>The dispatcher's instance: VNNI when the CPU (and, under AOT, the compiled instruction sets) has it.</summary>
-    public Avx2QuantizedGemm() : this(AvxVnni.IsSupported && Environment.GetEnvironmentVariable(VnniEnvironmentVariable) != "0") { }
-
-    /// <summary><paramref name="useVnni"/> false forces the vpmaddwd tile; true requires AVX-VNNI.</summary>
+    /// <summary>
+    /// <paramref name="useVnni"/> is the dispatcher's decision (<see cref="KernelDispatcher.Vnni"/>, or a test's):
+    /// false forces the vpmaddwd tile; true requires AVX-VNNI.
+    /// </summary>
     public Avx2QuantizedGemm(bool useVnni)
     {
-        if (useVnni && !AvxVnni.IsSupported) throw new PlatformNotSupportedException("kernel gemm-avx2-vnni needs x86 AVX-VNNI");
+        if (useVnni) KernelDispatcher.RequireVnni();
         _vnni = useVnni;
     }
 

@@ -82,7 +82,8 @@ internal abstract class QuantizedGemm
 
     private static readonly QuantizedGemm s_reference = new ReferenceQuantizedGemm();
     private static readonly QuantizedGemm s_portable = new PortableQuantizedGemm();
-    private static readonly QuantizedGemm s_avx2 = new Avx2QuantizedGemm();
+    // Made on first use: the VNNI decision may throw (EDGERT_VNNI=1 without AVX-VNNI), which must not poison the type initializer.
+    private static QuantizedGemm? s_avx2;
     private static readonly QuantizedGemm s_advSimd = new AdvSimdQuantizedGemm();
     private static readonly QuantizedGemm s_dot = new AdvSimdDotQuantizedGemm();
 
@@ -91,7 +92,7 @@ internal abstract class QuantizedGemm
     {
         KernelIsa.Reference => s_reference,
         KernelIsa.Portable => s_portable,
-        KernelIsa.Avx2 => s_avx2,
+        KernelIsa.Avx2 => s_avx2 ??= new Avx2QuantizedGemm(KernelDispatcher.Vnni),
         KernelIsa.AdvSimd => s_advSimd,
         KernelIsa.AdvSimdDot => s_dot,
         _ => throw new ArgumentOutOfRangeException(nameof(isa)),

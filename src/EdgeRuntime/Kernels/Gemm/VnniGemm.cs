@@ -33,23 +33,23 @@ internal static unsafe class VnniGemm
         switch (w.Quant.Rounding)
         {
             case RequantizeRounding.Single:
-                if (u8) Drive<VnniU8, SingleRounding>(w, m, a, aLength, aStride, c, cStride, pw);
-                else Drive<VnniS8, SingleRounding>(w, m, a, aLength, aStride, c, cStride, pw);
+                if (u8) Drive<VnniU8, Rounded<SingleRounding>>(w, m, a, aLength, aStride, c, cStride, pw);
+                else Drive<VnniS8, Rounded<SingleRounding>>(w, m, a, aLength, aStride, c, cStride, pw);
                 break;
             case RequantizeRounding.DoubleUpward:
-                if (u8) Drive<VnniU8, DoubleRoundingUpward>(w, m, a, aLength, aStride, c, cStride, pw);
-                else Drive<VnniS8, DoubleRoundingUpward>(w, m, a, aLength, aStride, c, cStride, pw);
+                if (u8) Drive<VnniU8, Rounded<Upward>>(w, m, a, aLength, aStride, c, cStride, pw);
+                else Drive<VnniS8, Rounded<Upward>>(w, m, a, aLength, aStride, c, cStride, pw);
                 break;
             default:
-                if (u8) Drive<VnniU8, DoubleRoundingAwayFromZero>(w, m, a, aLength, aStride, c, cStride, pw);
-                else Drive<VnniS8, DoubleRoundingAwayFromZero>(w, m, a, aLength, aStride, c, cStride, pw);
+                if (u8) Drive<VnniU8, Rounded<AwayFromZero>>(w, m, a, aLength, aStride, c, cStride, pw);
+                else Drive<VnniS8, Rounded<AwayFromZero>>(w, m, a, aLength, aStride, c, cStride, pw);
                 break;
         }
     }
 
     [SkipLocalsInit]
     private static void Drive<TOps, TRound>(PackedGemmWeights w, int m, byte* a, long aLength, int aStride, byte* c, int cStride, byte* pw)
-        where TOps : struct, IVnniOps where TRound : struct, IRequantAvx2
+        where TOps : struct, IVnniOps where TRound : struct, IVnniOutput
     {
         RequantTable t = w.Requant;
         int k = w.K, n = w.N, rowSumScale = w.RowSumScale;
@@ -68,7 +68,7 @@ internal static unsafe class VnniGemm
         fixed (int* bias = t.Bias, mult = t.Multiplier, left = t.LeftShift, right = t.RightShift, mask = t.Mask, half = t.HalfMask, total = t.TotalShift)
         fixed (int* xlo = wr?.XLo, xhi = wr?.XHi, mh = wr?.MulHi, ml = wr?.MulLo, wh = wr?.HalfZp, wright = wr?.Right)
         {
-            var cols = new RequantColumns(mult, left, right, mask, half, total, t, new WindowedColumns(xlo, xhi, mh, ml, wh, wright));
+            var cols = new RequantColumns(RequantPointers.Of(t, mult, left, null, right, null, mask, half, total, null), t, new WindowedColumns(xlo, xhi, mh, ml, wh, wright));
             for (int m0 = 0; m0 < m; m0 += MR)
             {
                 for (int i = 0; i < MR; i++)
@@ -167,7 +167,7 @@ internal static unsafe class VnniGemm
     /// <summary>Requantizes one row's 16 accumulators (columns col..col+15, bias and correction included) and stores the first <paramref name="cols"/> bytes (a partial block through <paramref name="partial"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store<TOps, TRound>(Vector256<int> accA, Vector256<int> accB, in RequantColumns t, int col, byte* dst, int cols, byte* partial)
-        where TOps : struct, IVnniOps where TRound : struct, IRequantAvx2
+        where TOps : struct, IVnniOps where TRound : struct, IVnniOutput
     {
         var x0 = TRound.Output(accA, t, col);
         var x1 = TRound.Output(accB, t, col + 8);
@@ -188,19 +188,19 @@ internal static unsafe class VnniGemm
 }
 
 /// <summary>The requantization tables of one GEMM, pinned for a run, plus the output zero point and clamp as vectors.</summary>
-internal readonly unsafe struct RequantColumns(int* mult, int* left, int* right, int* mask, int* half, int* total, RequantTable t, WindowedColumns window)
+internal readonly unsafe struct RequantColumns(in RequantPointers q, RequantTable t, WindowedColumns window)
 {
-    public readonly int* Mult = mult, Left = left, Right = right, Mask = mask, Half = half, Total = total;
+    public readonly RequantPointers Q = q;
     public readonly WindowedColumns Window = window;
     public readonly Vector256<int> ZeroPoint = Vector256.Create(t.OutputZeroPoint);
     public readonly Vector256<short> Min = Vector256.Create((short)t.Min), Max = Vector256.Create((short)t.Max);
 }
 
 /// <summary>
-/// One of <see cref="RequantizeRounding"/> on 8 columns starting at <c>col</c>, output zero point added (a type
-/// parameter, so the tile has no rounding branch).
+/// The output stage of the VNNI tile on 8 columns starting at <c>col</c>, output zero point added (a type parameter, so
+/// the tile has no rounding branch): a requantization policy (<see cref="Rounded{TPolicy}"/>), or its windowed form.
 /// </summary>
-internal unsafe interface IRequantAvx2
+internal interface IVnniOutput
 {
     /// <summary>True when <see cref="Output"/> already lies within the output clamp.</summary>
     static abstract bool InRange { get; }
@@ -208,34 +208,17 @@ internal unsafe interface IRequantAvx2
     static abstract Vector256<int> Output(Vector256<int> x, in RequantColumns t, int col);
 }
 
-internal unsafe struct DoubleRoundingAwayFromZero : IRequantAvx2
+/// <summary>The policy's AVX2 form plus the output zero point.</summary>
+internal struct Rounded<TPolicy> : IVnniOutput where TPolicy : struct, IRequantPolicy
 {
     public static bool InRange => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Output(Vector256<int> x, in RequantColumns t, int col) => Avx2.Add(t.ZeroPoint, Requantizer.MbqmAvx2(x,
-        Vector256.Load(t.Mult + col), Vector256.Load(t.Left + col), Vector256.Load(t.Right + col), Vector256.Load(t.Mask + col), Vector256.Load(t.Half + col)));
+    public static Vector256<int> Output(Vector256<int> x, in RequantColumns t, int col) => Avx2.Add(t.ZeroPoint, TPolicy.Avx2(x, t.Q, col));
 }
 
-internal unsafe struct DoubleRoundingUpward : IRequantAvx2
-{
-    public static bool InRange => false;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Output(Vector256<int> x, in RequantColumns t, int col) => Avx2.Add(t.ZeroPoint, Requantizer.MbqmAvx2(x,
-        Vector256.Load(t.Mult + col), Vector256.Load(t.Left + col), Vector256.Load(t.Right + col), Vector256.Load(t.Mask + col), Vector256.Load(t.Half + col), upward: true));
-}
-
-internal unsafe struct SingleRounding : IRequantAvx2
-{
-    public static bool InRange => false;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Output(Vector256<int> x, in RequantColumns t, int col)
-        => Avx2.Add(t.ZeroPoint, Requantizer.SingleAvx2(x, Vector256.Load(t.Mult + col), Vector256.Load(t.Total + col)));
-}
-
-internal struct WindowedAwayFromZero : IRequantAvx2
+/// <summary>The windowed form of <see cref="AwayFromZero"/> (<see cref="WindowedRequant"/>), zero point included.</summary>
+internal struct WindowedAwayFromZero : IVnniOutput
 {
     public static bool InRange => true;
 
@@ -243,7 +226,8 @@ internal struct WindowedAwayFromZero : IRequantAvx2
     public static Vector256<int> Output(Vector256<int> x, in RequantColumns t, int col) => WindowedRequant.OutputAvx2(x, t.Window, col, upward: false);
 }
 
-internal struct WindowedUpward : IRequantAvx2
+/// <summary>The windowed form of <see cref="Upward"/>, zero point included.</summary>
+internal struct WindowedUpward : IVnniOutput
 {
     public static bool InRange => true;
 

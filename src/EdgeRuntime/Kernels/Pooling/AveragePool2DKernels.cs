@@ -15,7 +15,7 @@ namespace EdgeRuntime.Kernels.Pooling;
 /// </summary>
 internal static class AveragePool2DKernels
 {
-    public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: false, hasAdvSimdPath: false);
+    public static SimdVariant Select(KernelIsa isa) => KernelDispatcher.Select(isa, hasAvx2Path: false, hasAdvSimdPath: false);
 
     public static void UInt8(SimdVariant variant, PoolGeometry g, int activationMin, int activationMax, Shape4 inputShape, ReadOnlySpan<byte> input, Shape4 outputShape, Span<byte> output)
     {

@@ -31,7 +31,7 @@ internal static partial class QuantizeKernels
             QuantizeReference.Requantize(input, output, inputZeroPoint, outputZeroPoint, multiplier, shift);
             return;
         }
-        SimdVariants.AssertSupported(variant);
+        KernelDispatcher.AssertSupported(variant);
         int n = input.Length;
         if (output.Length < n) throw new ArgumentException("output is shorter than input");
         int left = Math.Max(shift, 0), right = Math.Max(-shift, 0);

@@ -18,7 +18,7 @@ namespace EdgeRuntime.Kernels.Quantization;
 internal static partial class QuantizeKernels
 {
     /// <summary>AdvSimd: AffineQuantize runs the Vector128 code, Requantize its own AdvSimd loop.</summary>
-    public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: true);
+    public static SimdVariant Select(KernelIsa isa) => KernelDispatcher.Select(isa, hasAvx2Path: true, hasAdvSimdPath: true);
 
     public static void AffineQuantize<T>(SimdVariant variant, ReadOnlySpan<float> input, Span<T> output, float scale, int zeroPoint)
         where T : unmanaged, IBinaryInteger<T>, IMinMaxValue<T>
@@ -29,7 +29,7 @@ internal static partial class QuantizeKernels
             QuantizeReference.AffineQuantize(input, output, scale, zeroPoint);
             return;
         }
-        SimdVariants.AssertSupported(variant);
+        KernelDispatcher.AssertSupported(variant);
         int n = input.Length;
         if (output.Length < n) throw new ArgumentException("output is shorter than input");
         int qmin = int.CreateTruncating(T.MinValue), qmax = int.CreateTruncating(T.MaxValue);
@@ -115,7 +115,7 @@ internal static partial class QuantizeKernels
 /// </summary>
 internal static class DequantizeKernels
 {
-    public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: false);
+    public static SimdVariant Select(KernelIsa isa) => KernelDispatcher.Select(isa, hasAvx2Path: true, hasAdvSimdPath: false);
 
     public static void PerTensor<T>(SimdVariant variant, ReadOnlySpan<T> input, Span<float> output, float scale, int zeroPoint)
         where T : unmanaged, IBinaryInteger<T>
@@ -127,7 +127,7 @@ internal static class DequantizeKernels
             DequantizeReference.PerTensor(input, output, scale, zeroPoint);
             return;
         }
-        SimdVariants.AssertSupported(variant);
+        KernelDispatcher.AssertSupported(variant);
         int n = input.Length;
         if (output.Length < n) throw new ArgumentException("output is shorter than input");
         ref T rin = ref MemoryMarshal.GetReference(input);

@@ -18,7 +18,7 @@ namespace EdgeRuntime.Kernels.Reduction;
 /// </summary>
 internal static class ArgMaxKernels
 {
-    public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: false, hasAdvSimdPath: true);
+    public static SimdVariant Select(KernelIsa isa) => KernelDispatcher.Select(isa, hasAvx2Path: false, hasAdvSimdPath: true);
 
     /// <summary>True when the SIMD code (rather than the reference) handles this element type and geometry.</summary>
     public static bool IsVectorized<T>(int axisSize, int innerSize) where T : unmanaged =>
@@ -33,7 +33,7 @@ internal static class ArgMaxKernels
             ArgMaxReference.ArgMax(input, outerSize, axisSize, innerSize, output);
             return;
         }
-        SimdVariants.AssertSupported(variant);
+        KernelDispatcher.AssertSupported(variant);
         if ((long)outerSize * axisSize > input.Length || outerSize > output.Length) throw new ArgumentException("input or output is too small");
         bool advSimd = variant == SimdVariant.AdvSimd;
         for (int r = 0; r < outerSize; r++)

@@ -9,19 +9,32 @@ namespace EdgeRuntime.Kernels.Requantization;
 /// Requantizes a row of int32 accumulators to 8-bit outputs:
 /// dst[i] = clamp(zp + Requantize.Apply(acc[i] + bias[c0+i] + corr, mult[c0+i], shift[c0+i], table.Rounding)),
 /// bit-exact with <see cref="Requantize.Apply"/> in every variant and for every <see cref="RequantizeRounding"/>
-/// (double rounding away from zero or upward, and ruy's single rounding of the 64-bit product). <c>acc</c> must be readable up to count rounded
+/// (double rounding away from zero or upward, and ruy's single rounding of the 64-bit product): the row loops are generic
+/// over the <see cref="IRequantPolicy"/> (RequantPolicies.cs); this file keeps the shared per-ISA arithmetic the policies use. <c>acc</c> must be readable up to count rounded
 /// up to 16 and <c>c0</c> must be a multiple of 16 (the table is padded to 16 channels).
 /// </summary>
 internal static unsafe class Requantizer
 {
     public static void Row(KernelIsa isa, int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
     {
-        switch (isa)
+        if (isa is KernelIsa.Reference) RowScalar(acc, count, c0, corr, t, dst);
+        // The policy is chosen once per row; the row loops are generic over it (no per-element rounding branch).
+        else if (t.Rounding == RequantizeRounding.Single) Row<SingleRounding>(isa, acc, count, c0, corr, t, dst);
+        else if (t.Rounding == RequantizeRounding.DoubleUpward) Row<Upward>(isa, acc, count, c0, corr, t, dst);
+        else Row<AwayFromZero>(isa, acc, count, c0, corr, t, dst);
+    }
+
+    private static void Row<TPolicy>(KernelIsa isa, int* acc, int count, int c0, int corr, RequantTable t, byte* dst) where TPolicy : struct, IRequantPolicy
+    {
+        fixed (int* m = t.Multiplier, l = t.LeftShift, lm = t.LeftMul, r = t.RightShift, nr = t.NegRightShift, k = t.Mask, h = t.HalfMask, ts = t.TotalShift, nts = t.NegTotalShift)
         {
-            case KernelIsa.Portable: RowPortable(acc, count, c0, corr, t, dst); break;
-            case KernelIsa.Avx2: RowAvx2(acc, count, c0, corr, t, dst); break;
-            case KernelIsa.AdvSimd or KernelIsa.AdvSimdDot: RowAdvSimd(acc, count, c0, corr, t, dst); break;
-            default: RowScalar(acc, count, c0, corr, t, dst); break;
+            var p = RequantPointers.Of(t, m, l, lm, r, nr, k, h, ts, nts);
+            switch (isa)
+            {
+                case KernelIsa.Avx2: RowAvx2<TPolicy>(acc, count, c0, corr, t, p, dst); break;
+                case KernelIsa.AdvSimd or KernelIsa.AdvSimdDot: RowAdvSimd<TPolicy>(acc, count, c0, corr, t, p, dst); break;
+                default: RowPortable<TPolicy>(acc, count, c0, corr, t, p, dst); break;
+            }
         }
     }
 
@@ -40,12 +53,10 @@ internal static unsafe class Requantizer
 
     // ---------------------------------------------------------------- Portable (Vector128, any ISA)
 
-    public static void RowPortable(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
+    private static void RowPortable<TPolicy>(int* acc, int count, int c0, int corr, RequantTable t, in RequantPointers p, byte* dst) where TPolicy : struct, IRequantPolicy
     {
-        fixed (int* b = t.Bias, m = t.Multiplier, l = t.LeftMul, r = t.RightShift, k = t.Mask, h = t.HalfMask, ts = t.TotalShift)
+        fixed (int* b = t.Bias)
         {
-            RequantizeRounding rounding = t.Rounding;
-            bool upward = rounding == RequantizeRounding.DoubleUpward;
             var zp = Vector128.Create(t.OutputZeroPoint);
             var min = Vector128.Create(t.Min);
             var max = Vector128.Create(t.Max);
@@ -56,10 +67,7 @@ internal static unsafe class Requantizer
                 for (int j = 0; j < 4; j++)
                 {
                     int o = c0 + i + 4 * j;
-                    var x = Vector128.Load(acc + i + 4 * j) + Vector128.Load(b + o) + vc;
-                    x = rounding == RequantizeRounding.Single
-                        ? SinglePortable(x, Vector128.Load(m + o), Vector128.Load(ts + o))
-                        : MbqmPortable(x, Vector128.Load(m + o), Vector128.Load(l + o), Vector128.Load(r + o), Vector128.Load(k + o), Vector128.Load(h + o), upward);
+                    var x = TPolicy.Portable(Vector128.Load(acc + i + 4 * j) + Vector128.Load(b + o) + vc, p, o);
                     x = Vector128.Min(Vector128.Max(x + zp, min), max);
                     if (j == 0) r0 = x; else if (j == 1) r1 = x; else if (j == 2) r2 = x; else r3 = x;
                 }
@@ -141,12 +149,10 @@ internal static unsafe class Requantizer
 
     // ---------------------------------------------------------------- AVX2
 
-    public static void RowAvx2(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
+    private static void RowAvx2<TPolicy>(int* acc, int count, int c0, int corr, RequantTable t, in RequantPointers p, byte* dst) where TPolicy : struct, IRequantPolicy
     {
-        fixed (int* b = t.Bias, m = t.Multiplier, l = t.LeftShift, r = t.RightShift, k = t.Mask, h = t.HalfMask, ts = t.TotalShift)
+        fixed (int* b = t.Bias)
         {
-            RequantizeRounding rounding = t.Rounding;
-            bool upward = rounding == RequantizeRounding.DoubleUpward;
             var zp = Vector256.Create(t.OutputZeroPoint);
             var min = Vector256.Create(t.Min);
             var max = Vector256.Create(t.Max);
@@ -154,18 +160,8 @@ internal static unsafe class Requantizer
             for (int i = 0; i < count; i += 16)
             {
                 int o = c0 + i;
-                var x0 = Avx2.Add(Avx2.Add(Vector256.Load(acc + i), Vector256.Load(b + o)), vc);
-                var x1 = Avx2.Add(Avx2.Add(Vector256.Load(acc + i + 8), Vector256.Load(b + o + 8)), vc);
-                if (rounding == RequantizeRounding.Single)
-                {
-                    x0 = SingleAvx2(x0, Vector256.Load(m + o), Vector256.Load(ts + o));
-                    x1 = SingleAvx2(x1, Vector256.Load(m + o + 8), Vector256.Load(ts + o + 8));
-                }
-                else
-                {
-                    x0 = MbqmAvx2(x0, Vector256.Load(m + o), Vector256.Load(l + o), Vector256.Load(r + o), Vector256.Load(k + o), Vector256.Load(h + o), upward);
-                    x1 = MbqmAvx2(x1, Vector256.Load(m + o + 8), Vector256.Load(l + o + 8), Vector256.Load(r + o + 8), Vector256.Load(k + o + 8), Vector256.Load(h + o + 8), upward);
-                }
+                var x0 = TPolicy.Avx2(Avx2.Add(Avx2.Add(Vector256.Load(acc + i), Vector256.Load(b + o)), vc), p, o);
+                var x1 = TPolicy.Avx2(Avx2.Add(Avx2.Add(Vector256.Load(acc + i + 8), Vector256.Load(b + o + 8)), vc), p, o + 8);
                 x0 = Avx2.Min(Avx2.Max(Avx2.Add(x0, zp), min), max);
                 x1 = Avx2.Min(Avx2.Max(Avx2.Add(x1, zp), min), max);
                 var s = Vector256.Narrow(x0, x1);
@@ -216,15 +212,9 @@ internal static unsafe class Requantizer
 
     // ---------------------------------------------------------------- ARM64 AdvSimd
 
-    public static void RowAdvSimd(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
+    private static void RowAdvSimd<TPolicy>(int* acc, int count, int c0, int corr, RequantTable t, in RequantPointers p, byte* dst) where TPolicy : struct, IRequantPolicy
     {
-        if (t.Rounding == RequantizeRounding.Single)
-        {
-            RowAdvSimdSingle(acc, count, c0, corr, t, dst);
-            return;
-        }
-        bool upward = t.Rounding == RequantizeRounding.DoubleUpward;
-        fixed (int* b = t.Bias, m = t.Multiplier, l = t.LeftShift, n = t.NegRightShift)
+        fixed (int* b = t.Bias)
         {
             var zp = Vector128.Create(t.OutputZeroPoint);
             var min = Vector128.Create(t.Min);
@@ -233,10 +223,10 @@ internal static unsafe class Requantizer
             for (int i = 0; i < count; i += 16)
             {
                 int o = c0 + i;
-                var x0 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i), AdvSimd.LoadVector128(b + o)), vc), AdvSimd.LoadVector128(m + o), AdvSimd.LoadVector128(l + o), AdvSimd.LoadVector128(n + o), upward);
-                var x1 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 4), AdvSimd.LoadVector128(b + o + 4)), vc), AdvSimd.LoadVector128(m + o + 4), AdvSimd.LoadVector128(l + o + 4), AdvSimd.LoadVector128(n + o + 4), upward);
-                var x2 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 8), AdvSimd.LoadVector128(b + o + 8)), vc), AdvSimd.LoadVector128(m + o + 8), AdvSimd.LoadVector128(l + o + 8), AdvSimd.LoadVector128(n + o + 8), upward);
-                var x3 = MbqmAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 12), AdvSimd.LoadVector128(b + o + 12)), vc), AdvSimd.LoadVector128(m + o + 12), AdvSimd.LoadVector128(l + o + 12), AdvSimd.LoadVector128(n + o + 12), upward);
+                var x0 = TPolicy.AdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i), AdvSimd.LoadVector128(b + o)), vc), TPolicy.LoadAdvSimd(p, o));
+                var x1 = TPolicy.AdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 4), AdvSimd.LoadVector128(b + o + 4)), vc), TPolicy.LoadAdvSimd(p, o + 4));
+                var x2 = TPolicy.AdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 8), AdvSimd.LoadVector128(b + o + 8)), vc), TPolicy.LoadAdvSimd(p, o + 8));
+                var x3 = TPolicy.AdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 12), AdvSimd.LoadVector128(b + o + 12)), vc), TPolicy.LoadAdvSimd(p, o + 12));
                 x0 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x0, zp), min), max);
                 x1 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x1, zp), min), max);
                 x2 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x2, zp), min), max);
@@ -259,43 +249,6 @@ internal static unsafe class Requantizer
         var fixup = AdvSimd.ShiftRightArithmetic(AdvSimd.And(x, negRight), 31);
         x = AdvSimd.AddSaturate(x, fixup);
         return AdvSimd.ShiftArithmeticRounded(x, negRight);
-    }
-
-    private static void RowAdvSimdSingle(int* acc, int count, int c0, int corr, RequantTable t, byte* dst)
-    {
-        fixed (int* b = t.Bias, m = t.Multiplier, n = t.NegTotalShift)
-        {
-            var zp = Vector128.Create(t.OutputZeroPoint);
-            var min = Vector128.Create(t.Min);
-            var max = Vector128.Create(t.Max);
-            var vc = Vector128.Create(corr);
-            for (int i = 0; i < count; i += 16)
-            {
-                int o = c0 + i;
-                var x0 = SingleAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i), AdvSimd.LoadVector128(b + o)), vc), AdvSimd.LoadVector128(m + o), AdvSimd.LoadVector128(n + o));
-                var x1 = SingleAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 4), AdvSimd.LoadVector128(b + o + 4)), vc), AdvSimd.LoadVector128(m + o + 4), AdvSimd.LoadVector128(n + o + 4));
-                var x2 = SingleAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 8), AdvSimd.LoadVector128(b + o + 8)), vc), AdvSimd.LoadVector128(m + o + 8), AdvSimd.LoadVector128(n + o + 8));
-                var x3 = SingleAdvSimd(AdvSimd.Add(AdvSimd.Add(AdvSimd.LoadVector128(acc + i + 12), AdvSimd.LoadVector128(b + o + 12)), vc), AdvSimd.LoadVector128(m + o + 12), AdvSimd.LoadVector128(n + o + 12));
-                x0 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x0, zp), min), max);
-                x1 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x1, zp), min), max);
-                x2 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x2, zp), min), max);
-                x3 = AdvSimd.Min(AdvSimd.Max(AdvSimd.Add(x3, zp), min), max);
-                var s01 = AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(x0), x1);
-                var s23 = AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(x2), x3);
-                StoreBytes(AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(s01), s23).AsByte(), dst + i, count - i);
-            }
-        }
-    }
-
-    /// <summary>ruy's single rounding: SMULL/SMULL2 to the exact 64-bit products, SRSHL by -(31 - shift) (ties up), XTN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> SingleAdvSimd(Vector128<int> x, Vector128<int> mult, Vector128<int> negTotal)
-    {
-        var lo = AdvSimd.MultiplyWideningLower(x.GetLower(), mult.GetLower());
-        var hi = AdvSimd.MultiplyWideningUpper(x, mult);
-        lo = AdvSimd.ShiftArithmeticRounded(lo, AdvSimd.SignExtendWideningLower(negTotal.GetLower()));
-        hi = AdvSimd.ShiftArithmeticRounded(hi, AdvSimd.SignExtendWideningUpper(negTotal));
-        return AdvSimd.ExtractNarrowingUpper(AdvSimd.ExtractNarrowingLower(lo), hi);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

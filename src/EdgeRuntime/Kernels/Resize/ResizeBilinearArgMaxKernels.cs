@@ -21,7 +21,7 @@ namespace EdgeRuntime.Kernels.Resize;
 internal static class ResizeBilinearArgMaxKernels
 {
     /// <summary>AdvSimd runs the Vector128 code plus <see cref="ResizeArgMaxRows.TwoTapFloatAdvSimd"/> for separable uint8 rows.</summary>
-    public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: true);
+    public static SimdVariant Select(KernelIsa isa) => KernelDispatcher.Select(isa, hasAvx2Path: true, hasAdvSimdPath: true);
 
     /// <summary>True when <paramref name="variant"/>'s vector code runs; otherwise the reference does (single part).</summary>
     public static bool IsVectorized(SimdVariant variant, ResizeBilinearArgMaxPlan plan) =>
@@ -58,9 +58,9 @@ internal static class ResizeBilinearArgMaxKernels
     public static void Rows<TIndex>(SimdVariant variant, ResizeBilinearArgMaxPlan plan, ReadOnlySpan<byte> input, Span<byte> scratch, Span<TIndex> output, int rowStart, int rowCount)
         where TIndex : unmanaged, IBinaryInteger<TIndex>
     {
-        if (!IsVectorized(variant, plan)) throw new InvalidOperationException($"{SimdVariants.Name(variant)} does not vectorise this resize; run it whole");
+        if (!IsVectorized(variant, plan)) throw new InvalidOperationException($"{KernelDispatcher.Name(variant)} does not vectorise this resize; run it whole");
         if (typeof(TIndex) != typeof(int) && typeof(TIndex) != typeof(long)) throw new NotSupportedException($"ARG_MAX to {typeof(TIndex).Name}");
-        SimdVariants.AssertSupported(variant);
+        KernelDispatcher.AssertSupported(variant);
         if (scratch.Length < plan.ScratchBytesPerPart) throw new ArgumentException("scratch is smaller than one part needs", nameof(scratch));
         if (variant == SimdVariant.AdvSimd && plan.KxLeft16 is not null && ResizeArgMaxRows.TwoTapFloatAdvSimdApplies(plan))
             RunRowsU16(plan, input, MemoryMarshal.Cast<byte, ushort>(scratch), output, rowStart, rowCount);

@@ -83,7 +83,7 @@ internal sealed class ResizeBilinearPlan
 /// </summary>
 internal static class ResizeBilinearKernels
 {
-    public static SimdVariant Select(KernelIsa isa) => SimdVariants.Select(isa, hasAvx2Path: true, hasAdvSimdPath: false);
+    public static SimdVariant Select(KernelIsa isa) => KernelDispatcher.Select(isa, hasAvx2Path: true, hasAdvSimdPath: false);
 
     public static void UInt8(SimdVariant variant, ResizeBilinearPlan plan, ReadOnlySpan<byte> input, Span<byte> output)
     {
@@ -93,7 +93,7 @@ internal static class ResizeBilinearKernels
             ResizeBilinearReference.UInt8(plan.Params, plan.Input, input, plan.Output, output);
             return;
         }
-        SimdVariants.AssertSupported(variant);
+        KernelDispatcher.AssertSupported(variant);
         if (ResizeBilinearReference.IsUInt8EightfoldFastPath(plan.Params, plan.Input, plan.Output.H, plan.Output.W))
             throw new NotSupportedException("TFLite's uint8 8x half-pixel fast path (ResizeBilinear888Uint8) is not reproduced");
         Shape4 ins = plan.Input, outs = plan.Output;
@@ -198,7 +198,7 @@ internal static class ResizeBilinearKernels
             ResizeBilinearReference.Int8(plan.Params, plan.Input, input, plan.Output, output);
             return;
         }
-        SimdVariants.AssertSupported(variant);
+        KernelDispatcher.AssertSupported(variant);
         Shape4 ins = plan.Input, outs = plan.Output;
         int depth = ins.C;
         bool avx2 = variant == SimdVariant.Avx2;
@@ -279,7 +279,7 @@ internal static class ResizeBilinearKernels
             ResizeBilinearReference.Float(plan.Params, plan.Input, input, plan.Output, output);
             return;
         }
-        SimdVariants.AssertSupported(variant);
+        KernelDispatcher.AssertSupported(variant);
         Shape4 ins = plan.Input, outs = plan.Output;
         int depth = ins.C;
         ref float rin = ref MemoryMarshal.GetReference(input);
