@@ -51,15 +51,15 @@ internal sealed class ChannelByteTable
             }
             for (int p = 0; p < n; p += channels)
             {
-                byte* x = pin + p, y = pout + p, t = table;
-                int c = 0;
-                // Four independent lookups per step keep several table loads in flight.
-                for (; c + 4 <= channels; c += 4, t += 1024)
+                byte* x = pin + p, y = pout + p, end = x + channels, t = table;
+                // Four independent lookups per step keep several table loads in flight; one 32-bit store for the four
+                // bytes (little-endian: byte k of the word is element k). Pointers only: no index arithmetic per element.
+                for (; x + 4 <= end; x += 4, y += 4, t += 1024)
                 {
-                    byte r0 = t[x[c]], r1 = t[256 + x[c + 1]], r2 = t[512 + x[c + 2]], r3 = t[768 + x[c + 3]];
-                    y[c] = r0; y[c + 1] = r1; y[c + 2] = r2; y[c + 3] = r3;
+                    uint r0 = t[x[0]], r1 = t[256 + x[1]], r2 = t[512 + x[2]], r3 = t[768 + x[3]];
+                    *(uint*)y = r0 | (r1 << 8) | (r2 << 16) | (r3 << 24);
                 }
-                for (; c < channels; c++, t += 256) y[c] = t[x[c]];
+                for (; x < end; x++, y++, t += 256) *y = t[*x];
             }
         }
     }
