@@ -17,15 +17,7 @@ internal sealed class AddOperator : IOperatorKernel
     {
         var s = BinaryElementwiseSetup.Create(node, graph, BuiltinOperator.Add, maxVersion: 4);
         if (s.Type == TensorType.Float32) return new Prepared(node, s, default, SimdVariant.Reference);
-        AddQuantParams p;
-        try
-        {
-            p = AddQuantParams.Create(s.Q1.Scale, s.Q1.ZeroPoint, s.Q2.Scale, s.Q2.ZeroPoint, s.QOut.Scale, s.QOut.ZeroPoint, s.ActivationMin, s.ActivationMax);
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw new UnsupportedOperatorException(node, $"scales (in {s.Q1.Scale:G6}, {s.Q2.Scale:G6}, out {s.QOut.Scale:G6}) need a multiplier TFLite cannot represent: {e.Message.Split('\n')[0]}");
-        }
+        AddQuantParams p = QuantParams(node, s);
         SimdVariant variant = QuantizedAddKernels.Select(context.Isa);
         if (variant != SimdVariant.Reference && s.Shape1 == s.OutputShape && s.Shape2 == s.OutputShape)
         {
@@ -34,8 +26,28 @@ internal sealed class AddOperator : IOperatorKernel
             QuantizedAddTable? table = variant == SimdVariant.Avx2 ? new QuantizedAddTable(p, signed: s.Type == TensorType.Int8) : null;
             return new SameShapePrepared(node, s, p, variant, table, context.Workers);
         }
+        // ADD of a per-channel constant (un-folded batch norm): one table byte per element (exact by construction).
+        if (variant != SimdVariant.Reference && ChannelConstantOperand.Find(node, graph, s) is { } constant)
+            return new ChannelTablePrepared(node, constant.VariableInput, s.OutputShape.FlatSize, Table(p, constant, s.Type == TensorType.Int8), context.Workers);
         return new Prepared(node, s, p, variant);
     }
+
+    /// <summary>TFLite's AddQuantParams for a validated quantized ADD, the unrepresentable-scale case as an unsupported operator.</summary>
+    internal static AddQuantParams QuantParams(OperatorNode node, BinaryElementwiseSetup s)
+    {
+        try
+        {
+            return AddQuantParams.Create(s.Q1.Scale, s.Q1.ZeroPoint, s.Q2.Scale, s.Q2.ZeroPoint, s.QOut.Scale, s.QOut.ZeroPoint, s.ActivationMin, s.ActivationMax);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new UnsupportedOperatorException(node, $"scales (in {s.Q1.Scale:G6}, {s.Q2.Scale:G6}, out {s.QOut.Scale:G6}) need a multiplier TFLite cannot represent: {e.Message.Split('\n')[0]}");
+        }
+    }
+
+    /// <summary>The ADD's value for each channel of the constant and each code of the other operand.</summary>
+    internal static ChannelByteTable Table(AddQuantParams p, ChannelConstantOperand constant, bool signed) =>
+        new(constant.Channels, signed, (c, q) => constant.Apply((a, b) => AddReference.AddOne(a, b, p), c, q));
 
     /// <summary>Same-shape quantized ADD as a flat element loop, in chunks of elements across the interpreter's workers.</summary>
     private sealed unsafe class SameShapePrepared(OperatorNode node, BinaryElementwiseSetup s, AddQuantParams p, SimdVariant variant,

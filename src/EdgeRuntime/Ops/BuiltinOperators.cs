@@ -28,6 +28,9 @@ internal static class BuiltinOperators
     /// <summary>RESIZE_BILINEAR + ARG_MAX as one operator (Runtime/OperatorFusion.cs), used unless fusion is off.</summary>
     public static OperatorRegistry AddResizeBilinearArgMaxFusion(this OperatorRegistry r) => r.AddFused(new ResizeBilinearArgMaxOperator());
 
+    /// <summary>MUL then ADD of per-channel constants (un-folded batch norm) as one table lookup per element, unless fusion is off.</summary>
+    public static OperatorRegistry AddMulAddChannelTableFusion(this OperatorRegistry r) => r.AddFused(new MulAddChannelTableOperator());
+
     /// <summary>
     /// What the DeepLab segmentation models need (every model in ../shared/models that runs: Coral, TOCO, TF Hub
     /// dynamic-range and int8, the float 257): the device program's registry.
@@ -46,7 +49,8 @@ internal static class BuiltinOperators
         .AddSpaceToBatchNd()
         .AddBatchToSpaceNd()
         .AddTile()
-        .AddResizeBilinearArgMaxFusion();
+        .AddResizeBilinearArgMaxFusion()
+        .AddMulAddChannelTableFusion();
 
     /// <summary>Every operator EdgeRuntime runs: DeepLab's and RESHAPE, SQUEEZE.</summary>
     public static OperatorRegistry All() => DeepLab()

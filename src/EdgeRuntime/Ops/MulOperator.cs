@@ -17,8 +17,16 @@ internal sealed class MulOperator : IOperatorKernel
         var s = BinaryElementwiseSetup.Create(node, graph, BuiltinOperator.Mul, maxVersion: 5);
         if (s.Type == TensorType.Float32) return new Prepared(node, s, default, SimdVariant.Reference);
         var p = MulQuantParams.Create(s.Q1.Scale, s.Q1.ZeroPoint, s.Q2.Scale, s.Q2.ZeroPoint, s.QOut.Scale, s.QOut.ZeroPoint, s.ActivationMin, s.ActivationMax);
-        return new Prepared(node, s, p, QuantizedMulKernels.Select(context.Isa));
+        SimdVariant variant = QuantizedMulKernels.Select(context.Isa);
+        // MUL by a per-channel constant (un-folded batch norm): one table byte per element (exact by construction).
+        if (variant != SimdVariant.Reference && ChannelConstantOperand.Find(node, graph, s) is { } constant)
+            return new ChannelTablePrepared(node, constant.VariableInput, s.OutputShape.FlatSize, Table(p, constant, s.Type == TensorType.Int8), context.Workers);
+        return new Prepared(node, s, p, variant);
     }
+
+    /// <summary>The MUL's value for each channel of the constant and each code of the other operand.</summary>
+    internal static ChannelByteTable Table(MulQuantParams p, ChannelConstantOperand constant, bool signed) =>
+        new(constant.Channels, signed, (c, q) => constant.Apply((a, b) => MulReference.MulOne(a, b, p), c, q));
 
     private sealed class Prepared(OperatorNode node, BinaryElementwiseSetup s, MulQuantParams p, SimdVariant variant) : PreparedOperator(node)
     {

@@ -91,7 +91,7 @@ internal sealed class Interpreter : IDisposable
         KernelIsa isa = options.Isa ?? KernelDispatcher.Active;
         var registry = options.Registry ?? OperatorRegistry.Default ?? throw new InvalidOperationException(
             "no operators registered: pass InterpreterOptions.Registry or set OperatorRegistry.Default at start-up (e.g. EdgeRuntime.Ops.BuiltinOperators.DeepLab())");
-        if (OperatorFusion.IsEnabled(options)) graph = OperatorFusion.Apply(graph, registry);
+        if (OperatorFusion.IsEnabled(options)) graph = OperatorFusion.Apply(DilatedConvolutionRewrite.Apply(graph), registry);
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1");
         WorkerPool? workers = options.Threads > 1 ? new WorkerPool(options.Threads) : null;
         try

@@ -48,4 +48,27 @@ public class FusionModelTests(ITestOutputHelper output)
         // dm0.5's peak is the end of the graph (logits + ids); dm1.0's is an early 257x257x96 expansion, which fusion cannot touch.
         if (model == SharedData.CoralDm05) Assert.True(fused.Layout.ArenaBytes < plain.Layout.ArenaBytes * 0.6);
     }
+
+    /// <summary>
+    /// TF Hub's int8 models: every MUL+ADD batch-norm chain is fused into a per-channel table, and the output bytes equal
+    /// the unfused interpreter's (dm0.5: the Reference kernels, unfused; dm1.0: the fast kernels, unfused).
+    /// </summary>
+    [Theory]
+    [InlineData(SharedData.HubInt8Dm05, true)]
+    [InlineData(SharedData.HubInt8, false)]
+    public void HubInt8OutputsAreTheSameWithChannelTables(string model, bool againstReference)
+    {
+        ModelGraph graph = TfliteModelReader.Load(SharedData.Model(model));
+        using var plain = Interpreter.Create(graph, new InterpreterOptions { FuseOperators = false, Isa = againstReference ? KernelIsa.Reference : null });
+        using var fused = Interpreter.Create(graph, new InterpreterOptions { FuseOperators = true });
+        var chains = fused.Operators.Where(o => o.Node.DisplayName == "MUL+ADD").ToList();
+        Assert.NotEmpty(chains);
+        if (KernelDispatcher.Active != KernelIsa.Reference) Assert.All(chains, o => Assert.Equal(EdgeRuntime.Ops.ChannelTablePrepared.Name, o.KernelName));
+        new Random(5).NextBytes(plain.InputBytes());
+        plain.InputBytes().CopyTo(fused.InputBytes());
+        plain.Invoke();
+        fused.Invoke();
+        Assert.True(plain.OutputBytes().SequenceEqual(fused.OutputBytes()), "outputs differ");
+        output.WriteLine($"{model}: {chains.Count} MUL+ADD chains fused, {fused.Operators.Count} operators (unfused {plain.Operators.Count})");
+    }
 }
