@@ -15,7 +15,7 @@ internal static class ConsoleRegistration
 {
     public static void AddConsole(IServiceCollection services, IConfiguration config)
     {
-        services.AddSingleton(sp => new DaemonMetrics(sp.GetRequiredService<DaemonStatus>(), sp.GetRequiredService<Ota.SegmenterSwitch>(),
+        services.AddSingleton(sp => new DaemonMetrics(sp.GetRequiredService<DaemonStatus>(), sp.GetRequiredService<SegmenterSwitch>(),
             sp.GetService<Telemetry.ITelemetryPublisher>(), sp));
         var options = new ConsoleOptions();
         config.GetSection(ConsoleOptions.SectionName).Bind(options);

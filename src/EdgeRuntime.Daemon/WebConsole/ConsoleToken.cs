@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using EdgeRuntime.Daemon;
 using EdgeRuntime.Ota;
 
 namespace EdgeRuntime.WebConsole;

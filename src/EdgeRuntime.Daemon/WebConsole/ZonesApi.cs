@@ -1,4 +1,5 @@
 using System.Text;
+using EdgeRuntime.Daemon;
 using EdgeRuntime.Automation.Zones;
 using EdgeRuntime.Ota;
 using Microsoft.AspNetCore.Http;

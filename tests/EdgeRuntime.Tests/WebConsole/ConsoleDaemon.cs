@@ -1,3 +1,4 @@
+using EdgeRuntime.Hosting;
 using EdgeRuntime.Automation;
 using EdgeRuntime.Camera.Sources;
 using EdgeRuntime.Daemon;
