@@ -9,8 +9,8 @@ namespace EdgeRuntime.Tests.WebConsole;
 
 /// <summary>
 /// Headless Chromium against the console of a daemon running the real model on the demo frames: logs in with the token,
-/// shows the live view (screenshot docs/figures/console-live.png), draws a zone with real mouse clicks on the zones page,
-/// saves it (screenshot docs/figures/console-zones.png), and checks that the daemon's zone automation then runs it.
+/// shows the live view (screenshot console-live.png in artifacts/figures, or docs/figures with EDGERT_UPDATE_FIGURES=1), draws a zone with real mouse clicks on the zones page,
+/// saves it (screenshot console-zones.png), and checks that the daemon's zone automation then runs it.
 /// </summary>
 public sealed class ConsoleBrowserTests(ITestOutputHelper output)
 {
@@ -27,7 +27,11 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
             segmenter: _ => DeepLabSegmenter.Load(model),
             source: _ => FrameSourceFactory.Create($"folder:{frames}?loop=true&fps=4"));
         await using var browser = await ChromiumSession.StartAsync();
-        string figures = Path.GetFullPath(Path.Combine(RepoPaths.Src, "..", "docs", "figures"));
+        // Screenshots go to artifacts/ so a test run leaves the checkout clean; EDGERT_UPDATE_FIGURES=1 refreshes the
+        // ones the README shows (docs/figures).
+        string figures = Path.GetFullPath(Path.Combine(RepoPaths.Src, "..",
+            Environment.GetEnvironmentVariable("EDGERT_UPDATE_FIGURES") == "1" ? "docs/figures" : "artifacts/figures"));
+        Directory.CreateDirectory(figures);
 
         // Not logged in: the page sends us to the login form; the token opens it.
         await browser.NavigateAsync(d.BaseUrl + "live");
