@@ -77,6 +77,7 @@ internal static unsafe class ClearWinners
         int full = classes / L * L, tail = classes - L;
         // Lanes of the tail vector (channels tail..classes-1) that the whole vectors did not already cover.
         uint tailMask = full == classes ? 0u : ~0u << (full - tail);
+        bool narrow = classes <= 64;
         for (int px = 0; px < pixels; px++)
         {
             float* p = logits + (long)px * classes;
@@ -87,6 +88,15 @@ internal static unsafe class ClearWinners
             h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)));
             h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)));
             Vector256<float> s = Vector256.Create(h.ToScalar());
+            if (narrow)
+            {
+                // Up to 64 classes: one bit per class (the overlapping tail sets the same bits again), no branches.
+                ulong bits = 0;
+                for (int k = 0; k < full; k += L) bits |= (ulong)Vector256.Equals(Vector256.Load(p + k), s).ExtractMostSignificantBits() << k;
+                if (tailMask != 0) bits |= (ulong)Vector256.Equals(Vector256.Load(p + tail), s).ExtractMostSignificantBits() << tail;
+                winners[px] = BitOperations.PopCount(bits) == 1 ? (byte)BitOperations.TrailingZeroCount(bits) : None;
+                continue;
+            }
             int count = 0, first = -1;
             for (int k = 0; k < full; k += L)
             {
@@ -109,6 +119,7 @@ internal static unsafe class ClearWinners
         const int L = 4;
         int full = classes / L * L, tail = classes - L;
         uint tailMask = full == classes ? 0u : (~0u << (full - tail)) & 0xF;
+        bool narrow = classes <= 64;
         for (int px = 0; px < pixels; px++)
         {
             float* p = logits + (long)px * classes;
@@ -118,6 +129,15 @@ internal static unsafe class ClearWinners
             m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
             m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(1, 0, 3, 2)));
             Vector128<float> s = Vector128.Create(m.ToScalar());
+            if (narrow)
+            {
+                // Up to 64 classes: one bit per class (the overlapping tail sets the same bits again), no branches.
+                ulong bits = 0;
+                for (int k = 0; k < full; k += L) bits |= (ulong)Vector128.Equals(Vector128.Load(p + k), s).ExtractMostSignificantBits() << k;
+                if (tailMask != 0) bits |= (ulong)Vector128.Equals(Vector128.Load(p + tail), s).ExtractMostSignificantBits() << tail;
+                winners[px] = BitOperations.PopCount(bits) == 1 ? (byte)BitOperations.TrailingZeroCount(bits) : None;
+                continue;
+            }
             int count = 0, first = -1;
             for (int k = 0; k < full; k += L)
             {
