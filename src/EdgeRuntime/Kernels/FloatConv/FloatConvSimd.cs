@@ -60,12 +60,19 @@ internal static unsafe class FloatConvSimd
     /// Whether <paramref name="isa"/>'s kernels use fused multiply-adds. The float result then differs from the unfused
     /// reference by rounding only (one rounding per tap instead of two); tests hold them to the fused reference bit for bit.
     /// </summary>
+    /// <remarks>
+    /// Not on AVX2 for now: on this Zen box (separate FADD and FMA pipes, FMA latency 4) the 4x2 tile's 8 accumulators
+    /// ran no faster fused (peer-bench, docs/performance.md); it needs a 12-accumulator tile first. Flip
+    /// <see cref="FuseOnAvx2"/> to use <see cref="Float256Fma"/> (tested bit-exact against the fused reference).
+    /// </remarks>
     public static bool Fused(KernelIsa isa) => isa switch
     {
-        KernelIsa.Avx2 => Fma.IsSupported,
+        KernelIsa.Avx2 => FuseOnAvx2 && Fma.IsSupported,
         KernelIsa.AdvSimd or KernelIsa.AdvSimdDot => true,
         _ => false,
     };
+
+    internal static bool FuseOnAvx2 { get; set; }
 
     public static PackedFloatConvWeights PackConv(KernelIsa isa, Shape4 filterShape, ReadOnlySpan<float> filter, ReadOnlySpan<float> bias)
     {
