@@ -63,7 +63,7 @@ internal static unsafe class FloatConvSimd
     /// <remarks>
     /// Not on AVX2 for now: on this Zen box (separate FADD and FMA pipes, FMA latency 4) the 4x2 tile's 8 accumulators
     /// ran no faster fused (peer-bench, docs/performance.md); it needs a 12-accumulator tile first. Flip
-    /// <see cref="FuseOnAvx2"/> to use <see cref="Float256Fma"/> (tested bit-exact against the fused reference).
+    /// <see cref="FuseOnAvx2"/> to use <see cref="Float256Fma"/> (it passed the fused-reference conformance when it was on, 31fdebe; no test runs it now).
     /// </remarks>
     public static bool Fused(KernelIsa isa) => isa switch
     {
