@@ -4,11 +4,13 @@
 # runtimes interleaved in one run (R rounds, median of each runtime's per-round figure), printed as a table with
 # ratios (edgert / TFLite: below 1 means edgert is faster).
 #   edgert: `edgert bench` inference p50 (NativeAOT linux-x64); TFLite: benchmark_model "Inference (avg)".
-# Usage: scripts/peer-bench.sh [--rounds R] [--runs N] [--threads "1 2"] [--models REGEX] [--no-publish] [--no-quantize]
+#   --baseline BIN: also time another edgert binary (e.g. the build before a change) in the same rounds, so before/after
+#   ratios come from one run on this shared, noisy box.
+# Usage: scripts/peer-bench.sh [--rounds R] [--runs N] [--threads "1 2"] [--models REGEX] [--no-publish] [--no-quantize] [--baseline BIN]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="${EDGERT_SHARED:-$(cd .. && pwd)/shared}"
-rounds=3; runs=20; threads="1 2"; filter=.; publish=1; quantize=1
+rounds=3; runs=20; threads="1 2"; filter=.; publish=1; quantize=1; baseline=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -17,7 +19,8 @@ while [[ $# -gt 0 ]]; do
     --models) filter="$2"; shift 2 ;;
     --no-publish) publish=0; shift ;;
     --no-quantize) quantize=0; shift ;;
-    -h|--help) sed -n 2,7p "$0"; exit 0 ;;
+    --baseline) baseline="$2"; shift 2 ;;
+    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -52,7 +55,8 @@ if [[ $quantize == 1 ]]; then
 fi
 
 # Each prints nothing when its runtime cannot run the model (the table then shows "-").
-edgert_ms() { { "$bin" bench "$1" --threads "$2" --warmup 3 --iterations "$runs" 2>/dev/null || true; } | awk '$1 == "edgert" && NF > 10 { print $11; exit }'; }
+edgert_ms() { edgert_bin_ms "$bin" "$@"; }
+edgert_bin_ms() { local b="$1"; shift; { "$b" bench "$1" --threads "$2" --warmup 3 --iterations "$runs" 2>/dev/null || true; } | awk '$1 == "edgert" && NF > 10 { print $11; exit }'; }
 peer_ms() {
   { "$peer" --graph="$1" --num_threads="$2" --use_xnnpack=true --warmup_runs=3 --num_runs="$runs" 2>&1 || true; } \
     | sed -n 's/.*Inference (avg): \([0-9.e+]*\).*/\1/p' | tail -1 | awk '{ if ($1 != "") printf "%.3f\n", $1 / 1000 }'
@@ -60,17 +64,27 @@ peer_ms() {
 median() { tr ' ' '\n' | { grep -E '^[0-9.]+$' || true; } | sort -g | awk '{a[NR]=$1} END { if (NR) print a[int((NR+1)/2)]; else print "-" }'; }
 
 echo "edgert (NativeAOT, $(uname -m)) vs TFLite 2.14 + XNNPACK, inference only, $rounds rounds x $runs runs, $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-62s %3s %12s %12s %7s\n' model thr "TFLite ms" "edgert ms" ratio
+ratio_of() { awk -v e="$1" -v p="$2" 'BEGIN { if (e == "-" || p == "-" || p == 0) print "-"; else printf "%.2f", e / p }'; }
+if [[ -n $baseline ]]; then
+  printf '%-62s %3s %12s %12s %7s %12s %7s\n' model thr "TFLite ms" "edgert ms" ratio "before ms" "before"
+else
+  printf '%-62s %3s %12s %12s %7s\n' model thr "TFLite ms" "edgert ms" ratio
+fi
 for m in "${models[@]}"; do
   name=${m#"$shared/models/"}; name=${name#"$work/"}
   [[ $name =~ $filter ]] || continue
   for t in $threads; do
-    e=""; p=""
+    e=""; p=""; b=""
     for r in $(seq "$rounds"); do
       e+="$(edgert_ms "$m" "$t") "; p+="$(peer_ms "$m" "$t") "
+      [[ -z $baseline ]] || b+="$(edgert_bin_ms "$baseline" "$m" "$t") "
     done
     em=$(echo "$e" | median); pm=$(echo "$p" | median)
-    ratio=$(awk -v e="$em" -v p="$pm" 'BEGIN { if (e == "-" || p == "-" || p == 0) print "-"; else printf "%.2f", e / p }')
-    printf '%-62s %3s %12s %12s %7s\n' "$name" "$t" "$pm" "$em" "$ratio"
+    if [[ -n $baseline ]]; then
+      bm=$(echo "$b" | median)
+      printf '%-62s %3s %12s %12s %7s %12s %7s\n' "$name" "$t" "$pm" "$em" "$(ratio_of "$em" "$pm")" "$bm" "$(ratio_of "$bm" "$pm")"
+    else
+      printf '%-62s %3s %12s %12s %7s\n' "$name" "$t" "$pm" "$em" "$(ratio_of "$em" "$pm")"
+    fi
   done
 done

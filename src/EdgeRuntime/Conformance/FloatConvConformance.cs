@@ -14,7 +14,8 @@ internal sealed record FloatConvCase(bool Depthwise, Shape4 Input, Shape4 Filter
 }
 
 /// <summary>
-/// Float conv / depthwise bit-exactness against <see cref="Conv2DReference.Float"/> and <see cref="DepthwiseConv2DReference.Float"/>:
+/// Float conv / depthwise bit-exactness against <see cref="Conv2DReference.Float"/> and <see cref="DepthwiseConv2DReference.Float"/>
+/// (their fused multiply-add form for the variants whose kernels fuse, <see cref="FloatConvSimd.Fused"/>):
 /// random shapes, strides, dilations, paddings (including rows and columns with no in-image tap), activations, channel tails,
 /// and some cases with -0, infinities, NaN, subnormals and huge values. Shared by xunit and <c>edgert selftest kernels</c>.
 /// </summary>
@@ -68,14 +69,15 @@ internal static class FloatConvConformance
             RandomFloats(rng, inShape.FlatSize, special), RandomFloats(rng, fShape.FlatSize, special), bias, special);
     }
 
-    /// <summary>The reference output of the case.</summary>
-    public static float[] Reference(FloatConvCase t)
+    /// <summary>The reference output of the case, fused multiply-adds or not as <paramref name="isa"/>'s kernels (<see cref="FloatConvSimd.Fused"/>).</summary>
+    public static float[] Reference(FloatConvCase t, KernelIsa isa = KernelIsa.Reference)
     {
         var o = new float[t.Output.FlatSize];
+        bool fused = FloatConvSimd.Fused(isa);
         if (t.Depthwise)
-            DepthwiseConv2DReference.Float(t.Geometry, t.DepthMultiplier, t.Min, t.Max, t.Input, t.InputData, t.Filter, t.FilterData, t.Bias, t.Output, o);
+            DepthwiseConv2DReference.Float(t.Geometry, t.DepthMultiplier, t.Min, t.Max, t.Input, t.InputData, t.Filter, t.FilterData, t.Bias, t.Output, o, fused);
         else
-            Conv2DReference.Float(t.Geometry, t.Min, t.Max, t.Input, t.InputData, t.Filter, t.FilterData, t.Bias, t.Output, o);
+            Conv2DReference.Float(t.Geometry, t.Min, t.Max, t.Input, t.InputData, t.Filter, t.FilterData, t.Bias, t.Output, o, fused);
         return o;
     }
 
@@ -118,7 +120,7 @@ internal static class FloatConvConformance
     /// </summary>
     public static string? Check(KernelIsa isa, FloatConvCase t)
     {
-        float[] expected = Reference(t);
+        float[] expected = Reference(t, isa);
         string? f = Compare(t, expected, Simd(isa, t), "packed");
         if (f is null && t.Depthwise && t.DepthMultiplier == 1) f = Compare(t, expected, SimdUnpacked(isa, t), "unpacked");
         return f;

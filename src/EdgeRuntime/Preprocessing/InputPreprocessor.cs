@@ -18,6 +18,7 @@ internal sealed class InputPreprocessor
     private readonly float[] _floatLut = new float[256];
     private readonly byte[] _quantLut = new byte[256];
     private readonly float _floatPad;
+    private readonly FloatResizer _floatResizer;
     private readonly byte _quantPad;
 
     // Resize coefficients for the current (source size -> region size).
@@ -25,7 +26,10 @@ internal sealed class InputPreprocessor
     private int[] _x0 = [], _x1 = [], _y0 = [], _y1 = [];
     private float[] _fx = [], _fy = [];
 
-    public InputPreprocessor(InputSpec spec, FitMode mode)
+    public InputPreprocessor(InputSpec spec, FitMode mode) : this(spec, mode, FloatResizer.BestVectorBits) { }
+
+    /// <summary>As the public constructor, with the float resize's vector width pinned (tests run each width).</summary>
+    internal InputPreprocessor(InputSpec spec, FitMode mode, int vectorBits)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
@@ -38,6 +42,7 @@ internal sealed class InputPreprocessor
         for (int p = 0; p < 256; p++)
             _floatLut[p] = p / divisor + spec.RangeMin;
         _floatPad = spec.PadValue;
+        _floatResizer = new FloatResizer(_floatLut, vectorBits);
 
         if (spec.ElementType != InputElementType.Float32)
         {
@@ -122,8 +127,29 @@ internal sealed class InputPreprocessor
         return r;
     }
 
-    private void ProcessFloat(RgbImage image, Span<float> t, ImageRegion r, bool direct) =>
-        Fill(image, t, r, direct, new FloatPixels(_floatLut), _floatPad);
+    private void ProcessFloat(RgbImage image, Span<float> t, ImageRegion r, bool direct)
+    {
+        if (direct)
+        {
+            Fill(image, t, r, direct, new FloatPixels(_floatLut), _floatPad);
+            return;
+        }
+        // Resized float input (e.g. the 257 model's whole image): the separable resizer, same values as FloatPixels.Bilinear.
+        _floatResizer.NewFrame();
+        int cw = Spec.Width, ch = Spec.Height, rowLen = cw * 3;
+        for (int y = 0; y < ch; y++)
+        {
+            Span<float> row = t.Slice(y * rowLen, rowLen);
+            if (y < r.Y || y >= r.Y + r.Height)
+            {
+                row.Fill(_floatPad);
+                continue;
+            }
+            row[..(r.X * 3)].Fill(_floatPad);
+            row[((r.X + r.Width) * 3)..].Fill(_floatPad);
+            _floatResizer.Row(image, r.Width, r.Height, y - r.Y, row.Slice(r.X * 3, r.Width * 3));
+        }
+    }
 
     private void ProcessQuantized(RgbImage image, Span<byte> t, ImageRegion r, bool direct) =>
         Fill(image, t, r, direct, new QuantizedPixels(_quantLut), _quantPad);
@@ -212,7 +238,7 @@ internal sealed class InputPreprocessor
     }
 
     /// <summary>align_corners=True sampling positions; indices pre-multiplied by <paramref name="stride"/>.</summary>
-    private static void FillAxis(int src, int dst, int[] i0, int[] i1, float[] f, int stride)
+    internal static void FillAxis(int src, int dst, int[] i0, int[] i1, float[] f, int stride)
     {
         double scale = dst > 1 ? (src - 1) / (double)(dst - 1) : 0.0;
         for (int i = 0; i < dst; i++)

@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using EdgeRuntime.Kernels;
 using EdgeRuntime.Preprocessing;
 
 namespace EdgeRuntime.Segmentation;
@@ -17,7 +19,18 @@ namespace EdgeRuntime.Segmentation;
 internal sealed class LogitsArgMax
 {
     private readonly Axis _xAxis = new(), _yAxis = new();
+    private readonly KernelIsa _isa;
     private double[] _row0 = [], _row1 = [];
+    private byte[] _winners = [], _h0 = [], _h1 = [];
+
+    /// <summary>Interpolate every class of every pixel (the definition; tests compare the clear-winner path with it).</summary>
+    internal bool AllClasses { get; set; }
+
+    /// <summary>Clear winners (<see cref="ClearWinners"/>) on the active kernel variant.</summary>
+    public LogitsArgMax() : this(KernelDispatcher.Active) { }
+
+    /// <summary>Clear winners on <paramref name="isa"/> (tests pin each variant; the class map is the same on all).</summary>
+    public LogitsArgMax(KernelIsa isa) => _isa = KernelDispatcher.Require(isa);
 
     /// <summary>
     /// Use (i): logits of a whole <paramref name="canvasHeight"/> x <paramref name="canvasWidth"/> model canvas
@@ -124,6 +137,104 @@ internal sealed class LogitsArgMax
 
         _xAxis.Prepare(width, canvasWidth, region.X, region.Width, outWidth);
         _yAxis.Prepare(height, canvasHeight, region.Y, region.Height, outHeight);
+        if (classes < ClearWinners.None && !AllClasses) RunByWinners(logits, height, width, classes, outHeight, outWidth, classMap);
+        else RunAllClasses(logits, width, classes, outHeight, outWidth, classMap);
+    }
+
+    /// <summary>
+    /// Clear winners of the source pixels (<see cref="ClearWinners"/>); an output pixel whose weighted corners share one
+    /// takes it, the others (class boundaries) get <see cref="ExactPixel{T}"/>, the same arithmetic as
+    /// <see cref="RunAllClasses{T}"/>. Corners with weight 0 (fx or fy exactly 0) do not take part, as there.
+    /// </summary>
+    private void RunByWinners<T>(ReadOnlySpan<T> logits, int height, int width, int classes, int outHeight, int outWidth, Span<byte> classMap)
+        where T : unmanaged, INumberBase<T>
+    {
+        int pixels = height * width;
+        if (_winners.Length < pixels) _winners = new byte[pixels];
+        if (_h0.Length < outWidth) { _h0 = new byte[outWidth]; _h1 = new byte[outWidth]; }
+        ClearWinners.Compute(_isa, logits, pixels, classes, _winners);
+        byte[] h0 = _h0, h1 = _h1;
+        int h0Src = -1, h1Src = -1;
+        for (int y = 0; y < outHeight; y++)
+        {
+            int sy0 = _yAxis.I0[y], sy1 = _yAxis.I1[y];
+            double fy = _yAxis.F[y];
+            if (h0Src != sy0)
+            {
+                if (h1Src == sy0) { (h0, h1) = (h1, h0); (h0Src, h1Src) = (h1Src, h0Src); }
+                else { WinnerRow(sy0, width, outWidth, h0); h0Src = sy0; }
+            }
+            Span<byte> dst = classMap.Slice(y * outWidth, outWidth);
+            if (fy == 0) h0.AsSpan(0, outWidth).CopyTo(dst);
+            else
+            {
+                if (h1Src != sy1) { WinnerRow(sy1, width, outWidth, h1); h1Src = sy1; }
+                AgreeOrNone(h0, h1, dst);
+            }
+            for (int x = dst.IndexOf(ClearWinners.None); x >= 0; )
+            {
+                dst[x] = ExactPixel(logits, width, classes, sy0, sy1, fy, x);
+                int next = dst[(x + 1)..].IndexOf(ClearWinners.None);
+                x = next < 0 ? -1 : x + 1 + next;
+            }
+        }
+        (_h0, _h1) = (h0, h1);
+    }
+
+    /// <summary>Per output column, the winner both weighted corners of source row <paramref name="sy"/> share, else None.</summary>
+    private void WinnerRow(int sy, int width, int outWidth, byte[] row)
+    {
+        ReadOnlySpan<byte> w = _winners.AsSpan(sy * width, width);
+        int[] i0 = _xAxis.I0, i1 = _xAxis.I1Weighted;
+        for (int x = 0; x < outWidth; x++)
+        {
+            byte a = w[i0[x]], b = w[i1[x]];
+            row[x] = a == b ? a : ClearWinners.None;
+        }
+    }
+
+    private static void AgreeOrNone(byte[] a, byte[] b, Span<byte> dst)
+    {
+        int n = dst.Length, x = 0;
+        ref byte pa = ref a[0], pb = ref b[0], pd = ref dst[0];
+        for (; x + 16 <= n; x += 16)
+        {
+            Vector128<byte> va = Vector128.LoadUnsafe(ref pa, (nuint)x), vb = Vector128.LoadUnsafe(ref pb, (nuint)x);
+            Vector128.ConditionalSelect(Vector128.Equals(va, vb), va, Vector128<byte>.AllBitsSet).StoreUnsafe(ref pd, (nuint)x);
+        }
+        for (; x < n; x++) dst[x] = a[x] == b[x] ? a[x] : ClearWinners.None;
+    }
+
+    /// <summary>One output pixel with every class interpolated: bit for bit what <see cref="RunAllClasses{T}"/> computes.</summary>
+    private byte ExactPixel<T>(ReadOnlySpan<T> logits, int width, int classes, int sy0, int sy1, double fy, int x)
+        where T : unmanaged, INumberBase<T>
+    {
+        double fx = _xAxis.F[x], gx = 1.0 - fx, gy = 1.0 - fy;
+        int rowLen = width * classes;
+        ReadOnlySpan<T> a0 = logits.Slice(sy0 * rowLen + _xAxis.I0[x] * classes, classes);
+        ReadOnlySpan<T> b0 = logits.Slice(sy0 * rowLen + _xAxis.I1[x] * classes, classes);
+        ReadOnlySpan<T> a1 = logits.Slice(sy1 * rowLen + _xAxis.I0[x] * classes, classes);
+        ReadOnlySpan<T> b1 = logits.Slice(sy1 * rowLen + _xAxis.I1[x] * classes, classes);
+        int best = 0;
+        double bestV = 0;
+        for (int c = 0; c < classes; c++)
+        {
+            double o0 = fx == 0 ? double.CreateTruncating(a0[c]) : gx * double.CreateTruncating(a0[c]) + fx * double.CreateTruncating(b0[c]);
+            double v = o0;
+            if (fy != 0)
+            {
+                double o1 = fx == 0 ? double.CreateTruncating(a1[c]) : gx * double.CreateTruncating(a1[c]) + fx * double.CreateTruncating(b1[c]);
+                v = gy * o0 + fy * o1;
+            }
+            if (c == 0 || v > bestV) { bestV = v; best = c; }
+        }
+        return (byte)best;
+    }
+
+    /// <summary>Every class of every output pixel interpolated (more than 254 classes: no room for the None marker).</summary>
+    private void RunAllClasses<T>(ReadOnlySpan<T> logits, int width, int classes, int outHeight, int outWidth, Span<byte> classMap)
+        where T : unmanaged, INumberBase<T>
+    {
         int rowLen = outWidth * classes;
         if (_row0.Length < rowLen) { _row0 = new double[rowLen]; _row1 = new double[rowLen]; }
         double[] r0 = _row0, r1 = _row1;
@@ -209,12 +320,14 @@ internal sealed class LogitsArgMax
     {
         private int _src = -1, _canvas, _offset, _regionLen, _outLen;
         public int[] I0 = [], I1 = [];
+        /// <summary>I1 where the second source has weight (F != 0), else I0: the corners that take part in the mix.</summary>
+        public int[] I1Weighted = [];
         public double[] F = [];
 
         public void Prepare(int src, int canvas, int offset, int regionLen, int outLen)
         {
             if (src == _src && canvas == _canvas && offset == _offset && regionLen == _regionLen && outLen == _outLen) return;
-            if (I0.Length < outLen) { I0 = new int[outLen]; I1 = new int[outLen]; F = new double[outLen]; }
+            if (I0.Length < outLen) { I0 = new int[outLen]; I1 = new int[outLen]; I1Weighted = new int[outLen]; F = new double[outLen]; }
             // canvas coordinate -> logit coordinate (align_corners=True)
             double scale = canvas > 1 ? (src - 1) / (double)(canvas - 1) : 0.0;
             // output index -> canvas coordinate: identity (+offset) when the region is not resized,
@@ -228,6 +341,7 @@ internal sealed class LogitsArgMax
                 I0[i] = lo;
                 I1[i] = Math.Min(lo + 1, src - 1);
                 F[i] = pos - lo;
+                I1Weighted[i] = F[i] == 0 ? lo : I1[i];
             }
             (_src, _canvas, _offset, _regionLen, _outLen) = (src, canvas, offset, regionLen, outLen);
         }

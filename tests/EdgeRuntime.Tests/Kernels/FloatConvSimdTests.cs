@@ -1,6 +1,8 @@
+using System.Runtime.InteropServices;
 using System.Collections.Concurrent;
 using EdgeRuntime.Graph;
 using EdgeRuntime.Kernels;
+using EdgeRuntime.Kernels.FloatConv;
 using EdgeRuntime.Conformance;
 using EdgeRuntime.Kernels.Reference;
 using EdgeRuntime.Runtime;
@@ -72,6 +74,27 @@ public class FloatConvSimdTests
 
     [Theory]
     [MemberData(nameof(Variants))]
+    public void FusedVariantsReallyFuse(string variant)
+    {
+        // AVX2 (with FMA3) and AdvSimd fuse, portable does not. A fusing kernel must then differ from the unfused
+        // reference somewhere (and equal the fused one: the tests above), else the FMA path did not run.
+        KernelIsa isa = KernelDispatcher.Parse(variant);
+        bool expectFused = isa is KernelIsa.AdvSimd or KernelIsa.AdvSimdDot;
+        Assert.Equal(expectFused, FloatConvSimd.Fused(isa));
+        var rng = new Random(15);
+        int differing = 0;
+        for (int i = 0; i < 40; i++)
+        {
+            FloatConvCase t = FloatConvConformance.RandomCase(rng, depthwise: i % 2 == 1);
+            float[] unfused = FloatConvConformance.Reference(t), simd = FloatConvConformance.Simd(isa, t);
+            if (!unfused.AsSpan().SequenceEqual(simd)) differing++;
+        }
+        if (expectFused) Assert.True(differing > 0, "no case differs from the unfused reference: the fused kernel did not run");
+        else Assert.Equal(0, differing);
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
     public void OperatorsPickTheFloatSimdKernel(string variant)
     {
         KernelIsa isa = KernelDispatcher.Parse(variant);
@@ -89,7 +112,11 @@ public class FloatConvSimdTests
     }
 }
 
-/// <summary>Whole float models: the active variant (1 and 2 threads) against Reference, every output byte.</summary>
+/// <summary>
+/// Whole float models: the active variant (1 and 2 threads) against Reference: every output byte when the variant does
+/// not fuse multiply-adds; when it does (<see cref="FloatConvSimd.Fused"/>: one rounding per tap instead of two, as
+/// XNNPACK), every logit within 1e-3 of the largest logit magnitude (measured: printed).
+/// </summary>
 [Collection(SerialModelCollection.Name)]
 public class FloatModelExactnessTests(ITestOutputHelper output)
 {
@@ -128,6 +155,20 @@ public class FloatModelExactnessTests(ITestOutputHelper output)
         Assert.All(kernels, k => Assert.StartsWith("float-", k));
         Assert.True(kernels.Length >= 50, $"only {kernels.Length} conv/depthwise ops");
         Assert.Equal(expected.Length, actual.Length);
+        if (FloatConvSimd.Fused(isa))
+        {
+            ReadOnlySpan<float> e = MemoryMarshal.Cast<byte, float>(expected), a = MemoryMarshal.Cast<byte, float>(actual);
+            float scale = 0, worst = 0;
+            for (int i = 0; i < e.Length; i++)
+            {
+                Assert.True(float.IsFinite(e[i]) && float.IsFinite(a[i]), $"non-finite logit at {i}: reference {e[i]}, got {a[i]}");
+                scale = Math.Max(scale, Math.Abs(e[i]));
+                worst = Math.Max(worst, Math.Abs(e[i] - a[i]));
+            }
+            output.WriteLine($"fused: max |difference| {worst:G3}, largest |logit| {scale:G3}");
+            Assert.True(worst <= 1e-3f * Math.Max(1f, scale), $"max |difference| {worst} > 1e-3 x {scale}");
+            return;
+        }
         int mismatches = 0, first = -1;
         for (int i = 0; i < expected.Length; i++)
             if (expected[i] != actual[i]) { mismatches++; if (first < 0) first = i; }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using EdgeRuntime.Kernels.Reference;
 
 namespace EdgeRuntime.Kernels.FloatConv;
@@ -39,10 +40,11 @@ internal sealed class PackedFloatDepthwiseWeights
 
 /// <summary>
 /// SIMD float CONV_2D and DEPTHWISE_CONV_2D, bit-identical to <see cref="Conv2DReference.Float"/> and
-/// <see cref="DepthwiseConv2DReference.Float"/>. Lanes are different output channels, so each lane is one output value
-/// accumulated exactly as the reference does: starting from +0, taps in (fy, fx, ic) order, out-of-image taps skipped
-/// (not added as 0 * w), a rounded multiply then a rounded add per tap (no FMA), then + bias (+0 when there is none), then
-/// Min(Max(v, min), max). Vector256 for <see cref="KernelIsa.Avx2"/>, Vector128 for every other non-Reference variant.
+/// <see cref="DepthwiseConv2DReference.Float"/> with <c>fusedMultiplyAdd</c> = <see cref="Fused"/>. Lanes are different
+/// output channels, so each lane is one output value accumulated exactly as the reference does: starting from +0, taps in
+/// (fy, fx, ic) order, out-of-image taps skipped (not added as 0 * w), per tap one fused multiply-add (AVX2 with FMA3,
+/// AdvSimd: as XNNPACK's f32 kernels) or a rounded multiply then a rounded add (portable), then + bias (+0 when there is
+/// none), then Min(Max(v, min), max). Vector256 for <see cref="KernelIsa.Avx2"/>, Vector128 for every other non-Reference variant.
 /// Rows are global output rows (batch * outH + oy), so a caller can split [0, N*outH) across threads.
 /// </summary>
 internal static unsafe class FloatConvSimd
@@ -53,6 +55,24 @@ internal static unsafe class FloatConvSimd
         KernelIsa.Avx2 => 8,
         _ => 4,
     };
+
+    /// <summary>
+    /// Whether <paramref name="isa"/>'s kernels use fused multiply-adds. The float result then differs from the unfused
+    /// reference by rounding only (one rounding per tap instead of two); tests hold them to the fused reference bit for bit.
+    /// </summary>
+    /// <remarks>
+    /// Not on AVX2 for now: on this Zen box (separate FADD and FMA pipes, FMA latency 4) the 4x2 tile's 8 accumulators
+    /// ran no faster fused (peer-bench, docs/performance.md); it needs a 12-accumulator tile first. Flip
+    /// <see cref="FuseOnAvx2"/> to use <see cref="Float256Fma"/> (it passed the fused-reference conformance when it was on, 31fdebe; no test runs it now).
+    /// </remarks>
+    public static bool Fused(KernelIsa isa) => isa switch
+    {
+        KernelIsa.Avx2 => FuseOnAvx2 && Fma.IsSupported,
+        KernelIsa.AdvSimd or KernelIsa.AdvSimdDot => true,
+        _ => false,
+    };
+
+    internal static bool FuseOnAvx2 { get; set; }
 
     public static PackedFloatConvWeights PackConv(KernelIsa isa, Shape4 filterShape, ReadOnlySpan<float> filter, ReadOnlySpan<float> bias)
     {
@@ -99,8 +119,13 @@ internal static unsafe class FloatConvSimd
         if (rowStart < 0 || rowCount < 0 || rowStart + rowCount > outputShape.N * outputShape.H) throw new ArgumentOutOfRangeException(nameof(rowCount));
         fixed (float* pin = input, pout = output, pw = packed.Weights, pb = packed.Bias)
         {
-            if (packed.Lanes == 8)
+            bool fused = Fused(packed.Isa);
+            if (packed.Lanes == 8 && fused)
+                ConvRows<Vector256<float>, Float256Fma>(pin, pout, pw, pb, f, g, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
+            else if (packed.Lanes == 8)
                 ConvRows<Vector256<float>, Float256>(pin, pout, pw, pb, f, g, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
+            else if (fused)
+                ConvRows<Vector128<float>, Float128Fma>(pin, pout, pw, pb, f, g, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
             else
                 ConvRows<Vector128<float>, Float128>(pin, pout, pw, pb, f, g, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
         }
@@ -121,8 +146,13 @@ internal static unsafe class FloatConvSimd
         if (depthMultiplier > 1 && scratch.Length < DepthwiseScratchFloats(packed)) throw new ArgumentException("depthwise scratch is too small", nameof(scratch));
         fixed (float* pin = input, pout = output, pw = packed.Weights, pb = packed.Bias, ps = scratch)
         {
-            if (packed.Lanes == 8)
+            bool fused = Fused(packed.Isa);
+            if (packed.Lanes == 8 && fused)
+                DepthwiseRows<Vector256<float>, Float256Fma>(pin, pout, pw, pb, ps, packed.PaddedChannels, f, g, depthMultiplier, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
+            else if (packed.Lanes == 8)
                 DepthwiseRows<Vector256<float>, Float256>(pin, pout, pw, pb, ps, packed.PaddedChannels, f, g, depthMultiplier, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
+            else if (fused)
+                DepthwiseRows<Vector128<float>, Float128Fma>(pin, pout, pw, pb, ps, packed.PaddedChannels, f, g, depthMultiplier, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
             else
                 DepthwiseRows<Vector128<float>, Float128>(pin, pout, pw, pb, ps, packed.PaddedChannels, f, g, depthMultiplier, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
         }
@@ -144,8 +174,13 @@ internal static unsafe class FloatConvSimd
         if (rowStart < 0 || rowCount < 0 || rowStart + rowCount > outputShape.N * outputShape.H) throw new ArgumentOutOfRangeException(nameof(rowCount));
         fixed (float* pin = input, pout = output, pw = filter, pb = bias)
         {
-            if (lanes == 8)
+            bool fused = Fused(isa);
+            if (lanes == 8 && fused)
+                DepthwiseRows<Vector256<float>, Float256Fma>(pin, pout, pw, pb, null, filterShape.C, filterShape, g, 1, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
+            else if (lanes == 8)
                 DepthwiseRows<Vector256<float>, Float256>(pin, pout, pw, pb, null, filterShape.C, filterShape, g, 1, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
+            else if (fused)
+                DepthwiseRows<Vector128<float>, Float128Fma>(pin, pout, pw, pb, null, filterShape.C, filterShape, g, 1, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
             else
                 DepthwiseRows<Vector128<float>, Float128>(pin, pout, pw, pb, null, filterShape.C, filterShape, g, 1, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
         }
@@ -393,7 +428,7 @@ internal static unsafe class FloatConvSimd
                     float total = 0f;
                     for (int fy = fyLo; fy < fyHi; fy++)
                         for (int fx = fxLo; fx < fxHi; fx++)
-                            total += image[((long)(iy0 + g.DilationH * fy) * inW + ix0 + g.DilationW * fx) * C + c] * weights[(long)(fy * fW + fx) * padded + c];
+                            total = TOps.ScalarMulAdd(total, image[((long)(iy0 + g.DilationH * fy) * inW + ix0 + g.DilationW * fx) * C + c], weights[(long)(fy * fW + fx) * padded + c]);
                     dst[c] = Math.Min(Math.Max(total + bias[c], actMin), actMax);
                 }
             }

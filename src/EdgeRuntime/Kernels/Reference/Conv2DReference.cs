@@ -101,13 +101,16 @@ internal static class Conv2DReference
         }
     }
 
-    /// <summary>Float conv: total = sum over (fy, fx, ic) of input*filter in that order, then total + bias, then clamp.</summary>
+    /// <summary>
+    /// Float conv: total = sum over (fy, fx, ic) of input*filter in that order, then total + bias, then clamp. With
+    /// <paramref name="fusedMultiplyAdd"/> each tap is one fused multiply-add (one rounding): what the AVX2/AdvSimd kernels compute.
+    /// </summary>
     public static void Float(
         ConvGeometry g, float activationMin, float activationMax,
         Shape4 inputShape, ReadOnlySpan<float> input,
         Shape4 filterShape, ReadOnlySpan<float> filter,
         ReadOnlySpan<float> bias,
-        Shape4 outputShape, Span<float> output)
+        Shape4 outputShape, Span<float> output, bool fusedMultiplyAdd = false)
     {
         CheckShapes(inputShape, input.Length, filterShape, filter.Length, bias.Length, outputShape, output.Length);
         int inDepth = inputShape.C;
@@ -132,8 +135,10 @@ internal static class Conv2DReference
                             if ((uint)inX >= (uint)inputShape.W) continue;
                             ReadOnlySpan<float> x = input.Slice(inputShape.Offset(b, inY, inX, 0), inDepth);
                             ReadOnlySpan<float> w = filter.Slice(filterShape.Offset(oc, fy, fx, 0), inDepth);
-                            for (int ic = 0; ic < inDepth; ic++)
-                                total += x[ic] * w[ic];
+                            if (fusedMultiplyAdd)
+                                for (int ic = 0; ic < inDepth; ic++) total = MathF.FusedMultiplyAdd(x[ic], w[ic], total);
+                            else
+                                for (int ic = 0; ic < inDepth; ic++) total += x[ic] * w[ic];
                         }
                     }
                     float biasValue = bias.IsEmpty ? 0f : bias[oc];

@@ -103,14 +103,15 @@ internal static class DepthwiseConv2DReference
 
     /// <summary>
     /// Float depthwise: per output value, total = sum over (fy, fx) of input*filter in that order,
-    /// then total + bias, then clamp (TFLite reference_ops::DepthwiseConv, depthwiseconv_float.h).
+    /// then total + bias, then clamp (TFLite reference_ops::DepthwiseConv, depthwiseconv_float.h). With
+    /// <paramref name="fusedMultiplyAdd"/> each tap is one fused multiply-add (the AVX2/AdvSimd kernels).
     /// </summary>
     public static void Float(
         ConvGeometry g, int depthMultiplier, float activationMin, float activationMax,
         Shape4 inputShape, ReadOnlySpan<float> input,
         Shape4 filterShape, ReadOnlySpan<float> filter,
         ReadOnlySpan<float> bias,
-        Shape4 outputShape, Span<float> output)
+        Shape4 outputShape, Span<float> output, bool fusedMultiplyAdd = false)
     {
         CheckShapes(depthMultiplier, inputShape, input.Length, filterShape, filter.Length, bias.Length, outputShape, output.Length);
         int outDepth = outputShape.C;
@@ -139,8 +140,10 @@ internal static class DepthwiseConv2DReference
                             if ((uint)inX >= (uint)inputShape.W) continue;
                             int inBase = inputShape.Offset(b, inY, inX, 0);
                             int filterBase = filterShape.Offset(0, fy, fx, c0);
-                            for (int k = 0; k < count; k++)
-                                a[k] += input[inBase + (c0 + k) / depthMultiplier] * filter[filterBase + k];
+                            if (fusedMultiplyAdd)
+                                for (int k = 0; k < count; k++) a[k] = MathF.FusedMultiplyAdd(input[inBase + (c0 + k) / depthMultiplier], filter[filterBase + k], a[k]);
+                            else
+                                for (int k = 0; k < count; k++) a[k] += input[inBase + (c0 + k) / depthMultiplier] * filter[filterBase + k];
                         }
                     }
                     for (int k = 0; k < count; k++)
