@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using EdgeRuntime.Automation.Thermal;
-using EdgeRuntime.Ota;
 using EdgeRuntime.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -23,7 +22,7 @@ internal sealed class DaemonMetrics : IDisposable
     private readonly Counter<long> _otaTransitions;
     private readonly long _start = Stopwatch.GetTimestamp();
     private readonly IServiceProvider? _services;
-    private OtaAgent? _ota;
+    private IModelUpdatePhase? _ota;
     private bool _otaLooked;
 
     public DaemonMetrics(DaemonStatus status, SegmenterSwitch segmenterSwitch, ITelemetryPublisher? publisher = null, IServiceProvider? services = null)
@@ -78,13 +77,13 @@ internal sealed class DaemonMetrics : IDisposable
         _otaTransitions.Add(1, new KeyValuePair<string, object?>("state", colon < 0 ? state : state[..colon]));
     }
 
-    private OtaAgent? Ota
+    private IModelUpdatePhase? Ota
     {
         get
         {
             if (!_otaLooked && _services is not null)
             {
-                _ota = _services.GetService<OtaAgent>();
+                _ota = _services.GetService<IModelUpdatePhase>();
                 _otaLooked = true;
             }
             return _ota;

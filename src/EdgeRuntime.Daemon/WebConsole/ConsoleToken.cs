@@ -50,7 +50,8 @@ internal sealed class ConsoleToken
     public bool Matches(ReadOnlySpan<char> candidate)
     {
         if (candidate.Length != _token.Length || candidate.Length > 256) return false;
-        Span<byte> bytes = stackalloc byte[candidate.Length];
+        Span<byte> bytes = stackalloc byte[256];
+        bytes = bytes[..candidate.Length];
         for (int i = 0; i < candidate.Length; i++) bytes[i] = candidate[i] < 128 ? (byte)candidate[i] : (byte)0;
         return CryptographicOperations.FixedTimeEquals(bytes, _token);
     }

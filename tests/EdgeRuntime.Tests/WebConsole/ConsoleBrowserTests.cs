@@ -26,7 +26,8 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
             ["--Console:StreamFps=4"],
             segmenter: _ => DeepLabSegmenter.Load(model),
             source: _ => FrameSourceFactory.Create($"folder:{frames}?loop=true&fps=4"));
-        await using var browser = await ChromiumSession.StartAsync();
+        // Tall enough that a portrait still (the demo photos include some) fits below the page header.
+        await using var browser = await ChromiumSession.StartAsync(1100, 1500);
         // Screenshots go to artifacts/ so a test run leaves the checkout clean; EDGERT_UPDATE_FIGURES=1 refreshes the
         // ones the README shows (docs/figures).
         string figures = Path.GetFullPath(Path.Combine(RepoPaths.Src, "..",
@@ -55,10 +56,12 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         await browser.WaitForAsync("!document.getElementById('editor').hidden && document.getElementById('still').naturalWidth > 0 && document.getElementById('canvas').width > 0", T, "the zones editor with a still");
         Assert.Equal("door", (await browser.EvalAsync("document.querySelector('.zone-name').value"))!.GetValue<string>());
         await browser.ClickAsync("#new");
-        var rect = (await browser.EvalAsync("(() => { const r = document.getElementById('canvas').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()"))!.AsArray();
+        var rect = (await browser.EvalAsync("(() => { const c = document.getElementById('canvas'); c.scrollIntoView({ block: 'start' }); const r = c.getBoundingClientRect(); return [r.left, r.top, r.width, r.height, window.innerHeight]; })()"))!.AsArray();
         double left = rect[0]!.GetValue<double>(), top = rect[1]!.GetValue<double>(), w = rect[2]!.GetValue<double>(), h = rect[3]!.GetValue<double>();
         (double X, double Y)[] corners = [(0.55, 0.15), (0.95, 0.15), (0.95, 0.9), (0.55, 0.9)];
+        Assert.True(top + 0.9 * h < rect[4]!.GetValue<double>(), $"the still ({w}x{h} at y {top}) does not fit the {rect[4]} px window: clicks would miss it");
         foreach (var (x, y) in corners) await browser.ClickAsync(left + x * w, top + y * h);
+        await browser.WaitForAsync($"file.zones[selected].points.length === {corners.Length}", T, "the four clicked corners in the editor");
         await browser.ClickAsync(".zone.sel .zone-name");
         await browser.EvalAsync("(() => { const e = document.querySelector('.zone.sel .zone-name'); e.focus(); e.select(); })()");
         await browser.TypeAsync("porch");
