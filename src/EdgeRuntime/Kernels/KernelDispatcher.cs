@@ -207,6 +207,12 @@ internal static class KernelDispatcher
             $"unknown kernel variant '{name}' (expected reference|portable|avx2|advsimd|advsimd-dot)", nameof(name)),
     };
 
+    /// <summary>Whether the AVX2 float kernels may use fused multiply-add (FMA3); the float conv decides whether it pays.</summary>
+    public static bool HasFma => Fma.IsSupported;
+
+    /// <summary>Widest hardware-accelerated float vector (256, 128, or 0 for scalar): the float resize's width.</summary>
+    public static int FloatVectorBits => Vector256.IsHardwareAccelerated ? 256 : Vector128.IsHardwareAccelerated ? 128 : 0;
+
     /// <summary>One line describing the CPU features the dispatcher looked at (for logs and selftest).</summary>
     public static string DescribeCpu() =>
         $"arch={System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture} vector128={Vector128.IsHardwareAccelerated} " +

@@ -29,7 +29,7 @@ internal sealed class FloatResizer
     }
 
     /// <summary>256 where Vector256 is hardware-accelerated, else 128 where Vector128 is, else 0.</summary>
-    public static int BestVectorBits => Vector256.IsHardwareAccelerated ? 256 : Vector128.IsHardwareAccelerated ? 128 : 0;
+    public static int BestVectorBits => Kernels.KernelDispatcher.FloatVectorBits;
 
     public int VectorBits => _vectorBits;
 

@@ -29,7 +29,7 @@ public sealed class AssemblyLayerTests
         ("Ops", ["Graph", "Planning", "Kernels", "Runtime"]),
         ("Conformance", ["Graph", "Kernels", "Runtime"]),
         ("Imaging", []),
-        ("Preprocessing", ["Imaging"]),
+        ("Preprocessing", ["Imaging", "Kernels"]), // Kernels: the dispatcher picks the resize's vector width
         ("Bench", []),
         ("Segmentation", ["Graph", "Tflite", "Kernels", "Runtime", "Imaging", "Preprocessing"]),
         // The public facade (Api/) lives in the root namespace EdgeRuntime; it may use every layer.

@@ -67,7 +67,7 @@ internal static unsafe class FloatConvSimd
     /// </remarks>
     public static bool Fused(KernelIsa isa) => isa switch
     {
-        KernelIsa.Avx2 => FuseOnAvx2 && Fma.IsSupported,
+        KernelIsa.Avx2 => FuseOnAvx2 && KernelDispatcher.HasFma,
         KernelIsa.AdvSimd or KernelIsa.AdvSimdDot => true,
         _ => false,
     };
