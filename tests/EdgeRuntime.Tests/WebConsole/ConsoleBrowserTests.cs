@@ -55,8 +55,22 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         await browser.WaitForAsync("!document.getElementById('editor').hidden && document.getElementById('still').naturalWidth > 0 && document.getElementById('canvas').width > 0", T, "the zones editor with a still");
         Assert.Equal("door", (await browser.EvalAsync("document.querySelector('.zone-name').value"))!.GetValue<string>());
         await browser.ClickAsync("#new");
-        var rect = (await browser.EvalAsync("(() => { const r = document.getElementById('canvas').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()"))!.AsArray();
-        double left = rect[0]!.GetValue<double>(), top = rect[1]!.GetValue<double>(), w = rect[2]!.GetValue<double>(), h = rect[3]!.GetValue<double>();
+        // The still is scaled to the page width, capped at 75% of the window height (so all of it can be clicked); the
+        // canvas lies exactly over it. Clicks go to viewport coordinates, so the canvas is scrolled fully into view first.
+        var layout = (await browser.EvalAsync("""
+            (() => { const c = document.getElementById('canvas'), i = document.getElementById('still'), v = document.getElementById('view');
+              c.scrollIntoView({ block: 'center' });
+              const r = c.getBoundingClientRect(), ir = i.getBoundingClientRect(), m = v.parentElement.getBoundingClientRect();
+              return [r.left, r.top, r.width, r.height, ir.left, ir.top, ir.width, ir.height, i.naturalWidth, i.naturalHeight, m.width, innerWidth, innerHeight]; })()
+            """))!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
+        double left = layout[0], top = layout[1], w = layout[2], h = layout[3];
+        double naturalW = layout[8], naturalH = layout[9], pageW = layout[10], viewportW = layout[11], viewportH = layout[12];
+        output.WriteLine($"still {naturalW}x{naturalH} shown at {w:0.#}x{h:0.#} (page {pageW:0.#}, viewport {viewportW}x{viewportH}) at ({left:0.#},{top:0.#})");
+        for (int k = 0; k < 4; k++) Assert.InRange(layout[k] - layout[4 + k], -1, 1);
+        double expectedW = Math.Min(pageW - 2, 0.75 * viewportH * naturalW / naturalH); // 2: the view's border
+        Assert.InRange(w, expectedW - 3, expectedW + 3);
+        Assert.InRange(w / h, naturalW / naturalH * 0.98, naturalW / naturalH * 1.02); // not stretched
+        Assert.True(left >= 0 && top >= 0 && left + w <= viewportW && top + h <= viewportH, "the still is not fully in the viewport");
         (double X, double Y)[] corners = [(0.55, 0.15), (0.95, 0.15), (0.95, 0.9), (0.55, 0.9)];
         foreach (var (x, y) in corners) await browser.ClickAsync(left + x * w, top + y * h);
         await browser.ClickAsync(".zone.sel .zone-name");
