@@ -37,6 +37,11 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         await browser.NavigateAsync(d.BaseUrl + "live");
         await browser.WaitForAsync("location.pathname === '/login' && document.getElementById('token')", T, "the login form");
         await browser.ClickAsync("#token");
+        await browser.TypeAsync("not-the-token");
+        await browser.ClickAsync("#login");
+        await browser.WaitForAsync("document.getElementById('error') && document.getElementById('token')", T, "the login form again after a wrong token");
+        Assert.Equal("wrong token", (await browser.EvalAsync("document.getElementById('error').textContent"))!.GetValue<string>());
+        await browser.ClickAsync("#token");
         await browser.TypeAsync(d.Token);
         await browser.ClickAsync("#login");
         await browser.WaitForAsync("location.pathname === '/' && document.getElementById('live')", T, "the live page after login");
@@ -99,5 +104,17 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         var porchState = states.EnumerateArray().Single(s => s.GetProperty("zone").GetString() == "porch");
         Assert.True(porchState.GetProperty("frame_id").GetInt64() > 0);
         output.WriteLine($"porch state after save: {porchState}");
+
+        // A small frame (64x48, made in the page) is scaled up to the page width, not shown at 64 px.
+        var small = (await browser.EvalAsync("""
+            new Promise(done => { const c = document.createElement('canvas'); c.width = 64; c.height = 48; c.getContext('2d').fillRect(0, 0, 32, 24);
+              const i = document.getElementById('still'); i.addEventListener('load', () => requestAnimationFrame(() => {
+                const r = document.getElementById('canvas').getBoundingClientRect(); done([r.width, r.height, document.getElementById('view').parentElement.getBoundingClientRect().width, innerHeight]); }), { once: true });
+              i.src = c.toDataURL('image/png'); })
+            """))!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
+        output.WriteLine($"64x48 still shown at {small[0]:0.#}x{small[1]:0.#}");
+        double smallW = Math.Min(small[2] - 2, 0.75 * small[3] * 64 / 48);
+        Assert.InRange(small[0], smallW - 3, smallW + 3);
+        Assert.True(small[0] > 4 * 64, $"a 64 px frame is shown {small[0]} px wide");
     }
 }
