@@ -100,8 +100,10 @@ internal static class ConsoleEndpoints
         if (!ctx.Auth.CheckToken(token))
         {
             await Task.Delay(500).ConfigureAwait(false); // slows guessing down; the token has 256 bits anyway
-            http.Response.StatusCode = StatusCodes.Status303SeeOther;
-            http.Response.Headers.Location = "/login?failed=1";
+            // The form again with a fixed message: nothing about how close the guess was, nor where the token file is.
+            string page = StaticAssets.TryGet("login.html", out var bytes, out _) ? Encoding.UTF8.GetString(bytes) : "";
+            await Bytes(http, Encoding.UTF8.GetBytes(page.Replace("<!--error-->", "<p class=\"bad\" id=\"error\">wrong token</p>", StringComparison.Ordinal)),
+                "text/html; charset=utf-8", StatusCodes.Status401Unauthorized).ConfigureAwait(false);
             return;
         }
         ctx.Auth.SetSessionCookie(http.Response, ctx.Https);

@@ -38,6 +38,11 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         await browser.NavigateAsync(d.BaseUrl + "live");
         await browser.WaitForAsync("location.pathname === '/login' && document.getElementById('token')", T, "the login form");
         await browser.ClickAsync("#token");
+        await browser.TypeAsync("not-the-token");
+        await browser.ClickAsync("#login");
+        await browser.WaitForAsync("document.getElementById('error') && document.getElementById('token')", T, "the login form again after a wrong token");
+        Assert.Equal("wrong token", (await browser.EvalAsync("document.getElementById('error').textContent"))!.GetValue<string>());
+        await browser.ClickAsync("#token");
         await browser.TypeAsync(d.Token);
         await browser.ClickAsync("#login");
         await browser.WaitForAsync("location.pathname === '/' && document.getElementById('live')", T, "the live page after login");
@@ -56,10 +61,23 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         await browser.WaitForAsync("!document.getElementById('editor').hidden && document.getElementById('still').naturalWidth > 0 && document.getElementById('canvas').width > 0", T, "the zones editor with a still");
         Assert.Equal("door", (await browser.EvalAsync("document.querySelector('.zone-name').value"))!.GetValue<string>());
         await browser.ClickAsync("#new");
-        var rect = (await browser.EvalAsync("(() => { const c = document.getElementById('canvas'); c.scrollIntoView({ block: 'start' }); const r = c.getBoundingClientRect(); return [r.left, r.top, r.width, r.height, window.innerHeight]; })()"))!.AsArray();
-        double left = rect[0]!.GetValue<double>(), top = rect[1]!.GetValue<double>(), w = rect[2]!.GetValue<double>(), h = rect[3]!.GetValue<double>();
+        // The still is scaled to the page width, capped at 75% of the window height (so all of it can be clicked); the
+        // canvas lies exactly over it. Clicks go to viewport coordinates, so the canvas is scrolled fully into view first.
+        var layout = (await browser.EvalAsync("""
+            (() => { const c = document.getElementById('canvas'), i = document.getElementById('still'), v = document.getElementById('view');
+              c.scrollIntoView({ block: 'center' });
+              const r = c.getBoundingClientRect(), ir = i.getBoundingClientRect(), m = v.parentElement.getBoundingClientRect();
+              return [r.left, r.top, r.width, r.height, ir.left, ir.top, ir.width, ir.height, i.naturalWidth, i.naturalHeight, m.width, innerWidth, innerHeight]; })()
+            """))!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
+        double left = layout[0], top = layout[1], w = layout[2], h = layout[3];
+        double naturalW = layout[8], naturalH = layout[9], pageW = layout[10], viewportW = layout[11], viewportH = layout[12];
+        output.WriteLine($"still {naturalW}x{naturalH} shown at {w:0.#}x{h:0.#} (page {pageW:0.#}, viewport {viewportW}x{viewportH}) at ({left:0.#},{top:0.#})");
+        for (int k = 0; k < 4; k++) Assert.InRange(layout[k] - layout[4 + k], -1, 1);
+        double expectedW = Math.Min(pageW - 2, 0.75 * viewportH * naturalW / naturalH); // 2: the view's border
+        Assert.InRange(w, expectedW - 3, expectedW + 3);
+        Assert.InRange(w / h, naturalW / naturalH * 0.98, naturalW / naturalH * 1.02); // not stretched
+        Assert.True(left >= 0 && top >= 0 && left + w <= viewportW && top + h <= viewportH, "the still is not fully in the viewport");
         (double X, double Y)[] corners = [(0.55, 0.15), (0.95, 0.15), (0.95, 0.9), (0.55, 0.9)];
-        Assert.True(top + 0.9 * h < rect[4]!.GetValue<double>(), $"the still ({w}x{h} at y {top}) does not fit the {rect[4]} px window: clicks would miss it");
         foreach (var (x, y) in corners) await browser.ClickAsync(left + x * w, top + y * h);
         await browser.WaitForAsync($"file.zones[selected].points.length === {corners.Length}", T, "the four clicked corners in the editor");
         await browser.ClickAsync(".zone.sel .zone-name");
@@ -88,5 +106,17 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         var porchState = states.EnumerateArray().Single(s => s.GetProperty("zone").GetString() == "porch");
         Assert.True(porchState.GetProperty("frame_id").GetInt64() > 0);
         output.WriteLine($"porch state after save: {porchState}");
+
+        // A small frame (64x48, made in the page) is scaled up to the page width, not shown at 64 px.
+        var small = (await browser.EvalAsync("""
+            new Promise(done => { const c = document.createElement('canvas'); c.width = 64; c.height = 48; c.getContext('2d').fillRect(0, 0, 32, 24);
+              const i = document.getElementById('still'); i.addEventListener('load', () => requestAnimationFrame(() => {
+                const r = document.getElementById('canvas').getBoundingClientRect(); done([r.width, r.height, document.getElementById('view').parentElement.getBoundingClientRect().width, innerHeight]); }), { once: true });
+              i.src = c.toDataURL('image/png'); })
+            """))!.AsArray().Select(n => n!.GetValue<double>()).ToArray();
+        output.WriteLine($"64x48 still shown at {small[0]:0.#}x{small[1]:0.#}");
+        double smallW = Math.Min(small[2] - 2, 0.75 * small[3] * 64 / 48);
+        Assert.InRange(small[0], smallW - 3, smallW + 3);
+        Assert.True(small[0] > 4 * 64, $"a 64 px frame is shown {small[0]} px wide");
     }
 }

@@ -50,9 +50,19 @@ public sealed class ConsoleHttpTests
     {
         await using var d = await ConsoleDaemon.StartAsync();
         using var c = d.Client(authorized: false);
-        using var bad = await c.PostAsync("/login", new FormUrlEncodedContent([new("token", "wrong")]));
-        Assert.Equal(HttpStatusCode.SeeOther, bad.StatusCode);
-        Assert.False(bad.Headers.Contains("Set-Cookie"));
+        foreach (var guess in new[] { "guess-1234", d.Token[..^1], "" })
+        {
+            // 401 and the form again with a fixed message: no hint how close the guess was, no cookie.
+            using var bad = await c.PostAsync("/login", new FormUrlEncodedContent([new("token", guess)]));
+            Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+            Assert.False(bad.Headers.Contains("Set-Cookie"));
+            string page = await bad.Content.ReadAsStringAsync();
+            Assert.Contains("wrong token", page, StringComparison.Ordinal);
+            Assert.Contains("name=\"token\"", page, StringComparison.Ordinal); // the form to try again
+            if (guess.Length > 0) Assert.DoesNotContain(guess, page, StringComparison.Ordinal);
+            Assert.DoesNotContain(d.Directory, page, StringComparison.Ordinal);
+        }
+        using (var fresh = await c.GetAsync("/login")) Assert.DoesNotContain("wrong token", await fresh.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using var ok = await c.PostAsync("/login", new FormUrlEncodedContent([new("token", d.Token)]));
         Assert.Equal(HttpStatusCode.SeeOther, ok.StatusCode);

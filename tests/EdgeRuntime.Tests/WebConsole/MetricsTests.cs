@@ -1,6 +1,9 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using EdgeRuntime.Daemon;
+using EdgeRuntime.Tests.Telemetry;
 using EdgeRuntime.WebConsole.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeRuntime.Tests.WebConsole;
 
@@ -36,6 +39,45 @@ public sealed class MetricsTests
         foreach (var stage in new[] { "decode", "preprocess", "inference", "postprocess", "publish" }) Assert.Contains(stage, stageNames);
         double inferenceCount = stages.Samples.Single(s => s.Name.EndsWith("_count", StringComparison.Ordinal) && s.Labels["stage"] == "inference").Value;
         Assert.True(inferenceCount >= 10);
+    }
+
+    [Fact]
+    public async Task OtaTransitionsAndASwap_ShowInMetrics_WhichNeedTheToken()
+    {
+        await using var d = await ConsoleDaemon.StartAsync();
+        await d.WaitForFramesAsync(2);
+        using var c = d.Client();
+        using (var anonymous = d.Client(authorized: false))
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode);
+
+        async Task<Dictionary<string, PrometheusTextParser.Family>> ScrapeAsync() => PrometheusTextParser.Parse(await c.GetStringAsync("/metrics"));
+        static double Transitions(Dictionary<string, PrometheusTextParser.Family> f, string state) =>
+            f.TryGetValue("edgert_ota_transitions", out var t) ? t.Samples.Where(s => s.Labels["state"] == state).Sum(s => s.Value) : 0;
+
+        var before = await ScrapeAsync();
+        double swapsBefore = before["edgert_ota_swaps"].Samples.Single().Value;
+        Assert.Equal("0123456789ab", before["edgert_model_info"].Samples.Single().Labels["version"]);
+
+        // What OtaAgent does on an update: report each lifecycle state to DaemonMetrics, and offer the verified model to the
+        // frame loop through the SegmenterSwitch with the manifest's identity (OtaAgent.Info).
+        var metrics = d.Services.GetRequiredService<DaemonMetrics>();
+        foreach (var state in new[] { "received", "downloading", "verifying", "activating", "active", "received", "rejected:signature" })
+            metrics.RecordOtaState(state, 7);
+        var next = new EdgeRuntime.Telemetry.ModelInfo("tiny-v7", "7", new string('a', 64));
+        long firstFrame = await d.Services.GetRequiredService<SegmenterSwitch>().OfferAsync(new ThresholdTestSegmenter(), next).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(firstFrame > 0);
+
+        var after = await ScrapeAsync();
+        Assert.Equal("counter", after["edgert_ota_transitions"].Type);
+        Assert.Equal(Transitions(before, "received") + 2, Transitions(after, "received"));
+        foreach (var state in new[] { "downloading", "verifying", "activating", "active", "rejected" })
+            Assert.Equal(Transitions(before, state) + 1, Transitions(after, state));
+        Assert.DoesNotContain(after["edgert_ota_transitions"].Samples, s => s.Labels["state"].Contains(':', StringComparison.Ordinal)); // the reason is not a label
+        Assert.Equal(swapsBefore + 1, after["edgert_ota_swaps"].Samples.Single().Value);
+        var model = after["edgert_model_info"].Samples.Single(); // one serving model, the new one
+        Assert.Equal("tiny-v7", model.Labels["name"]);
+        Assert.Equal("7", model.Labels["version"]);
+        Assert.Equal(new string('a', 64), model.Labels["sha256"]);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ let file = { labels: [], zones: [] }, selected = -1, dragging = null;
 function message(text, bad) { const m = document.getElementById("message"); m.textContent = text; m.className = bad ? "bad" : "ok"; }
 
 function fit() {
+  if (img.naturalWidth && img.naturalHeight) document.getElementById("view").style.setProperty("--aspect", String(img.naturalWidth / img.naturalHeight));
   canvas.width = img.clientWidth; canvas.height = img.clientHeight;
   canvas.style.width = img.clientWidth + "px"; canvas.style.height = img.clientHeight + "px";
   draw();
