@@ -9,7 +9,7 @@ namespace EdgeRuntime.Automation.Events;
 /// <summary>
 /// The MQTT sink of zone transitions: one JSON event per transition on .../events (QoS 1, not retained), queued
 /// within the frame's publish step. When snapshots are on it also asks for a redacted snapshot of this frame
-/// (<see cref="TakeSnapshotRequest"/>, served by <see cref="ZoneAutomation"/> which holds the frame).
+/// (<see cref="TakeSnapshotRequest"/>, served by <c>Wiring.ZoneAutomation</c>, a layer above, which holds the frame).
 /// </summary>
 public sealed class ZoneEventPublisher : IZoneTransitionSink
 {

@@ -30,7 +30,7 @@ internal sealed class FrameLoopService : BackgroundService
     private readonly WatchdogPinger _watchdog;
     private readonly LatencyRecorder _latency;
     private readonly SegmenterSwitch _switch;
-    private readonly Automation.ZoneAutomation? _automation;
+    private readonly Automation.Wiring.ZoneAutomation? _automation;
     private readonly IInferenceGate? _gate;
     private readonly ThermalGovernor? _thermal;
     private readonly string _deviceId;
@@ -50,7 +50,7 @@ internal sealed class FrameLoopService : BackgroundService
         DaemonStatus status,
         ILogger<FrameLoopService> logger,
         SegmenterSwitch? segmenterSwitch = null,
-        Automation.ZoneAutomation? automation = null,
+        Automation.Wiring.ZoneAutomation? automation = null,
         IInferenceGate? gate = null,
         ThermalGovernor? thermal = null,
         DaemonMetrics? metrics = null,

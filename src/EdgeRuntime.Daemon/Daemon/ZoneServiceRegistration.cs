@@ -1,4 +1,5 @@
 using EdgeRuntime.Automation;
+using EdgeRuntime.Automation.Wiring;
 using EdgeRuntime.Automation.Events;
 using EdgeRuntime.Automation.Zones;
 using EdgeRuntime.Telemetry;

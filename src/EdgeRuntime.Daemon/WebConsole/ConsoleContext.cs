@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeRuntime.Automation;
+using EdgeRuntime.Automation.Wiring;
 using EdgeRuntime.Daemon;
 using EdgeRuntime.Ota;
 using EdgeRuntime.WebConsole.Metrics;

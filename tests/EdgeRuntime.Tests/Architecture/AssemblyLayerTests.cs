@@ -18,6 +18,13 @@ public sealed class AssemblyLayerTests
     private static readonly string[] Library =
         ["Graph", "Tflite", "Planning", "Kernels", "Runtime", "Ops", "Conformance", "Imaging", "Preprocessing", "Bench", "Segmentation", "Api"];
 
+    /// <summary>EdgeRuntime.Automation's layers below its wiring (the root's contracts and the parts).</summary>
+    private static readonly string[] AutomationParts =
+        ["Automation", "Automation.Zones", "Automation.Privacy", "Automation.Thermal", "Automation.Gpio", "Automation.Events", "Automation.HomeAssistant"];
+
+    /// <summary>Every Automation layer: what the layers above the project may use.</summary>
+    private static readonly string[] Automation = [.. AutomationParts, "Automation.Wiring"];
+
     /// <summary>Layer -> the layers it may use; each row uses only rows above it. Library layers are EdgeRuntime.dll's.</summary>
     internal static readonly (string Layer, string[] Uses)[] Layers =
     [
@@ -38,14 +45,21 @@ public sealed class AssemblyLayerTests
         ("Camera.Imaging", [.. Library]),
         ("Camera.Sources", [.. Library, "Camera.Imaging"]),
         ("Telemetry", [.. Library]),
-        // EdgeRuntime.Automation.* is one layer: its root (ZoneAutomation) wires Zones/Events/Privacy/HomeAssistant, which
-        // use the root's options and sink interfaces (a cycle inside the project, not yet split).
-        ("Automation", [.. Library, "Camera.Imaging", "Telemetry"]),
+        // Automation, one layer per namespace: the root holds the contracts and options (ZoneTransition,
+        // IZoneTransitionSink, IInferenceGate, AutomationOptions) the parts use; Wiring (ZoneAutomation) sits above the parts.
+        ("Automation", [.. Library, "Telemetry"]),
+        ("Automation.Zones", [.. Library, "Automation"]),
+        ("Automation.Privacy", [.. Library, "Automation"]),
+        ("Automation.Thermal", [.. Library, "Telemetry", "Automation"]),
+        ("Automation.Gpio", [.. Library, "Telemetry", "Automation"]),
+        ("Automation.Events", [.. Library, "Telemetry", "Automation", "Automation.Zones"]),
+        ("Automation.HomeAssistant", [.. Library, "Telemetry", "Automation", "Automation.Zones", "Automation.Events"]),
+        ("Automation.Wiring", [.. Library, "Camera.Imaging", "Telemetry", .. AutomationParts]),
         // The daemon's services; OTA and the web console are built on them, Hosting (DaemonHost) wires them all.
-        ("Daemon", [.. Library, "Camera.Imaging", "Camera.Sources", "Telemetry", "Automation"]),
-        ("Ota", [.. Library, "Camera.Imaging", "Camera.Sources", "Telemetry", "Automation", "Daemon"]),
-        ("WebConsole", [.. Library, "Camera.Imaging", "Camera.Sources", "Telemetry", "Automation", "Daemon", "Ota"]),
-        ("Hosting", [.. Library, "Camera.Imaging", "Camera.Sources", "Telemetry", "Automation", "Daemon", "Ota", "WebConsole"]),
+        ("Daemon", [.. Library, "Camera.Imaging", "Camera.Sources", "Telemetry", .. Automation]),
+        ("Ota", [.. Library, "Camera.Imaging", "Camera.Sources", "Telemetry", .. Automation, "Daemon"]),
+        ("WebConsole", [.. Library, "Camera.Imaging", "Camera.Sources", "Telemetry", .. Automation, "Daemon", "Ota"]),
+        ("Hosting", [.. Library, "Camera.Imaging", "Camera.Sources", "Telemetry", .. Automation, "Daemon", "Ota", "WebConsole"]),
         // Offline tools (EdgeRuntime.Tools, EdgeRuntime.Onnx): never referenced by the daemon.
         ("Onnx", [.. Library]),
         ("Quantization", [.. Library, "Camera.Imaging"]),
@@ -54,15 +68,15 @@ public sealed class AssemblyLayerTests
         ("Fuzzing", [.. Library, "Quantization"]),
         // The programs (edgert-tools compiles edgert's sources too): the top.
         ("edgert-tools.Bench", [.. Library, "Camera.Imaging", "Camera.Sources", "Onnx"]),
-        ("Cli", [.. Library, "Camera.Imaging", "Camera.Sources", "Telemetry", "Automation", "Daemon", "Ota", "Hosting",
+        ("Cli", [.. Library, "Camera.Imaging", "Camera.Sources", "Telemetry", .. Automation, "Daemon", "Ota", "Hosting",
             "Onnx", "Quantization", "Tools.Segmentation", "Compare", "Fuzzing", "edgert-tools.Bench"]),
         ("edgert-tools.Program", ["Cli", "Api", "Runtime", "Ops"]),
     ];
 
     /// <summary>
     /// The layer of a namespace in an assembly: the library's second name part (Kernels.* is one layer, the root is
-    /// Api); elsewhere the first part (two for Camera.*), prefixed with the assembly when an upper
-    /// assembly reuses a library name (EdgeRuntime.Tools' Segmentation). Null: not ours.
+    /// Api); elsewhere the first part (two for Camera.* and Automation.*, whose root is the layer Automation),
+    /// prefixed with the assembly when an upper assembly reuses a library name (EdgeRuntime.Tools' Segmentation). Null: not ours.
     /// </summary>
     internal static string? LayerOf(string assembly, string ns)
     {
@@ -70,7 +84,7 @@ public sealed class AssemblyLayerTests
         if (ns.StartsWith("EdgeRuntime.Tests", StringComparison.Ordinal)) return null;
         string[] parts = ns == "EdgeRuntime" ? [] : ns["EdgeRuntime.".Length..].Split('.');
         if (assembly == "EdgeRuntime") return parts.Length == 0 ? "Api" : parts[0];
-        string key = parts.Length == 0 ? "Program" : parts.Length > 1 && parts[0] is "Camera" ? parts[0] + "." + parts[1] : parts[0];
+        string key = parts.Length == 0 ? "Program" : parts.Length > 1 && parts[0] is "Camera" or "Automation" ? parts[0] + "." + parts[1] : parts[0];
         string owner = assembly.StartsWith("EdgeRuntime.", StringComparison.Ordinal) ? assembly["EdgeRuntime.".Length..] : assembly;
         return key is "Program" || Library.Contains(key) ? $"{owner}.{key}" : key;
     }

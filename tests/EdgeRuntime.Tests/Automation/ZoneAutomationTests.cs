@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EdgeRuntime.Automation;
+using EdgeRuntime.Automation.Wiring;
 using EdgeRuntime.Imaging;
 using EdgeRuntime.Automation.Events;
 using EdgeRuntime.Automation.HomeAssistant;

@@ -1,5 +1,6 @@
 using EdgeRuntime.Hosting;
 using EdgeRuntime.Automation;
+using EdgeRuntime.Automation.Wiring;
 using EdgeRuntime.Camera.Sources;
 using EdgeRuntime.Daemon;
 using EdgeRuntime.Segmentation;

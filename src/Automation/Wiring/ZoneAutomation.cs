@@ -10,7 +10,7 @@ using EdgeRuntime.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace EdgeRuntime.Automation;
+namespace EdgeRuntime.Automation.Wiring;
 
 /// <summary>
 /// What the frame loop calls in each frame's publish step (<see cref="OnFrame"/>): zone coverage and rules
