@@ -15,7 +15,8 @@ public sealed class AssemblyLayerTests
         "EdgeRuntime.Tools", "EdgeRuntime.Onnx", "edgert-tools",
     ];
 
-    private static readonly string[] Library =
+    /// <summary>The interpreter library's layers (EdgeRuntime.dll), the rows NamespaceLayerTests checks in the sources.</summary>
+    internal static readonly string[] Library =
         ["Graph", "Tflite", "Planning", "Kernels", "Runtime", "Ops", "Conformance", "Imaging", "Preprocessing", "Bench", "Segmentation", "Api"];
 
     /// <summary>EdgeRuntime.Automation's layers below its wiring (the root's contracts and the parts).</summary>

@@ -9,23 +9,10 @@ namespace EdgeRuntime.Tests.Architecture;
 /// </summary>
 public partial class NamespaceLayerTests
 {
-    /// <summary>Namespace (second part of EdgeRuntime.X...) -> the namespaces it may use. Each row uses only rows above it.</summary>
+    /// <summary>Namespace (second part of EdgeRuntime.X...) -> the namespaces it may use: the library rows of the one
+    /// layer table (<see cref="AssemblyLayerTests.Layers"/>). Each row uses only rows above it.</summary>
     private static readonly (string Namespace, string[] Uses)[] Layers =
-    [
-        ("Graph", []),
-        ("Tflite", ["Graph"]),
-        ("Planning", ["Graph"]),
-        ("Kernels", ["Graph"]),
-        ("Runtime", ["Graph", "Planning", "Kernels"]),
-        ("Ops", ["Graph", "Planning", "Kernels", "Runtime"]),
-        ("Conformance", ["Graph", "Kernels", "Runtime"]),
-        ("Imaging", []),
-        ("Preprocessing", ["Imaging", "Kernels"]), // Kernels: the dispatcher picks the resize's vector width
-        ("Bench", []),
-        ("Segmentation", ["Graph", "Tflite", "Kernels", "Runtime", "Imaging", "Preprocessing"]),
-        // The public facade (Api/) lives in the root namespace EdgeRuntime; it may use every layer.
-        ("Api", ["Graph", "Tflite", "Planning", "Kernels", "Runtime", "Ops", "Imaging", "Preprocessing", "Segmentation"]),
-    ];
+        [.. AssemblyLayerTests.Layers.Where(l => AssemblyLayerTests.Library.Contains(l.Layer))];
 
     [Fact]
     public void TheLayerTableHasNoCycle()
