@@ -48,7 +48,8 @@ fi
 # The new run writes into a fresh folder; the previous demo output stays in $out until this run has produced frames.
 mkdir -p artifacts
 next="$(mktemp -d artifacts/demo.next.XXXXXX)"
-trap 'kill ${ticker:-0} 2>/dev/null || true; rm -rf "$next" "$next.zones.json"' EXIT
+# (kill only a ticker that exists: `kill 0` would signal this whole process group and end the job with 143)
+trap 'if [ -n "${ticker:-}" ]; then kill "$ticker" 2>/dev/null || true; fi; rm -rf "$next" "$next.zones.json"' EXIT
 status=0
 source="folder:$frames"
 [ "${LIVE:-0}" = 1 ] && source="folder:$frames?loop=true&fps=5"
