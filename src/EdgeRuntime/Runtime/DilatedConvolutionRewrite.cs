@@ -20,31 +20,16 @@ internal static class DilatedConvolutionRewrite
     public static ModelGraph Apply(ModelGraph graph)
     {
         OperatorNode[] ops = graph.Operators;
-        int tensorCount = graph.Tensors.Length;
-        var reads = new int[tensorCount];
-        var reader = new int[tensorCount];
-        for (int i = 0; i < ops.Length; i++)
-            foreach (int t in ops[i].Inputs)
-                if ((uint)t < (uint)tensorCount) { reads[t]++; reader[t] = i; }
-        var isGraphIo = new bool[tensorCount];
-        foreach (int t in graph.Inputs) if ((uint)t < (uint)tensorCount) isGraphIo[t] = true;
-        foreach (int t in graph.Outputs) if ((uint)t < (uint)tensorCount) isGraphIo[t] = true;
-        // The only reader of node i's single output, or -1.
-        int SoleReader(int i)
-        {
-            if (ops[i].Outputs.Length != 1) return -1;
-            int t = ops[i].Outputs[0];
-            return (uint)t < (uint)tensorCount && !isGraphIo[t] && reads[t] == 1 && !graph.Tensors[t].IsConstant && reader[t] > i ? reader[t] : -1;
-        }
+        int[] sole = SoleReaders.Of(graph);
 
         var replacement = new OperatorNode?[ops.Length];
         var removed = new bool[ops.Length];
         for (int i = 0; i < ops.Length; i++)
         {
             if (ops[i].Op != BuiltinOperator.SpaceToBatchND || removed[i] || replacement[i] is not null) continue;
-            int j = SoleReader(i);
+            int j = sole[i];
             if (j < 0 || ops[j].Op != BuiltinOperator.DepthwiseConv2D || replacement[j] is not null) continue;
-            int k = SoleReader(j);
+            int k = sole[j];
             if (k < 0 || ops[k].Op != BuiltinOperator.BatchToSpaceND || replacement[k] is not null) continue;
             if (Rewrite(graph, ops[i], ops[j], ops[k]) is not { } conv) continue;
             replacement[k] = conv;

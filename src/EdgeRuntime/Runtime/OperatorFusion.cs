@@ -28,16 +28,7 @@ internal static class OperatorFusion
     {
         if (registry.FusedKernels.Count == 0) return graph;
         OperatorNode[] ops = graph.Operators;
-        int tensorCount = graph.Tensors.Length;
-        // How often each tensor is read, and by which node (the last one; only used when it is read once).
-        var reads = new int[tensorCount];
-        var reader = new int[tensorCount];
-        for (int i = 0; i < ops.Length; i++)
-            foreach (int t in ops[i].Inputs)
-                if ((uint)t < (uint)tensorCount) { reads[t]++; reader[t] = i; }
-        var isGraphIo = new bool[tensorCount];
-        foreach (int t in graph.Inputs) if ((uint)t < (uint)tensorCount) isGraphIo[t] = true;
-        foreach (int t in graph.Outputs) if ((uint)t < (uint)tensorCount) isGraphIo[t] = true;
+        int[] sole = SoleReaders.Of(graph);
 
         var replacement = new OperatorNode?[ops.Length];
         var removed = new bool[ops.Length];
@@ -45,11 +36,10 @@ internal static class OperatorFusion
         {
             OperatorNode producer = ops[i];
             // One fusion per node: a node already merged into an earlier fused node is not merged again.
-            if (replacement[i] is not null || removed[i] || producer.Outputs.Length != 1) continue;
+            if (replacement[i] is not null || removed[i]) continue;
+            int j = sole[i];
+            if (j < 0 || replacement[j] is not null) continue;
             int t = producer.Outputs[0];
-            if ((uint)t >= (uint)tensorCount || isGraphIo[t] || reads[t] != 1 || graph.Tensors[t].IsConstant) continue;
-            int j = reader[t];
-            if (j <= i || replacement[j] is not null) continue;
             OperatorNode consumer = ops[j];
             foreach (IFusedOperatorKernel kernel in registry.FusedKernels)
             {
