@@ -6,11 +6,14 @@
 #   edgert: `edgert bench` inference p50 (NativeAOT linux-x64); TFLite: benchmark_model "Inference (avg)".
 #   --baseline BIN: also time another edgert binary (e.g. the build before a change) in the same rounds, so before/after
 #   ratios come from one run on this shared, noisy box.
-# Usage: scripts/peer-bench.sh [--rounds R] [--runs N] [--threads "1 2"] [--models REGEX] [--no-publish] [--no-quantize] [--baseline BIN]
+#   --arm: the same models on the ARM cycle model instead (scripts/arm-model.sh --cpu both --peer for each: the
+#   linux-arm64 edgert and the arm64 TFLite 2.14 + XNNPACK under qemu -cpu cortex-a72 / cortex-a76, G cycles per
+#   frame and their ratio; a few minutes per model; 1 thread: the peer's multi-thread cycles are summed over threads).
+# Usage: scripts/peer-bench.sh [--rounds R] [--runs N] [--threads "1 2"] [--models REGEX] [--no-publish] [--no-quantize] [--baseline BIN] [--arm]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="${EDGERT_SHARED:-$(cd .. && pwd)/shared}"
-rounds=3; runs=20; threads="1 2"; filter=.; publish=1; quantize=1; baseline=""
+rounds=3; runs=20; threads=""; filter=.; publish=1; quantize=1; baseline=""; arm=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
@@ -20,17 +23,20 @@ while [[ $# -gt 0 ]]; do
     --no-publish) publish=0; shift ;;
     --no-quantize) quantize=0; shift ;;
     --baseline) baseline="$2"; shift 2 ;;
-    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
+    --arm) arm=1; shift ;;
+    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+[[ $arm == 0 || -z $threads || $threads == 1 ]] || { echo "--arm models 1 thread only" >&2; exit 2; }
+[[ -n $threads ]] || { [[ $arm == 1 ]] && threads=1 || threads="1 2"; }
 peer="$shared/peers/tflite-2.14/linux-x64/benchmark_model"
 [[ -x $peer ]] || { echo "peer not found: $peer" >&2; exit 2; }
 bin=artifacts/publish/linux-x64/edgert
 tools=artifacts/publish/linux-x64/edgert-tools   # quantize is an offline verb: the device binary has none
-if [[ $publish == 1 || ! -x $bin || ( $quantize == 1 && ! -x $tools ) ]]; then
+if [[ $arm == 0 && ( $publish == 1 || ! -x $bin ) ]] || [[ $quantize == 1 && ( $publish == 1 || ! -x $tools ) ]]; then
   echo "publishing edgert and edgert-tools (NativeAOT linux-x64)..." >&2
-  dotnet publish src/edgert -r linux-x64 -c Release -p:PublishAot=true -o artifacts/publish/linux-x64 -nologo -v q >/dev/null
+  [[ $arm == 1 ]] || dotnet publish src/edgert -r linux-x64 -c Release -p:PublishAot=true -o artifacts/publish/linux-x64 -nologo -v q >/dev/null
   if [[ $quantize == 1 ]]; then
     dotnet publish src/edgert-tools -r linux-x64 -c Release -p:PublishAot=true -o artifacts/publish/linux-x64 -nologo -v q >/dev/null
   fi
@@ -52,6 +58,37 @@ if [[ $quantize == 1 ]]; then
       || { echo "quantize failed for $f: $(tail -1 "$work/quantize.log")" >&2; continue; }
     models+=("$out")
   done
+fi
+
+if [[ $arm == 1 ]]; then
+  # One arm-model.sh run per model and thread count; its JSON files hold the per-frame cycles of both runtimes.
+  out=$work/arm; mkdir -p "$out"
+  pub=(); [[ $publish == 1 ]] && pub=(--publish)
+  echo "edgert (NativeAOT linux-arm64) vs TFLite 2.14 + XNNPACK (arm64), ARM cycle model (qemu + llvm-mca, docs/performance.md), G cycles per frame"
+  printf '%-62s %3s %10s %10s %7s %10s %10s %7s\n' model thr "A72 TFLite" "A72 edgert" ratio "A76 TFLite" "A76 edgert" ratio
+  for m in "${models[@]}"; do
+    name=${m#"$shared/models/"}; name=${name#"$work/"}
+    [[ $name =~ $filter ]] || continue
+    for t in $threads; do
+      log=$out/$(basename "$m" .tflite)-t$t.log
+      scripts/arm-model.sh "$m" --cpu both --peer --threads "$t" --out "$out" "${pub[@]}" >"$log" 2>&1 || echo "  (arm-model failed for $name: $log)" >&2
+      pub=()
+      python3 - "$out/$(basename "$m" .tflite)-t$t" "$name" "$t" <<'PY'
+import json, os, sys
+run, name, t = sys.argv[1:4]
+def g(f, key):
+    p = os.path.join(run, f)
+    return json.load(open(p))[key] / 1e9 if os.path.exists(p) else None
+key = 'cycles'
+cells = []
+for cpu in ('a72', 'a76'):
+    e, p = g(f'edgert-{cpu}.json', key), g(f'tflite-xnnpack-true-{cpu}.json', 'cycles')
+    cells += [f'{p:.3f}' if p else '-', f'{e:.3f}' if e else '-', f'{e / p:.2f}' if e and p else '-']
+print(f"{name:<62} {t:>3} {cells[0]:>10} {cells[1]:>10} {cells[2]:>7} {cells[3]:>10} {cells[4]:>10} {cells[5]:>7}")
+PY
+    done
+  done
+  exit 0
 fi
 
 # Each prints nothing when its runtime cannot run the model (the table then shows "-").
