@@ -34,7 +34,11 @@ peer="$shared/peers/tflite-2.14/linux-x64/benchmark_model"
 [[ -x $peer ]] || { echo "peer not found: $peer" >&2; exit 2; }
 bin=artifacts/publish/linux-x64/edgert
 tools=artifacts/publish/linux-x64/edgert-tools   # quantize is an offline verb: the device binary has none
-if [[ $arm == 0 && ( $publish == 1 || ! -x $bin ) ]] || [[ $quantize == 1 && ( $publish == 1 || ! -x $tools ) ]]; then
+ptq_missing=0
+for f in deeplabv3_257_mv_gpu lite-model_deeplabv3-mobilenetv2_dm05_1_default_2; do
+  [[ -f artifacts/peer-bench/$f.edgert-ptq-int8.tflite ]] || ptq_missing=1
+done
+if [[ $arm == 0 && ( $publish == 1 || ! -x $bin ) ]] || [[ $quantize == 1 && $ptq_missing == 1 && ( $publish == 1 || ! -x $tools ) ]]; then
   echo "publishing edgert and edgert-tools (NativeAOT linux-x64)..." >&2
   [[ $arm == 1 ]] || dotnet publish src/edgert -r linux-x64 -c Release -p:PublishAot=true -o artifacts/publish/linux-x64 -nologo -v q >/dev/null
   if [[ $quantize == 1 ]]; then
