@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using EdgeRuntime.Kernels.Reference;
 
@@ -231,8 +230,9 @@ internal static unsafe partial class FloatConvSimd
         int oxHi = outW;
         while (oxHi > oxLo && (oxHi - 1) * g.StrideW - g.PadW + g.DilationW * (fW - 1) >= inW) oxHi--;
 
-        // The fused Vector128 kernels on ARM64 take the 6-pixel FMLA-by-element tiles (FloatConvSimd.AdvSimdTiles.cs).
-        bool arm6 = typeof(TOps) == typeof(Float128Fma) && AdvSimd.Arm64.IsSupported, ran6 = false;
+        // The fused Vector128 kernels take the 6-pixel FMLA-by-element tiles (FloatConvSimd.AdvSimdTiles.cs): Float128Fma
+        // runs only for the AdvSimd ISAs (Fused), which the dispatcher has already checked this CPU runs.
+        bool arm6 = typeof(TOps) == typeof(Float128Fma), ran6 = false;
         for (int row = rowStart; row < rowStart + rowCount; row++)
         {
             int b = row / outH, oy = row % outH;
