@@ -69,6 +69,65 @@ internal static class FloatConvConformance
             RandomFloats(rng, inShape.FlatSize, special), RandomFloats(rng, fShape.FlatSize, special), bias, special);
     }
 
+    /// <summary>
+    /// A 3x3 depthwise (multiplier 1) image wide and tall enough that interior rows and columns exist: the row-segment
+    /// kernel runs (random stride, dilation, padding, channel tails, activation, specials).
+    /// </summary>
+    public static FloatConvCase RandomDepthwise3x3Case(Random rng)
+    {
+        int sh = rng.Next(1, 3), sw = rng.Next(3) == 0 ? rng.Next(1, 3) : sh;
+        int dh = rng.Next(3) == 0 ? 2 : 1, dw = rng.Next(3) == 0 ? rng.Next(1, 3) : dh;
+        int effH = 2 * dh + 1, effW = 2 * dw + 1;
+        int padH = rng.Next(effH), padW = rng.Next(effW);
+        int h = effH + 2 * sh + padH + rng.Next(4), w = effW + 5 * sw + padW + rng.Next(14);
+        int outH = (h + 2 * padH - effH) / sh + 1, outW = (w + 2 * padW - effW) / sw + 1;
+        int c = rng.Next(3) == 0 ? rng.Next(8, 20) : rng.Next(16, 70);
+        bool special = rng.Next(4) == 0;
+        var inShape = new Shape4(rng.Next(4) == 0 ? 2 : 1, h, w, c);
+        var fShape = new Shape4(1, 3, 3, c);
+        (float min, float max) = Activations[rng.Next(Activations.Length)];
+        float[] bias = rng.Next(5) == 0 ? [] : RandomFloats(rng, c, special);
+        return new FloatConvCase(true, inShape, fShape, new Shape4(inShape.N, outH, outW, c), new ConvGeometry(sh, sw, dh, dw, padH, padW), 1, min, max,
+            RandomFloats(rng, inShape.FlatSize, special), RandomFloats(rng, fShape.FlatSize, special), bias, special);
+    }
+
+    /// <summary><see cref="Check"/> of a <see cref="RandomDepthwise3x3Case"/>, and a failure when the row-segment kernel did not run.</summary>
+    public static string? CheckDepthwise3x3Segment(KernelIsa isa, Random rng)
+    {
+        FloatConvCase t = RandomDepthwise3x3Case(rng);
+        long before = FloatConvSimd.Segment3x3Runs;
+        string? f = Check(isa, t);
+        if (f is null && FloatConvSimd.Segment3x3Runs == before) f = $"{t}: the 3x3 row-segment kernel did not run";
+        return f;
+    }
+
+    /// <summary>
+    /// A conv wide enough for the 6-pixel AdvSimd tiles (1x1 stride 1, run as one long row, or a KxK with interior columns),
+    /// and on the AdvSimd variants a failure when those tiles did not run.
+    /// </summary>
+    public static string? CheckWideConvTiles(KernelIsa isa, Random rng)
+    {
+        bool pointwise = rng.Next(2) == 0;
+        int fH = pointwise ? 1 : 3, s = pointwise ? 1 : rng.Next(1, 3), pad = pointwise ? 0 : rng.Next(2);
+        // At least 6 output columns whose taps are all inside (the conformance runs the rows in two halves).
+        int h = rng.Next(1, 5), w = pointwise ? rng.Next(6, 20) : rng.Next(16, 28);
+        int inC = rng.Next(3) == 0 ? rng.Next(1, 9) : rng.Next(9, 70), outC = rng.Next(3) == 0 ? rng.Next(1, 13) : rng.Next(13, 70);
+        if (!pointwise) h = Math.Max(h, 3);
+        int outH = (h + 2 * pad - fH) / s + 1, outW = (w + 2 * pad - fH) / s + 1;
+        bool special = rng.Next(4) == 0;
+        var inShape = new Shape4(rng.Next(4) == 0 ? 2 : 1, h, w, inC);
+        var fShape = new Shape4(outC, fH, fH, inC);
+        (float min, float max) = Activations[rng.Next(Activations.Length)];
+        float[] bias = rng.Next(5) == 0 ? [] : RandomFloats(rng, outC, special);
+        var t = new FloatConvCase(false, inShape, fShape, new Shape4(inShape.N, outH, outW, outC), new ConvGeometry(s, s, 1, 1, pad, pad), 1, min, max,
+            RandomFloats(rng, inShape.FlatSize, special), RandomFloats(rng, fShape.FlatSize, special), bias, special);
+        long before = FloatConvSimd.Tile6AdvSimdRuns;
+        string? f = Check(isa, t);
+        if (f is null && isa is KernelIsa.AdvSimd or KernelIsa.AdvSimdDot && FloatConvSimd.Tile6AdvSimdRuns == before)
+            f = $"{t}: the AdvSimd 6-pixel conv tiles did not run";
+        return f;
+    }
+
     /// <summary>The reference output of the case, fused multiply-adds or not as <paramref name="isa"/>'s kernels (<see cref="FloatConvSimd.Fused"/>).</summary>
     public static float[] Reference(FloatConvCase t, KernelIsa isa = KernelIsa.Reference)
     {

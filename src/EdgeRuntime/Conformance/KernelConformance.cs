@@ -382,6 +382,8 @@ internal static class KernelConformance
                     () => CheckRequantize(isa, rng),
                     () => FloatConvConformance.Check(isa, FloatConvConformance.RandomCase(rng, depthwise: false)),
                     () => FloatConvConformance.Check(isa, FloatConvConformance.RandomCase(rng, depthwise: true)),
+                    () => FloatConvConformance.CheckDepthwise3x3Segment(isa, rng),
+                    () => FloatConvConformance.CheckWideConvTiles(isa, rng),
                 })
                 {
                     string? f;

@@ -21,6 +21,7 @@ internal static partial class SimdOpsConformance
     /// <summary>Every family below.</summary>
     public static IEnumerable<string> RunAll(KernelIsa isa, int seed, int cases) =>
         RunElementwiseConformance(isa, seed, cases)
+            .Concat(RunFloatElementwiseConformance(isa, seed, cases))
             .Concat(RunPoolingConformance(isa, seed, cases))
             .Concat(RunResizeConformance(isa, seed, cases))
             .Concat(RunArgMaxConformance(isa, seed, cases))

@@ -16,7 +16,7 @@ internal sealed class AddOperator : IOperatorKernel
     public PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context)
     {
         var s = BinaryElementwiseSetup.Create(node, graph, BuiltinOperator.Add, maxVersion: 4);
-        if (s.Type == TensorType.Float32) return new Prepared(node, s, default, SimdVariant.Reference);
+        if (s.Type == TensorType.Float32) return new Prepared(node, s, default, FloatBinaryKernels.Select(context.Isa));
         AddQuantParams p = QuantParams(node, s);
         SimdVariant variant = QuantizedAddKernels.Select(context.Isa);
         if (variant != SimdVariant.Reference && s.Shape1 == s.OutputShape && s.Shape2 == s.OutputShape)
@@ -107,7 +107,7 @@ internal sealed class AddOperator : IOperatorKernel
     {
         public AddQuantParams Params { get; } = p;
 
-        /// <summary>Float ADD always runs the reference; quantized ADD the variant chosen from the kernel ISA.</summary>
+        /// <summary>The variant chosen from the kernel ISA (float and quantized alike).</summary>
         public override string KernelName => KernelDispatcher.Name(variant);
 
         public override int InPlaceInput => s.InPlaceInput;
@@ -117,7 +117,7 @@ internal sealed class AddOperator : IOperatorKernel
             switch (s.Type)
             {
                 case TensorType.Float32:
-                    AddReference.Float(s.FloatActivationMin, s.FloatActivationMax, s.Shape1, memory.ReadOnly<float>(s.Input1), s.Shape2, memory.ReadOnly<float>(s.Input2), s.OutputShape, memory.Span<float>(s.Output));
+                    FloatBinaryKernels.Add(variant, s.FloatActivationMin, s.FloatActivationMax, s.Shape1, memory.ReadOnly<float>(s.Input1), s.Shape2, memory.ReadOnly<float>(s.Input2), s.OutputShape, memory.Span<float>(s.Output));
                     break;
                 case TensorType.UInt8:
                     QuantizedAddKernels.Quantized(variant, Params, s.Shape1, memory.ReadOnly<byte>(s.Input1), s.Shape2, memory.ReadOnly<byte>(s.Input2), s.OutputShape, memory.Span<byte>(s.Output));

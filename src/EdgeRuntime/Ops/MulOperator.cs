@@ -15,7 +15,7 @@ internal sealed class MulOperator : IOperatorKernel
     public PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context)
     {
         var s = BinaryElementwiseSetup.Create(node, graph, BuiltinOperator.Mul, maxVersion: 5);
-        if (s.Type == TensorType.Float32) return new Prepared(node, s, default, SimdVariant.Reference);
+        if (s.Type == TensorType.Float32) return new Prepared(node, s, default, FloatBinaryKernels.Select(context.Isa));
         var p = MulQuantParams.Create(s.Q1.Scale, s.Q1.ZeroPoint, s.Q2.Scale, s.Q2.ZeroPoint, s.QOut.Scale, s.QOut.ZeroPoint, s.ActivationMin, s.ActivationMax);
         SimdVariant variant = QuantizedMulKernels.Select(context.Isa);
         // MUL by a per-channel constant (un-folded batch norm): one table byte per element (exact by construction).
@@ -32,7 +32,7 @@ internal sealed class MulOperator : IOperatorKernel
     {
         public MulQuantParams Params { get; } = p;
 
-        /// <summary>Float MUL always runs the reference; quantized MUL the variant chosen from the kernel ISA.</summary>
+        /// <summary>The variant chosen from the kernel ISA (float and quantized alike).</summary>
         public override string KernelName => KernelDispatcher.Name(variant);
 
         public override int InPlaceInput => s.InPlaceInput;
@@ -42,7 +42,7 @@ internal sealed class MulOperator : IOperatorKernel
             switch (s.Type)
             {
                 case TensorType.Float32:
-                    MulReference.Float(s.FloatActivationMin, s.FloatActivationMax, s.Shape1, memory.ReadOnly<float>(s.Input1), s.Shape2, memory.ReadOnly<float>(s.Input2), s.OutputShape, memory.Span<float>(s.Output));
+                    FloatBinaryKernels.Mul(variant, s.FloatActivationMin, s.FloatActivationMax, s.Shape1, memory.ReadOnly<float>(s.Input1), s.Shape2, memory.ReadOnly<float>(s.Input2), s.OutputShape, memory.Span<float>(s.Output));
                     break;
                 case TensorType.UInt8:
                     QuantizedMulKernels.Quantized(variant, Params, s.Shape1, memory.ReadOnly<byte>(s.Input1), s.Shape2, memory.ReadOnly<byte>(s.Input2), s.OutputShape, memory.Span<byte>(s.Output));

@@ -87,7 +87,7 @@ public static class SelfTestCommand
         var sw = System.Diagnostics.Stopwatch.StartNew();
         foreach (var r in KernelConformance.Run(variants, seed, cases))
         {
-            Console.WriteLine($"  {KernelDispatcher.Name(r.Isa),-12} {r.Passed} passed, {r.Failed} failed (gemm, arm gemm paths, depthwise, fused depthwise, requantize, float conv, float depthwise x {cases} cases, seed {seed})");
+            Console.WriteLine($"  {KernelDispatcher.Name(r.Isa),-12} {r.Passed} passed, {r.Failed} failed (gemm, arm gemm paths, depthwise, fused depthwise, requantize, float conv, float depthwise, float dw 3x3 segments, float conv 6-pixel tiles x {cases} cases, seed {seed})");
             foreach (var f in r.Failures) Console.WriteLine($"    FAIL {f}");
             passedTotal += r.Passed;
             failedTotal += r.Failed;
@@ -101,7 +101,7 @@ public static class SelfTestCommand
         {
             var sw3 = System.Diagnostics.Stopwatch.StartNew();
             var failures = SimdOpsConformance.RunAll(isa, seed, opsCases).ToList();
-            Console.WriteLine($"  {KernelDispatcher.Name(isa),-12} simd ops: {(failures.Count == 0 ? "ok" : $"{failures.Count} failed")} (add, mul, pooling, resize, argmax, resize+argmax, quantize, requantize x {opsCases} cases) in {sw3.Elapsed.TotalSeconds:F1}s");
+            Console.WriteLine($"  {KernelDispatcher.Name(isa),-12} simd ops: {(failures.Count == 0 ? "ok" : $"{failures.Count} failed")} (add, mul, float add/mul, pooling, resize, argmax, resize+argmax, quantize, requantize x {opsCases} cases) in {sw3.Elapsed.TotalSeconds:F1}s");
             foreach (var f in failures.Take(5)) Console.WriteLine($"    FAIL {f}");
             if (failures.Count == 0) passedTotal++;
             else failedTotal += failures.Count;

@@ -44,6 +44,32 @@ public class FloatConvSimdTests
 
     [Theory]
     [MemberData(nameof(Variants))]
+    public void Depthwise3x3RowSegmentsRunAndEqualReferenceBitForBit(string variant)
+    {
+        // Fails too when the segment kernel silently stops running (the per-pixel loop would still be exact).
+        var rng = new Random(15);
+        for (int i = 0; i < 80; i++)
+        {
+            string? failure = FloatConvConformance.CheckDepthwise3x3Segment(KernelDispatcher.Parse(variant), rng);
+            Assert.True(failure is null, failure);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void WideConvTilesEqualReferenceBitForBit(string variant)
+    {
+        // 1x1 convs as one long row and 3x3 interiors; on the AdvSimd variants also fails when the 6-pixel tiles did not run.
+        var rng = new Random(16);
+        for (int i = 0; i < 80; i++)
+        {
+            string? failure = FloatConvConformance.CheckWideConvTiles(KernelDispatcher.Parse(variant), rng);
+            Assert.True(failure is null, failure);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
     public void WiderImagesExerciseInteriorTiles(string variant)
     {
         KernelIsa isa = KernelDispatcher.Parse(variant);
@@ -122,7 +148,9 @@ public class FloatModelExactnessTests(ITestOutputHelper output)
 {
     private static readonly ConcurrentDictionary<string, byte[]> ReferenceOutputs = new();
 
-    private static byte[] Run(string model, KernelIsa isa, int threads, out string[] kernels)
+    private static byte[] Run(string model, KernelIsa isa, int threads, out string[] kernels) => Run(model, isa, threads, out kernels, out _);
+
+    private static byte[] Run(string model, KernelIsa isa, int threads, out string[] kernels, out string[] elementwise)
     {
         ModelGraph graph = TfliteModelReader.Load(SharedData.Model(model));
         using var interpreter = Interpreter.Create(graph, new InterpreterOptions { Isa = isa, Threads = threads });
@@ -131,6 +159,7 @@ public class FloatModelExactnessTests(ITestOutputHelper output)
         for (int i = 0; i < input.Length; i++) input[i] = (float)(rng.NextDouble() * 2 - 1);
         interpreter.Invoke();
         kernels = [.. interpreter.Operators.Where(o => o.Node.Op is BuiltinOperator.Conv2D or BuiltinOperator.DepthwiseConv2D).Select(o => o.KernelName)];
+        elementwise = [.. interpreter.Operators.Where(o => o.Node.Op is BuiltinOperator.Add or BuiltinOperator.Mul).Select(o => o.KernelName)];
         return interpreter.OutputBytes(0).ToArray();
     }
 
@@ -150,9 +179,11 @@ public class FloatModelExactnessTests(ITestOutputHelper output)
         KernelIsa isa = KernelDispatcher.Detect();
         byte[] expected = ReferenceOutputs.GetOrAdd(model, m => Run(m, KernelIsa.Reference, 1, out _));
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        byte[] actual = Run(model, isa, threads, out string[] kernels);
-        output.WriteLine($"{model} {KernelDispatcher.Name(isa)} x{threads}: {sw.ElapsedMilliseconds} ms; kernels {string.Join(", ", kernels.Distinct())}");
+        byte[] actual = Run(model, isa, threads, out string[] kernels, out string[] elementwise);
+        output.WriteLine($"{model} {KernelDispatcher.Name(isa)} x{threads}: {sw.ElapsedMilliseconds} ms; kernels {string.Join(", ", kernels.Distinct())}; ADD/MUL {string.Join(", ", elementwise.Distinct())}");
         Assert.All(kernels, k => Assert.StartsWith("float-", k));
+        // The float ADD/MUL run the variant the dispatcher picks for this ISA, never the reference.
+        Assert.All(elementwise, k => Assert.Equal(KernelDispatcher.Name(EdgeRuntime.Kernels.Elementwise.FloatBinaryKernels.Select(isa)), k));
         Assert.True(kernels.Length >= 50, $"only {kernels.Length} conv/depthwise ops");
         Assert.Equal(expected.Length, actual.Length);
         if (FloatConvSimd.Fused(isa))

@@ -24,6 +24,9 @@ public class SimdOpsConformanceTests
     public void Elementwise(KernelIsa isa) => Check(isa, i => SimdOpsConformance.RunElementwiseConformance(i, 1234, 300));
 
     [Theory, MemberData(nameof(Isas))]
+    public void FloatElementwise(KernelIsa isa) => Check(isa, i => SimdOpsConformance.RunFloatElementwiseConformance(i, 1235, 300));
+
+    [Theory, MemberData(nameof(Isas))]
     public void Pooling(KernelIsa isa) => Check(isa, i => SimdOpsConformance.RunPoolingConformance(i, 2345, 120));
 
     [Theory, MemberData(nameof(Isas))]

@@ -47,7 +47,7 @@ internal sealed class PackedFloatDepthwiseWeights
 /// none), then Min(Max(v, min), max). Vector256 for <see cref="KernelIsa.Avx2"/>, Vector128 for every other non-Reference variant.
 /// Rows are global output rows (batch * outH + oy), so a caller can split [0, N*outH) across threads.
 /// </summary>
-internal static unsafe class FloatConvSimd
+internal static unsafe partial class FloatConvSimd
 {
     public static int Lanes(KernelIsa isa) => isa switch
     {
@@ -117,8 +117,21 @@ internal static unsafe class FloatConvSimd
         if (inputShape.FlatSize != input.Length || outputShape.FlatSize != output.Length || f.C != inputShape.C || f.N != outputShape.C || inputShape.N != outputShape.N)
             throw new ArgumentException($"conv shapes do not agree: input {inputShape}, filter {f}, output {outputShape}");
         if (rowStart < 0 || rowCount < 0 || rowStart + rowCount > outputShape.N * outputShape.H) throw new ArgumentOutOfRangeException(nameof(rowCount));
-        fixed (float* pin = input, pout = output, pw = packed.Weights, pb = packed.Bias)
+        fixed (float* pin0 = input, pout0 = output, pw = packed.Weights, pb = packed.Bias)
         {
+            float* pin = pin0, pout = pout0;
+            if (f.H == 1 && f.W == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0
+                && inputShape.H == outputShape.H && inputShape.W == outputShape.W && rowCount > 0)
+            {
+                // 1x1, stride 1: output pixel p reads input pixel p alone, so the block of rows is one long row: the tiles
+                // run across row ends and only the block's last few pixels fall to the narrower tiles.
+                int pixels = rowCount * outputShape.W;
+                pin += (long)rowStart * inputShape.W * inputShape.C;
+                pout += (long)rowStart * outputShape.W * outputShape.C;
+                inputShape = new Shape4(1, 1, pixels, inputShape.C);
+                outputShape = new Shape4(1, 1, pixels, outputShape.C);
+                (rowStart, rowCount) = (0, 1);
+            }
             bool fused = Fused(packed.Isa);
             if (packed.Lanes == 8 && fused)
                 ConvRows<Vector256<float>, Float256Fma>(pin, pout, pw, pb, f, g, activationMin, activationMax, inputShape, outputShape, rowStart, rowCount);
@@ -217,6 +230,9 @@ internal static unsafe class FloatConvSimd
         int oxHi = outW;
         while (oxHi > oxLo && (oxHi - 1) * g.StrideW - g.PadW + g.DilationW * (fW - 1) >= inW) oxHi--;
 
+        // The fused Vector128 kernels take the 6-pixel FMLA-by-element tiles (FloatConvSimd.AdvSimdTiles.cs): Float128Fma
+        // runs only for the AdvSimd ISAs (Fused), which the dispatcher has already checked this CPU runs.
+        bool arm6 = typeof(TOps) == typeof(Float128Fma), ran6 = false;
         for (int row = rowStart; row < rowStart + rowCount; row++)
         {
             int b = row / outH, oy = row % outH;
@@ -231,7 +247,18 @@ internal static unsafe class FloatConvSimd
                 // Pointer of tap (0, 0) for this pixel; only in-image taps are dereferenced.
                 float* px = image + ((long)iy0 * inW + ix0) * inC;
                 float* dst = outRow + (long)ox * outC;
-                if (ox >= oxLo && ox + 4 <= oxHi)
+                if (arm6 && ox >= oxLo && ox + 6 <= oxHi)
+                {
+                    ref ConvArgs<Vector128<float>> k4 = ref Unsafe.As<ConvArgs<TV>, ConvArgs<Vector128<float>>>(ref k);
+                    int blk = 0;
+                    for (; blk + 2 <= blocks; blk += 2)
+                        Tile6x8AdvSimd(in k4, px, pixStep, fyLo, fyHi, weights + (long)blk * blockStride, bias + blk * L, dst, blk * L);
+                    if (blk < blocks)
+                        Tile6x4AdvSimd(in k4, px, pixStep, fyLo, fyHi, weights + (long)blk * blockStride, bias + blk * L, dst, blk * L);
+                    ran6 = true;
+                    ox += 6;
+                }
+                else if (ox >= oxLo && ox + 4 <= oxHi)
                 {
                     int blk = 0;
                     for (; blk + 2 <= blocks; blk += 2)
@@ -249,6 +276,7 @@ internal static unsafe class FloatConvSimd
                 }
             }
         }
+        if (ran6) Interlocked.Increment(ref s_tile6Runs);
     }
 
     private readonly struct ConvArgs<TV>(int inC, int fW, int rowStep, int colStep, int blockStride, int outC, TV min, TV max)
@@ -368,6 +396,18 @@ internal static unsafe class FloatConvSimd
         int fH = f.H, fW = f.W;
         TV vmin = TOps.Splat(actMin), vmax = TOps.Splat(actMax);
         int full = C / L * L;
+        // 3x3, multiplier 1: the output columns whose three column taps are all inside the image run as one row segment
+        // per channel block (Depthwise3x3Segment) on rows whose three row taps are all inside too.
+        int oxLo = 0, oxHi = 0;
+        bool segments = depthMultiplier == 1 && fH == 3 && fW == 3 && full > 0;
+        if (segments)
+        {
+            while (oxLo < outW && oxLo * g.StrideW - g.PadW < 0) oxLo++;
+            oxHi = outW;
+            while (oxHi > oxLo && (oxHi - 1) * g.StrideW - g.PadW + 2 * g.DilationW >= inW) oxHi--;
+            segments = oxHi > oxLo;
+        }
+        bool ranSegment = false;
         for (int row = rowStart; row < rowStart + rowCount; row++)
         {
             int b = row / outH, oy = row % outH;
@@ -375,8 +415,16 @@ internal static unsafe class FloatConvSimd
             TapRange(iy0, g.DilationH, fH, inH, out int fyLo, out int fyHi);
             float* image = input + (long)b * inH * inW * inC;
             float* outRow = output + (long)row * outW * C;
+            bool segmentRow = segments && fyLo == 0 && fyHi == 3;
             for (int ox = 0; ox < outW; ox++)
             {
+                if (segmentRow && ox == oxLo)
+                {
+                    Depthwise3x3Segment<TV, TOps>(image, weights, bias, padded, C, inW, g, iy0, oxLo, oxHi, outRow, vmin, vmax, actMin, actMax);
+                    ranSegment = true;
+                    ox = oxHi - 1;
+                    continue;
+                }
                 int ix0 = ox * g.StrideW - g.PadW;
                 TapRange(ix0, g.DilationW, fW, inW, out int fxLo, out int fxHi);
                 float* dst = outRow + (long)ox * C;
@@ -431,6 +479,95 @@ internal static unsafe class FloatConvSimd
                             total = TOps.ScalarMulAdd(total, image[((long)(iy0 + g.DilationH * fy) * inW + ix0 + g.DilationW * fx) * C + c], weights[(long)(fy * fW + fx) * padded + c]);
                     dst[c] = Math.Min(Math.Max(total + bias[c], actMin), actMax);
                 }
+            }
+        }
+        if (ranSegment) Interlocked.Increment(ref s_segmentRuns);
+    }
+
+    private static long s_segmentRuns;
+
+    /// <summary>Depthwise calls that ran at least one 3x3 row segment (tests check that the segment kernel, not only the per-pixel loop, ran).</summary>
+    internal static long Segment3x3Runs => Volatile.Read(ref s_segmentRuns);
+
+    /// <summary>
+    /// Output columns [oxStart, oxEnd) of one output row of a 3x3 depthwise (multiplier 1) whose nine taps are all inside the
+    /// image: per channel block the nine weight vectors and the bias stay in registers across the segment, four output
+    /// pixels at a time (four independent accumulator chains: FMLA's latency), each accumulated exactly as the per-pixel
+    /// loop does (from +0, taps in (fy, fx) order, then + bias, then the clamp). The channel tail is scalar, per pixel.
+    /// </summary>
+    private static void Depthwise3x3Segment<TV, TOps>(float* image, float* weights, float* bias, int padded, int C, int inW, ConvGeometry g,
+        int iy0, int oxStart, int oxEnd, float* outRow, TV vmin, TV vmax, float actMin, float actMax)
+        where TV : struct where TOps : IFloatVector<TV>
+    {
+        int L = TOps.Lanes;
+        int full = C / L * L;
+        long r1 = (long)g.DilationH * inW * C, r2 = 2 * r1;
+        long c1 = (long)g.DilationW * C, c2 = 2 * c1;
+        long px = (long)g.StrideW * C;
+        float* first = image + ((long)iy0 * inW + (long)oxStart * g.StrideW - g.PadW) * C;
+        for (int c = 0; c < full; c += L)
+        {
+            float* w = weights + c;
+            TV w0 = TOps.Load(w), w1 = TOps.Load(w + padded), w2 = TOps.Load(w + 2 * padded);
+            TV w3 = TOps.Load(w + 3 * padded), w4 = TOps.Load(w + 4 * padded), w5 = TOps.Load(w + 5 * padded);
+            TV w6 = TOps.Load(w + 6 * padded), w7 = TOps.Load(w + 7 * padded), w8 = TOps.Load(w + 8 * padded);
+            TV bv = TOps.Load(bias + c);
+            float* x = first + c;
+            float* dst = outRow + (long)oxStart * C + c;
+            int ox = oxStart;
+            for (; ox + 4 <= oxEnd; ox += 4, x += 4 * px, dst += 4 * C)
+            {
+                float* xa = x, xb = x + px, xc = x + 2 * px, xd = x + 3 * px;
+                TV a = TOps.MulAdd(TOps.Zero, TOps.Load(xa), w0), b = TOps.MulAdd(TOps.Zero, TOps.Load(xb), w0);
+                TV d = TOps.MulAdd(TOps.Zero, TOps.Load(xc), w0), e = TOps.MulAdd(TOps.Zero, TOps.Load(xd), w0);
+                a = TOps.MulAdd(a, TOps.Load(xa + c1), w1); b = TOps.MulAdd(b, TOps.Load(xb + c1), w1);
+                d = TOps.MulAdd(d, TOps.Load(xc + c1), w1); e = TOps.MulAdd(e, TOps.Load(xd + c1), w1);
+                a = TOps.MulAdd(a, TOps.Load(xa + c2), w2); b = TOps.MulAdd(b, TOps.Load(xb + c2), w2);
+                d = TOps.MulAdd(d, TOps.Load(xc + c2), w2); e = TOps.MulAdd(e, TOps.Load(xd + c2), w2);
+                xa += r1; xb += r1; xc += r1; xd += r1;
+                a = TOps.MulAdd(a, TOps.Load(xa), w3); b = TOps.MulAdd(b, TOps.Load(xb), w3);
+                d = TOps.MulAdd(d, TOps.Load(xc), w3); e = TOps.MulAdd(e, TOps.Load(xd), w3);
+                a = TOps.MulAdd(a, TOps.Load(xa + c1), w4); b = TOps.MulAdd(b, TOps.Load(xb + c1), w4);
+                d = TOps.MulAdd(d, TOps.Load(xc + c1), w4); e = TOps.MulAdd(e, TOps.Load(xd + c1), w4);
+                a = TOps.MulAdd(a, TOps.Load(xa + c2), w5); b = TOps.MulAdd(b, TOps.Load(xb + c2), w5);
+                d = TOps.MulAdd(d, TOps.Load(xc + c2), w5); e = TOps.MulAdd(e, TOps.Load(xd + c2), w5);
+                xa += r1; xb += r1; xc += r1; xd += r1;
+                a = TOps.MulAdd(a, TOps.Load(xa), w6); b = TOps.MulAdd(b, TOps.Load(xb), w6);
+                d = TOps.MulAdd(d, TOps.Load(xc), w6); e = TOps.MulAdd(e, TOps.Load(xd), w6);
+                a = TOps.MulAdd(a, TOps.Load(xa + c1), w7); b = TOps.MulAdd(b, TOps.Load(xb + c1), w7);
+                d = TOps.MulAdd(d, TOps.Load(xc + c1), w7); e = TOps.MulAdd(e, TOps.Load(xd + c1), w7);
+                a = TOps.MulAdd(a, TOps.Load(xa + c2), w8); b = TOps.MulAdd(b, TOps.Load(xb + c2), w8);
+                d = TOps.MulAdd(d, TOps.Load(xc + c2), w8); e = TOps.MulAdd(e, TOps.Load(xd + c2), w8);
+                TOps.Store(TOps.Clamp(TOps.Add(a, bv), vmin, vmax), dst);
+                TOps.Store(TOps.Clamp(TOps.Add(b, bv), vmin, vmax), dst + C);
+                TOps.Store(TOps.Clamp(TOps.Add(d, bv), vmin, vmax), dst + 2 * C);
+                TOps.Store(TOps.Clamp(TOps.Add(e, bv), vmin, vmax), dst + 3 * C);
+            }
+            for (; ox < oxEnd; ox++, x += px, dst += C)
+            {
+                TV a = TOps.MulAdd(TOps.Zero, TOps.Load(x), w0);
+                a = TOps.MulAdd(a, TOps.Load(x + c1), w1);
+                a = TOps.MulAdd(a, TOps.Load(x + c2), w2);
+                a = TOps.MulAdd(a, TOps.Load(x + r1), w3);
+                a = TOps.MulAdd(a, TOps.Load(x + r1 + c1), w4);
+                a = TOps.MulAdd(a, TOps.Load(x + r1 + c2), w5);
+                a = TOps.MulAdd(a, TOps.Load(x + r2), w6);
+                a = TOps.MulAdd(a, TOps.Load(x + r2 + c1), w7);
+                a = TOps.MulAdd(a, TOps.Load(x + r2 + c2), w8);
+                TOps.Store(TOps.Clamp(TOps.Add(a, bv), vmin, vmax), dst);
+            }
+        }
+        for (int c = full; c < C; c++)
+        {
+            // Channel tail, scalar: the reference's own statements.
+            for (int ox = oxStart; ox < oxEnd; ox++)
+            {
+                float* x = first + (ox - oxStart) * px + c;
+                float total = 0f;
+                for (int fy = 0; fy < 3; fy++)
+                    for (int fx = 0; fx < 3; fx++)
+                        total = TOps.ScalarMulAdd(total, x[fy * r1 + fx * c1], weights[(long)(fy * 3 + fx) * padded + c]);
+                outRow[(long)ox * C + c] = Math.Min(Math.Max(total + bias[c], actMin), actMax);
             }
         }
     }
