@@ -32,6 +32,12 @@ internal static class BuiltinOperators
     public static OperatorRegistry AddMulAddChannelTableFusion(this OperatorRegistry r) => r.AddFused(new MulAddChannelTableOperator());
 
     /// <summary>
+    /// DEPTHWISE_CONV_2D into a fused MUL+ADD (a second fusion pass): the table applied to each depthwise output row as it
+    /// is written. Register after <see cref="AddMulAddChannelTableFusion"/>; unless fusion is off.
+    /// </summary>
+    public static OperatorRegistry AddDepthwiseChannelTableFusion(this OperatorRegistry r) => r.AddFused(new DepthwiseChannelTableOperator(new DepthwiseConv2DOperator()));
+
+    /// <summary>
     /// What the DeepLab segmentation models need (every model in ../shared/models that runs: Coral, TOCO, TF Hub
     /// dynamic-range and int8, the float 257): the device program's registry.
     /// </summary>
@@ -50,7 +56,8 @@ internal static class BuiltinOperators
         .AddBatchToSpaceNd()
         .AddTile()
         .AddResizeBilinearArgMaxFusion()
-        .AddMulAddChannelTableFusion();
+        .AddMulAddChannelTableFusion()
+        .AddDepthwiseChannelTableFusion();
 
     /// <summary>Every operator EdgeRuntime runs: DeepLab's and RESHAPE, SQUEEZE.</summary>
     public static OperatorRegistry All() => DeepLab()

@@ -20,9 +20,14 @@ internal sealed unsafe class ChannelTablePrepared : PreparedOperator, IParallelJ
     private byte* _in, _out;
 
     /// <param name="inputSlot">Index into the node's inputs of the tensor read; the output may reuse it (same shape and type).</param>
-    public ChannelTablePrepared(OperatorNode node, int inputSlot, int elements, ChannelByteTable table, WorkerPool? workers) : base(node)
+    public ChannelTablePrepared(OperatorNode node, int inputSlot, int elements, ChannelByteTable table, WorkerPool? workers)
+        : this(node, node.Inputs[inputSlot], node.Outputs[0], inputSlot, elements, table, workers) { }
+
+    /// <param name="input">Tensor read (may be <paramref name="output"/>: the table then runs in place).</param>
+    /// <param name="inPlaceSlot">Index into the node's inputs whose buffer the output may reuse, or -1.</param>
+    public ChannelTablePrepared(OperatorNode node, int input, int output, int inPlaceSlot, int elements, ChannelByteTable table, WorkerPool? workers) : base(node)
     {
-        (_input, _output, _inPlaceInput, _elements, _table, _workers) = (node.Inputs[inputSlot], node.Outputs[0], inputSlot, elements, table, workers);
+        (_input, _output, _inPlaceInput, _elements, _table, _workers) = (input, output, inPlaceSlot, elements, table, workers);
         int channels = table.Channels;
         if (elements % channels != 0) throw new ArgumentException($"{elements} elements are not whole pixels of {channels} channels");
         _work = ParallelWork.Plan(workers, elements / channels, Math.Max(1, 16 * 1024 / channels));

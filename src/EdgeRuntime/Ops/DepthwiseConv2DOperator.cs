@@ -24,7 +24,14 @@ internal sealed class DepthwiseConv2DOperator : IOperatorKernel
 
     public BuiltinOperator Op => BuiltinOperator.DepthwiseConv2D;
 
-    public PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context)
+    public PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context) => Prepare(node, graph, context, node, node.Outputs[0]);
+
+    /// <summary>
+    /// Prepares <paramref name="node"/> to write <paramref name="outputTensor"/> (same shape and type as its own output) and
+    /// report as <paramref name="reported"/>: how a fused node (<see cref="DepthwiseChannelTableOperator"/>) runs the
+    /// depthwise part straight into its final output.
+    /// </summary>
+    internal PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context, OperatorNode reported, int outputTensor)
     {
         if (node.Op != BuiltinOperator.DepthwiseConv2D) throw new ArgumentException($"{node} is not DEPTHWISE_CONV_2D", nameof(node));
         ConvOpSupport.CheckVersion(node, 3);
@@ -53,10 +60,10 @@ internal sealed class DepthwiseConv2DOperator : IOperatorKernel
         {
             (float min, float max) = FixedPoint.ActivationRange(o.Activation);
             if (context.Isa != KernelIsa.Reference && FastFloatConv.TryConstants(graph, filter.Index, biasIndex, out float[] fw, out float[] fb))
-                return new FloatDepthwisePrepared(node, context, input.Index, output.Index, inShape, fShape, outShape, geometry, depthMultiplier, min, max, fw, fb);
+                return new FloatDepthwisePrepared(reported, context, input.Index, outputTensor, inShape, fShape, outShape, geometry, depthMultiplier, min, max, fw, fb);
             if (context.Isa != KernelIsa.Reference && depthMultiplier == 1)
-                return new FloatDepthwiseUnpackedPrepared(node, context, input.Index, filter.Index, biasIndex, output.Index, inShape, fShape, outShape, geometry, min, max);
-            return new Prepared(node, type, input.Index, filter.Index, biasIndex, output.Index, inShape, fShape, outShape, geometry, depthMultiplier, null, min, max);
+                return new FloatDepthwiseUnpackedPrepared(reported, context, input.Index, filter.Index, biasIndex, outputTensor, inShape, fShape, outShape, geometry, min, max);
+            return new Prepared(reported, type, input.Index, filter.Index, biasIndex, outputTensor, inShape, fShape, outShape, geometry, depthMultiplier, null, min, max);
         }
 
         (float inScale, int inZp) = ConvOpSupport.PerTensor(node, input, "input");
@@ -90,9 +97,9 @@ internal sealed class DepthwiseConv2DOperator : IOperatorKernel
         {
             QuantParams qp = FastConv.ToQuantParams(q, type);
             if (FastConv.Supported(qp, outC))
-                return new FastDepthwisePrepared(node, context, input.Index, output.Index, inShape, outShape, geometry, qp, weights.Span, biasValues);
+                return new FastDepthwisePrepared(reported, context, input.Index, outputTensor, inShape, outShape, geometry, qp, weights.Span, biasValues);
         }
-        return new Prepared(node, type, input.Index, filter.Index, biasIndex, output.Index, inShape, fShape, outShape, geometry, depthMultiplier, q, 0, 0);
+        return new Prepared(reported, type, input.Index, filter.Index, biasIndex, outputTensor, inShape, fShape, outShape, geometry, depthMultiplier, q, 0, 0);
     }
 
     private sealed class Prepared : PreparedOperator

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using EdgeRuntime.Graph;
 using EdgeRuntime.Kernels;
 using EdgeRuntime.Kernels.Depthwise;
+using EdgeRuntime.Kernels.Elementwise;
 using EdgeRuntime.Kernels.Gemm;
 using EdgeRuntime.Kernels.Reference;
 using EdgeRuntime.Kernels.Requantization;
@@ -233,7 +234,8 @@ internal sealed unsafe class FastDepthwisePrepared : PreparedOperator, IParallel
     private readonly PackedDepthwiseWeights _packed;
     private readonly ParallelWork _work;
     private readonly WorkerPool? _workers;
-    private readonly string _name;
+    private string _name;
+    private ChannelByteTable? _table;
     private byte* _pin, _pout;
 
     public FastDepthwisePrepared(OperatorNode node, KernelContext context, int input, int output, Shape4 inShape, Shape4 outShape,
@@ -250,9 +252,23 @@ internal sealed unsafe class FastDepthwisePrepared : PreparedOperator, IParallel
         _name = "dw3x3-" + KernelDispatcher.Name(_kernel.Isa);
     }
 
-    public override long PackedWeightBytes => _packed.Bytes;
+    public override long PackedWeightBytes => _packed.Bytes + (_table?.Bytes ?? 0);
     public override ParallelWork Parallelism => _work;
     public override string KernelName => _name;
+
+    /// <summary>
+    /// Maps every output byte through <paramref name="table"/> (the fused MUL+ADD batch norm after the depthwise) one row
+    /// at a time, right after the kernel wrote the row: the row is still in cache, and the depthwise output is never a
+    /// tensor of its own. Exact by construction: the same bytes go through the same table as in the separate pass.
+    /// Called once, during prepare.
+    /// </summary>
+    internal void ApplyAfterEachRow(ChannelByteTable table)
+    {
+        if (_table is not null) throw new InvalidOperationException("a table is already attached");
+        if (table.Channels != 1 && table.Channels != _g.Channels) throw new ArgumentException($"a table of {table.Channels} channels for {_g.Channels}");
+        _table = table;
+        _name += "+" + ChannelTablePrepared.Name;
+    }
 
     public override void Invoke(TensorMemory memory, Span<byte> scratch)
     {
@@ -281,7 +297,22 @@ internal sealed unsafe class FastDepthwisePrepared : PreparedOperator, IParallel
         {
             int b = row / outH, oy = row % outH;
             int rows = Math.Min(outH - oy, start + count - row);
-            _kernel.Run(_packed, g, new ReadOnlySpan<byte>(_pin + (long)b * inBytes, inBytes), new Span<byte>(_pout + (long)b * outBytes, outBytes), oy, rows);
+            var input = new ReadOnlySpan<byte>(_pin + (long)b * inBytes, inBytes);
+            var output = new Span<byte>(_pout + (long)b * outBytes, outBytes);
+            if (_table is null)
+            {
+                _kernel.Run(_packed, g, input, output, oy, rows);
+            }
+            else
+            {
+                int rowBytes = g.OutputWidth * g.Channels;
+                for (int r = oy; r < oy + rows; r++)
+                {
+                    _kernel.Run(_packed, g, input, output, r, 1);
+                    Span<byte> written = output.Slice(r * rowBytes, rowBytes);
+                    _table.Run(written, written);
+                }
+            }
             row += rows;
         }
     }

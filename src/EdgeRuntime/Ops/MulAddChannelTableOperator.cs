@@ -48,45 +48,94 @@ internal sealed class MulAddChannelTableOperator : IFusedOperatorKernel
         return new FusedPlan(sm, sa, cm, ca, pm, pa);
     }
 
+    /// <summary>The name <see cref="OperatorFusion"/> gives the fused node.</summary>
+    public const string FusedName = "MUL+ADD";
+
     public PreparedOperator Prepare(OperatorNode node, ModelGraph graph, KernelContext context)
     {
         if (node.FusedNodes is not [var mul, var add]) throw new ArgumentException($"{node} is not a fused MUL+ADD");
         FusedPlan plan = Plan(mul, add, graph)
             ?? throw new UnsupportedOperatorException(node, "only a MUL and an ADD of per-channel constants over one uint8/int8 tensor are fused");
+        // The fused node's inputs start with the MUL's: the variable one is read, and the output may take its buffer.
+        return PrepareChain(node, mul, add, graph, context, plan, mul.Inputs[plan.MulConstant.VariableInput], plan.MulConstant.VariableInput);
+    }
+
+    /// <summary>True when <paramref name="node"/> is a fused MUL+ADD node this kernel can prepare.</summary>
+    internal static bool IsChain(OperatorNode node, ModelGraph graph, out OperatorNode mul, out OperatorNode add)
+    {
+        (mul, add) = (null!, null!);
+        if (node.DisplayName != FusedName || node.FusedNodes is not [var m, var a]) return false;
+        (mul, add) = (m, a);
+        try
+        {
+            return Plan(m, a, graph) is not null;
+        }
+        catch (Exception e) when (e is ModelFormatException or UnsupportedOperatorException or ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The chain <paramref name="mul"/> then <paramref name="add"/> applied to <paramref name="source"/> (read in place of the
+    /// MUL's variable input; may be the ADD's output, then the op runs in place), reported as <paramref name="node"/>.
+    /// The table path when the kernel variant is not Reference, else the reference kernels through scratch.
+    /// </summary>
+    internal static PreparedOperator PrepareChain(OperatorNode node, OperatorNode mul, OperatorNode add, ModelGraph graph, KernelContext context, int source)
+    {
+        FusedPlan plan = Plan(mul, add, graph) ?? throw new UnsupportedOperatorException(node, "not a MUL and an ADD of per-channel constants");
+        return PrepareChain(node, mul, add, graph, context, plan, source, -1);
+    }
+
+    /// <summary>The chain's table (exact by construction), or null under the Reference kernel variant (the reference kernels run instead).</summary>
+    internal static ChannelByteTable? TableFor(OperatorNode mul, OperatorNode add, ModelGraph graph, KernelContext context)
+    {
+        if (QuantizedMulKernels.Select(context.Isa) == SimdVariant.Reference) return null;
+        FusedPlan plan = Plan(mul, add, graph) ?? throw new UnsupportedOperatorException(mul, "not a MUL and an ADD of per-channel constants");
+        return Table(plan);
+    }
+
+    private static PreparedOperator PrepareChain(OperatorNode node, OperatorNode mul, OperatorNode add, ModelGraph graph, KernelContext context,
+        FusedPlan plan, int source, int inPlaceSlot)
+    {
         int elements = plan.Add.OutputShape.FlatSize;
         if (QuantizedMulKernels.Select(context.Isa) == SimdVariant.Reference)
-            return new ReferencePrepared(node, plan, elements);
+            return new ReferencePrepared(node, mul, add, plan, elements, source);
+        return new ChannelTablePrepared(node, source, add.Outputs[0], inPlaceSlot, elements, Table(plan), context.Workers);
+    }
+
+    private static ChannelByteTable Table(FusedPlan plan)
+    {
         int channels = Math.Max(plan.MulConstant.Channels, plan.AddConstant.Channels);
         (ChannelConstantOperand cm, ChannelConstantOperand ca, MulQuantParams pm, AddQuantParams pa) = (plan.MulConstant, plan.AddConstant, plan.MulParams, plan.AddParams);
-        var table = new ChannelByteTable(channels, plan.Mul.Type == TensorType.Int8, (c, q) =>
+        return new ChannelByteTable(channels, plan.Mul.Type == TensorType.Int8, (c, q) =>
         {
             int product = cm.Apply((a, b) => MulReference.MulOne(a, b, pm), c, q);
             // The intermediate tensor holds the code as a byte of the model's type: MulOne's result is in its range already.
             return ca.Apply((a, b) => AddReference.AddOne(a, b, pa), c, product);
         });
-        // The fused node's inputs start with the MUL's: the variable one is read, and the output may take its buffer.
-        return new ChannelTablePrepared(node, plan.MulConstant.VariableInput, elements, table, context.Workers);
     }
 
-    /// <summary>The two reference kernels in sequence, the intermediate in scratch.</summary>
-    private sealed class ReferencePrepared(OperatorNode node, FusedPlan plan, int elements) : PreparedOperator(node)
+    /// <summary>The two reference kernels in sequence, the intermediate in scratch; the MUL's variable input read from <c>source</c>.</summary>
+    private sealed class ReferencePrepared(OperatorNode node, OperatorNode mul, OperatorNode add, FusedPlan plan, int elements, int source) : PreparedOperator(node)
     {
         public override string KernelName => "reference";
         public override long ScratchBytes => elements;
 
         public override void Invoke(TensorMemory memory, Span<byte> scratch)
         {
-            OperatorNode mul = Node.FusedNodes[0], add = Node.FusedNodes[1];
             int addConstant = add.Inputs[plan.AddConstant.ConstantInput];
-            if (plan.Mul.Type == TensorType.UInt8) Run<byte>(memory, scratch[..elements], mul, add, addConstant);
-            else Run<sbyte>(memory, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(scratch[..elements]), mul, add, addConstant);
+            if (plan.Mul.Type == TensorType.UInt8) Run<byte>(memory, scratch[..elements], addConstant);
+            else Run<sbyte>(memory, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(scratch[..elements]), addConstant);
         }
 
-        private void Run<T>(TensorMemory memory, Span<T> intermediate, OperatorNode mul, OperatorNode add, int addConstant)
+        private void Run<T>(TensorMemory memory, Span<T> intermediate, int addConstant)
             where T : unmanaged, System.Numerics.IBinaryInteger<T>
         {
             BinaryElementwiseSetup m = plan.Mul, a = plan.Add;
-            MulReference.Quantized(plan.MulParams, m.Shape1, memory.ReadOnly<T>(mul.Inputs[0]), m.Shape2, memory.ReadOnly<T>(mul.Inputs[1]), m.OutputShape, intermediate);
+            int variable = plan.MulConstant.VariableInput;
+            int in0 = variable == 0 ? source : mul.Inputs[0], in1 = variable == 1 ? source : mul.Inputs[1];
+            MulReference.Quantized(plan.MulParams, m.Shape1, memory.ReadOnly<T>(in0), m.Shape2, memory.ReadOnly<T>(in1), m.OutputShape, intermediate);
             ReadOnlySpan<T> constant = memory.ReadOnly<T>(addConstant);
             if (plan.AddConstant.ConstantInput == 0)
                 AddReference.Quantized(plan.AddParams, a.Shape1, constant, a.Shape2, intermediate, a.OutputShape, memory.Span<T>(add.Outputs[0]));

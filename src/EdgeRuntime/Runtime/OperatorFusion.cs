@@ -27,6 +27,19 @@ internal static class OperatorFusion
     public static ModelGraph Apply(ModelGraph graph, OperatorRegistry registry)
     {
         if (registry.FusedKernels.Count == 0) return graph;
+        // A fused node may be one side of a later merge (DEPTHWISE_CONV_2D into the MUL+ADD node of the first pass): passes
+        // repeat until nothing merges. Each pass removes nodes, so this ends; the bound only guards a faulty kernel.
+        for (int pass = 0; pass < 8; pass++)
+        {
+            ModelGraph next = ApplyOnce(graph, registry);
+            if (ReferenceEquals(next, graph)) break;
+            graph = next;
+        }
+        return graph;
+    }
+
+    private static ModelGraph ApplyOnce(ModelGraph graph, OperatorRegistry registry)
+    {
         OperatorNode[] ops = graph.Operators;
         int[] sole = SoleReaders.Of(graph);
 
@@ -45,7 +58,8 @@ internal static class OperatorFusion
             {
                 if (kernel.Producer != producer.Op || kernel.Consumer != consumer.Op || !kernel.CanFuse(producer, consumer, graph)) continue;
                 int[] inputs = [.. producer.Inputs, .. consumer.Inputs.Select(x => x == t ? -1 : x)];
-                replacement[j] = OperatorNode.Fuse(kernel.Name, [producer, consumer], inputs, consumer.Outputs);
+                // Fused nodes list the model nodes they run, flat: a fused node merged again contributes its own.
+                replacement[j] = OperatorNode.Fuse(kernel.Name, [.. Parts(producer), .. Parts(consumer)], inputs, consumer.Outputs);
                 removed[i] = true;
                 break;
             }
@@ -57,6 +71,8 @@ internal static class OperatorFusion
             if (!removed[i]) fused.Add(replacement[i] ?? ops[i]);
         return new ModelGraph(graph.Tensors, [.. fused], graph.Inputs, graph.Outputs, graph.Description, graph.SchemaVersion, graph.FileBytes);
     }
+
+    private static IEnumerable<OperatorNode> Parts(OperatorNode node) => node.IsFused ? node.FusedNodes : [node];
 
     /// <summary>The fused node that computes <paramref name="tensor"/> internally without storing it, or null.</summary>
     public static OperatorNode? FusedAway(ModelGraph graph, int tensor)

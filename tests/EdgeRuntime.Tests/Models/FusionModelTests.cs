@@ -50,25 +50,39 @@ public class FusionModelTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// TF Hub's int8 models: every MUL+ADD batch-norm chain is fused into a per-channel table, and the output bytes equal
-    /// the unfused interpreter's (dm0.5: the Reference kernels, unfused; dm1.0: the fast kernels, unfused).
+    /// TF Hub's int8 models: every MUL+ADD batch-norm chain is fused into a per-channel table, a depthwise before it takes
+    /// the table into its row loop (DEPTHWISE_CONV_2D+MUL+ADD), and the output bytes equal the unfused interpreter's
+    /// (dm0.5: the Reference kernels, unfused; dm1.0: the fast kernels, unfused; 1 and 2 threads).
     /// </summary>
     [Theory]
-    [InlineData(SharedData.HubInt8Dm05, true)]
-    [InlineData(SharedData.HubInt8, false)]
-    public void HubInt8OutputsAreTheSameWithChannelTables(string model, bool againstReference)
+    [InlineData(SharedData.HubInt8Dm05, true, 1)]
+    [InlineData(SharedData.HubInt8Dm05, false, 2)]
+    [InlineData(SharedData.HubInt8, false, 1)]
+    public void HubInt8OutputsAreTheSameWithChannelTables(string model, bool againstReference, int threads)
     {
         ModelGraph graph = TfliteModelReader.Load(SharedData.Model(model));
-        using var plain = Interpreter.Create(graph, new InterpreterOptions { FuseOperators = false, Isa = againstReference ? KernelIsa.Reference : null });
-        using var fused = Interpreter.Create(graph, new InterpreterOptions { FuseOperators = true });
+        using var plain = Interpreter.Create(graph, new InterpreterOptions { FuseOperators = false, Isa = againstReference ? KernelIsa.Reference : null, Threads = threads });
+        using var fused = Interpreter.Create(graph, new InterpreterOptions { FuseOperators = true, Threads = threads });
         var chains = fused.Operators.Where(o => o.Node.DisplayName == "MUL+ADD").ToList();
-        Assert.NotEmpty(chains);
-        if (KernelDispatcher.Active != KernelIsa.Reference) Assert.All(chains, o => Assert.Equal(EdgeRuntime.Ops.ChannelTablePrepared.Name, o.KernelName));
-        new Random(5).NextBytes(plain.InputBytes());
-        plain.InputBytes().CopyTo(fused.InputBytes());
-        plain.Invoke();
-        fused.Invoke();
-        Assert.True(plain.OutputBytes().SequenceEqual(fused.OutputBytes()), "outputs differ");
-        output.WriteLine($"{model}: {chains.Count} MUL+ADD chains fused, {fused.Operators.Count} operators (unfused {plain.Operators.Count})");
+        var withDepthwise = fused.Operators.Where(o => o.Node.DisplayName == "DEPTHWISE_CONV_2D+MUL+ADD").ToList();
+        Assert.NotEmpty(withDepthwise);
+        Assert.All(withDepthwise, o => Assert.Equal([BuiltinOperator.DepthwiseConv2D, BuiltinOperator.Mul, BuiltinOperator.Add], o.Node.FusedNodes.Select(n => n.Op)));
+        if (KernelDispatcher.Active != KernelIsa.Reference)
+        {
+            Assert.All(chains, o => Assert.Equal(EdgeRuntime.Ops.ChannelTablePrepared.Name, o.KernelName));
+            // Every one on the fused 3x3 kernels with the table in its row loop, none on the separate pass.
+            Assert.All(withDepthwise, o => Assert.Matches($"^dw3x3-[a-z0-9-]+\\+{EdgeRuntime.Ops.ChannelTablePrepared.Name}$", o.KernelName));
+        }
+        // Each depthwise output of a fused node is gone from the arena, as is the MUL's.
+        Assert.All(withDepthwise, o => Assert.Equal(-1, fused.Layout.TensorOffsets[o.Node.FusedNodes[0].Outputs[0]]));
+        for (int seed = 5; seed <= 6; seed++)
+        {
+            new Random(seed).NextBytes(plain.InputBytes());
+            plain.InputBytes().CopyTo(fused.InputBytes());
+            plain.Invoke();
+            fused.Invoke();
+            Assert.True(plain.OutputBytes().SequenceEqual(fused.OutputBytes()), $"seed {seed}: outputs differ");
+        }
+        output.WriteLine($"{model} x{threads}: {withDepthwise.Count} DEPTHWISE_CONV_2D+MUL+ADD, {chains.Count} MUL+ADD alone, {fused.Operators.Count} operators (unfused {plain.Operators.Count})");
     }
 }

@@ -102,12 +102,17 @@ public class VariantExactnessTests(ITestOutputHelper output)
         int convs = 0;
         foreach (PreparedOperator op in interpreter.Operators)
         {
-            if (op.Node.Op is not (BuiltinOperator.Conv2D or BuiltinOperator.DepthwiseConv2D)) continue;
+            // A depthwise fused with the batch-norm table after it (DEPTHWISE_CONV_2D+MUL+ADD) counts as a depthwise; its
+            // kernel name carries the table's.
+            bool withTable = op.Node.IsFused && op.Node.FusedNodes[0].Op == BuiltinOperator.DepthwiseConv2D;
+            BuiltinOperator kind = withTable ? BuiltinOperator.DepthwiseConv2D : op.Node.Op;
+            if (kind is not (BuiltinOperator.Conv2D or BuiltinOperator.DepthwiseConv2D)) continue;
             convs++;
             string expected = isa == KernelIsa.Reference ? "reference"
-                : op.Node.Op == BuiltinOperator.DepthwiseConv2D ? "dw3x3-" + KernelDispatcher.Name(DepthwiseConv3x3.For(isa).Isa)
+                : kind == BuiltinOperator.DepthwiseConv2D ? "dw3x3-" + KernelDispatcher.Name(DepthwiseConv3x3.For(isa).Isa)
                 : Graph(model).Tensors[op.Node.Inputs[1]].Shape is [_, 1, 1, _] && op.Node.Options is Conv2DOptions { StrideH: 1, StrideW: 1 } ? gemm
                 : "im2col-" + gemm;
+            if (withTable) expected += isa == KernelIsa.Reference ? "+reference" : "+" + EdgeRuntime.Ops.ChannelTablePrepared.Name;
             Assert.True(expected == op.KernelName, $"{op.Node}: runs {op.KernelName}, expected {expected}");
             if (isa != KernelIsa.Reference) Assert.True(op.PackedWeightBytes > 0, $"{op.Node}: no packed weights");
         }
