@@ -192,7 +192,7 @@ internal sealed class LogitsArgMax
         ReadOnlySpan<byte> w = _winners.AsSpan(sy * width, width);
         int[] i0 = _xAxis.I0, i1 = _xAxis.I1Weighted;
         int x = 0;
-        if (_isa != KernelIsa.Reference && Vector128.IsHardwareAccelerated && _xAxis.BlockStart.Length > 0)
+        if (_isa != KernelIsa.Reference && _xAxis.BlockStart.Length > 0)
         {
             // pair[i]: the winner source columns i and i + 1 share (i + 1 clamped to the last), what a weighted column
             // pair gives; then each 16-column block whose pairs lie within 16 source columns is one byte shuffle.
