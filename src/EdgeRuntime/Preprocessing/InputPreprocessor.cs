@@ -42,7 +42,7 @@ internal sealed class InputPreprocessor
         for (int p = 0; p < 256; p++)
             _floatLut[p] = p / divisor + spec.RangeMin;
         _floatPad = spec.PadValue;
-        _floatResizer = new FloatResizer(_floatLut, vectorBits);
+        _floatResizer = new FloatResizer(_floatLut, divisor, spec.RangeMin, vectorBits);
 
         if (spec.ElementType != InputElementType.Float32)
         {
@@ -57,6 +57,9 @@ internal sealed class InputPreprocessor
 
     /// <summary>The value table: the tensor element written for each pixel value (as raw bytes for uint8/int8).</summary>
     public ReadOnlySpan<byte> QuantizedTable => _quantLut;
+
+    /// <summary>How the float resize turns pixels into values (tests: a vector width must not fall back to the table).</summary>
+    internal FloatResizer.ToFloat FloatConversion => _floatResizer.Conversion;
 
     /// <summary>The float value written for each pixel value (float inputs).</summary>
     public ReadOnlySpan<float> FloatTable => _floatLut;

@@ -78,9 +78,21 @@ internal static unsafe class ClearWinners
         // Lanes of the tail vector (channels tail..classes-1) that the whole vectors did not already cover.
         uint tailMask = full == classes ? 0u : ~0u << (full - tail);
         bool narrow = classes <= 64;
+        ulong all = classes == 64 ? ~0ul : (1ul << classes) - 1;
+        int guess = 0;
         for (int px = 0; px < pixels; px++)
         {
             float* p = logits + (long)px * classes;
+            if (narrow)
+            {
+                // Neighbours mostly share their winner: first test the last one found, with no reduction. It is clear
+                // here iff every other class is below it (a NaN anywhere fails, as it has no lane below or above it).
+                Vector256<float> g = Vector256.Create(p[guess]);
+                ulong below = 0;
+                for (int k = 0; k < full; k += L) below |= (ulong)Vector256.LessThan(Vector256.Load(p + k), g).ExtractMostSignificantBits() << k;
+                if (tailMask != 0) below |= (ulong)Vector256.LessThan(Vector256.Load(p + tail), g).ExtractMostSignificantBits() << tail;
+                if ((~below & all) == 1ul << guess) { winners[px] = (byte)guess; continue; }
+            }
             Vector256<float> m = Vector256.Load(p);
             for (int k = L; k < full; k += L) m = Vector256.Max(m, Vector256.Load(p + k));
             if (tailMask != 0) m = Vector256.Max(m, Vector256.Load(p + tail));
@@ -95,6 +107,7 @@ internal static unsafe class ClearWinners
                 for (int k = 0; k < full; k += L) bits |= (ulong)Vector256.Equals(Vector256.Load(p + k), s).ExtractMostSignificantBits() << k;
                 if (tailMask != 0) bits |= (ulong)Vector256.Equals(Vector256.Load(p + tail), s).ExtractMostSignificantBits() << tail;
                 winners[px] = BitOperations.PopCount(bits) == 1 ? (byte)BitOperations.TrailingZeroCount(bits) : None;
+                if (winners[px] != None) guess = winners[px];
                 continue;
             }
             int count = 0, first = -1;
@@ -120,9 +133,21 @@ internal static unsafe class ClearWinners
         int full = classes / L * L, tail = classes - L;
         uint tailMask = full == classes ? 0u : (~0u << (full - tail)) & 0xF;
         bool narrow = classes <= 64;
+        ulong all = classes == 64 ? ~0ul : (1ul << classes) - 1;
+        int guess = 0;
         for (int px = 0; px < pixels; px++)
         {
             float* p = logits + (long)px * classes;
+            if (narrow)
+            {
+                // Neighbours mostly share their winner: first test the last one found, with no reduction. It is clear
+                // here iff every other class is below it (a NaN anywhere fails, as it has no lane below or above it).
+                Vector128<float> g = Vector128.Create(p[guess]);
+                ulong below = 0;
+                for (int k = 0; k < full; k += L) below |= (ulong)Vector128.LessThan(Vector128.Load(p + k), g).ExtractMostSignificantBits() << k;
+                if (tailMask != 0) below |= (ulong)Vector128.LessThan(Vector128.Load(p + tail), g).ExtractMostSignificantBits() << tail;
+                if ((~below & all) == 1ul << guess) { winners[px] = (byte)guess; continue; }
+            }
             Vector128<float> m = Vector128.Load(p);
             for (int k = L; k < full; k += L) m = Vector128.Max(m, Vector128.Load(p + k));
             if (tailMask != 0) m = Vector128.Max(m, Vector128.Load(p + tail));
@@ -136,6 +161,7 @@ internal static unsafe class ClearWinners
                 for (int k = 0; k < full; k += L) bits |= (ulong)Vector128.Equals(Vector128.Load(p + k), s).ExtractMostSignificantBits() << k;
                 if (tailMask != 0) bits |= (ulong)Vector128.Equals(Vector128.Load(p + tail), s).ExtractMostSignificantBits() << tail;
                 winners[px] = BitOperations.PopCount(bits) == 1 ? (byte)BitOperations.TrailingZeroCount(bits) : None;
+                if (winners[px] != None) guess = winners[px];
                 continue;
             }
             int count = 0, first = -1;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using EdgeRuntime.Kernels;
 using EdgeRuntime.Preprocessing;
@@ -153,6 +154,9 @@ internal sealed class LogitsArgMax
         if (_winners.Length < pixels) _winners = new byte[pixels];
         if (_h0.Length < outWidth) { _h0 = new byte[outWidth]; _h1 = new byte[outWidth]; }
         ClearWinners.Compute(_isa, logits, pixels, classes, _winners);
+        int exactBits = ExactVectorBits<T>(_isa, classes);
+        // The mixed logits of one boundary pixel (a whole vector more, for the overlapping last vector's store).
+        Span<double> mix = exactBits == 0 ? default : stackalloc double[classes + 8];
         byte[] h0 = _h0, h1 = _h1;
         int h0Src = -1, h1Src = -1;
         for (int y = 0; y < outHeight; y++)
@@ -173,7 +177,8 @@ internal sealed class LogitsArgMax
             }
             for (int x = dst.IndexOf(ClearWinners.None); x >= 0; )
             {
-                dst[x] = ExactPixel(logits, width, classes, sy0, sy1, fy, x);
+                dst[x] = exactBits == 0 ? ExactPixel(logits, width, classes, sy0, sy1, fy, x)
+                    : ExactPixelVector(MemoryMarshal.Cast<T, float>(logits), width, classes, sy0, sy1, fy, x, exactBits, mix);
                 int next = dst[(x + 1)..].IndexOf(ClearWinners.None);
                 x = next < 0 ? -1 : x + 1 + next;
             }
@@ -186,11 +191,52 @@ internal sealed class LogitsArgMax
     {
         ReadOnlySpan<byte> w = _winners.AsSpan(sy * width, width);
         int[] i0 = _xAxis.I0, i1 = _xAxis.I1Weighted;
-        for (int x = 0; x < outWidth; x++)
+        int x = 0;
+        if (_isa != KernelIsa.Reference && _xAxis.BlockStart.Length > 0)
         {
-            byte a = w[i0[x]], b = w[i1[x]];
-            row[x] = a == b ? a : ClearWinners.None;
+            // pair[i]: the winner source columns i and i + 1 share (i + 1 clamped to the last), what a weighted column
+            // pair gives; then each 16-column block whose pairs lie within 16 source columns is one byte shuffle.
+            if (_pair.Length < width + 16) _pair = new byte[width + 16];
+            PairWinners(w, _pair);
+            ref byte pr = ref _pair[0], dst = ref row[0];
+            int[] start = _xAxis.BlockStart;
+            byte[] index = _xAxis.BlockIndex;
+            for (int b = 0; b < start.Length; b++)
+            {
+                int s0 = start[b];
+                if (s0 < 0) Scalar(w, i0, i1, row, b * 16, b * 16 + 16);
+                else Vector128.Shuffle(Vector128.LoadUnsafe(ref pr, (nuint)s0), Vector128.LoadUnsafe(ref index[0], (nuint)(b * 16)))
+                    .StoreUnsafe(ref dst, (nuint)(b * 16));
+            }
+            x = start.Length * 16;
         }
+        Scalar(w, i0, i1, row, x, outWidth);
+
+        static void Scalar(ReadOnlySpan<byte> w, int[] i0, int[] i1, byte[] row, int from, int to)
+        {
+            for (int x = from; x < to; x++)
+            {
+                byte a = w[i0[x]], b = w[i1[x]];
+                row[x] = a == b ? a : ClearWinners.None;
+            }
+        }
+    }
+
+    private byte[] _pair = [];
+
+    /// <summary>pair[i] = w[i] == w[i + 1] ? w[i] : None, and pair[last] = w[last].</summary>
+    private static void PairWinners(ReadOnlySpan<byte> w, byte[] pair)
+    {
+        int n = w.Length - 1, i = 0;
+        ref byte pw = ref MemoryMarshal.GetReference(w), pp = ref pair[0];
+        for (; i + 16 <= n; i += 16)
+        {
+            // Loads w[i..i+16] (i + 16 <= n = last index): in range.
+            Vector128<byte> a = Vector128.LoadUnsafe(ref pw, (nuint)i), b = Vector128.LoadUnsafe(ref pw, (nuint)(i + 1));
+            Vector128.ConditionalSelect(Vector128.Equals(a, b), a, Vector128<byte>.AllBitsSet).StoreUnsafe(ref pp, (nuint)i);
+        }
+        for (; i < n; i++) pair[i] = w[i] == w[i + 1] ? w[i] : ClearWinners.None;
+        pair[n] = w[n];
     }
 
     private static void AgreeOrNone(byte[] a, byte[] b, Span<byte> dst)
@@ -203,6 +249,84 @@ internal sealed class LogitsArgMax
             Vector128.ConditionalSelect(Vector128.Equals(va, vb), va, Vector128<byte>.AllBitsSet).StoreUnsafe(ref pd, (nuint)x);
         }
         for (; x < n; x++) dst[x] = a[x] == b[x] ? a[x] : ClearWinners.None;
+    }
+
+    /// <summary>
+    /// Vector width of the boundary pixels' interpolation (<see cref="ExactPixelVector"/>): float logits on a vector
+    /// variant (as <see cref="ClearWinners.VectorBits"/>), else 0 (scalar <see cref="ExactPixel{T}"/>).
+    /// </summary>
+    internal static int ExactVectorBits<T>(KernelIsa isa, int classes) => typeof(T) == typeof(float) ? ClearWinners.VectorBits(isa, classes) : 0;
+
+    /// <summary>
+    /// <see cref="ExactPixel{T}"/> for float logits with the classes in double vectors: each lane does the same double
+    /// operations in the same order (no fused multiply-add), the arg-max stays a scalar first-maximum scan.
+    /// </summary>
+    private byte ExactPixelVector(ReadOnlySpan<float> logits, int width, int classes, int sy0, int sy1, double fy, int x, int bits, Span<double> mix)
+    {
+        double fx = _xAxis.F[x];
+        int rowLen = width * classes;
+        int a0 = sy0 * rowLen + _xAxis.I0[x] * classes, b0 = sy0 * rowLen + _xAxis.I1[x] * classes;
+        int a1 = sy1 * rowLen + _xAxis.I0[x] * classes, b1 = sy1 * rowLen + _xAxis.I1[x] * classes;
+        if (Math.Max(Math.Max(a0, b0), Math.Max(a1, b1)) + classes > logits.Length || mix.Length < classes) throw new InvalidOperationException("pixel outside the logits");
+        ref float l = ref MemoryMarshal.GetReference(logits);
+        ref double m = ref MemoryMarshal.GetReference(mix);
+        if (bits == 256)
+        {
+            // Whole vectors of 8 classes, the last one overlapping the one before (classes >= 8): it rewrites the same values.
+            Vector256<double> vfx = Vector256.Create(fx), vgx = Vector256.Create(1.0 - fx), vfy = Vector256.Create(fy), vgy = Vector256.Create(1.0 - fy);
+            for (int k = 0; ; k = Math.Min(k + 8, classes - 8))
+            {
+                var (o0l, o0u) = Mix256(ref l, a0 + k, b0 + k, fx, vgx, vfx);
+                if (fy != 0)
+                {
+                    var (o1l, o1u) = Mix256(ref l, a1 + k, b1 + k, fx, vgx, vfx);
+                    (o0l, o0u) = (vgy * o0l + vfy * o1l, vgy * o0u + vfy * o1u);
+                }
+                o0l.StoreUnsafe(ref m, (nuint)k);
+                o0u.StoreUnsafe(ref m, (nuint)(k + 4));
+                if (k == classes - 8) break;
+            }
+        }
+        else
+        {
+            Vector128<double> vfx = Vector128.Create(fx), vgx = Vector128.Create(1.0 - fx), vfy = Vector128.Create(fy), vgy = Vector128.Create(1.0 - fy);
+            for (int k = 0; ; k = Math.Min(k + 4, classes - 4))
+            {
+                var (o0l, o0u) = Mix128(ref l, a0 + k, b0 + k, fx, vgx, vfx);
+                if (fy != 0)
+                {
+                    var (o1l, o1u) = Mix128(ref l, a1 + k, b1 + k, fx, vgx, vfx);
+                    (o0l, o0u) = (vgy * o0l + vfy * o1l, vgy * o0u + vfy * o1u);
+                }
+                o0l.StoreUnsafe(ref m, (nuint)k);
+                o0u.StoreUnsafe(ref m, (nuint)(k + 2));
+                if (k == classes - 4) break;
+            }
+        }
+        int best = 0;
+        double bestV = mix[0];
+        for (int c = 1; c < classes; c++)
+            if (mix[c] > bestV) { bestV = mix[c]; best = c; }
+        return (byte)best;
+    }
+
+    /// <summary>8 classes of one source row at x: a (fx == 0, as the scalar code) or gx * a + fx * b, as two double vectors.</summary>
+    private static (Vector256<double> Lower, Vector256<double> Upper) Mix256(ref float l, int a, int b, double fx, Vector256<double> gx, Vector256<double> vfx)
+    {
+        Vector256<float> va = Vector256.LoadUnsafe(ref l, (nuint)a);
+        var (al, au) = Vector256.Widen(va);
+        if (fx == 0) return (al, au);
+        var (bl, bu) = Vector256.Widen(Vector256.LoadUnsafe(ref l, (nuint)b));
+        return (gx * al + vfx * bl, gx * au + vfx * bu);
+    }
+
+    /// <summary>4 classes of one source row at x, as <see cref="Mix256"/>.</summary>
+    private static (Vector128<double> Lower, Vector128<double> Upper) Mix128(ref float l, int a, int b, double fx, Vector128<double> gx, Vector128<double> vfx)
+    {
+        var (al, au) = Vector128.Widen(Vector128.LoadUnsafe(ref l, (nuint)a));
+        if (fx == 0) return (al, au);
+        var (bl, bu) = Vector128.Widen(Vector128.LoadUnsafe(ref l, (nuint)b));
+        return (gx * al + vfx * bl, gx * au + vfx * bu);
     }
 
     /// <summary>One output pixel with every class interpolated: bit for bit what <see cref="RunAllClasses{T}"/> computes.</summary>
@@ -323,6 +447,12 @@ internal sealed class LogitsArgMax
         /// <summary>I1 where the second source has weight (F != 0), else I0: the corners that take part in the mix.</summary>
         public int[] I1Weighted = [];
         public double[] F = [];
+        /// <summary>
+        /// Per whole block of 16 outputs: the first source index, when every output in it has weight on its second source
+        /// and all first sources lie within 16 of it (then <see cref="BlockIndex"/> holds each one's offset), else -1.
+        /// </summary>
+        public int[] BlockStart = [];
+        public byte[] BlockIndex = [];
 
         public void Prepare(int src, int canvas, int offset, int regionLen, int outLen)
         {
@@ -342,6 +472,19 @@ internal sealed class LogitsArgMax
                 I1[i] = Math.Min(lo + 1, src - 1);
                 F[i] = pos - lo;
                 I1Weighted[i] = F[i] == 0 ? lo : I1[i];
+            }
+            BlockStart = new int[outLen / 16];
+            BlockIndex = new byte[outLen / 16 * 16];
+            for (int b = 0; b < BlockStart.Length; b++)
+            {
+                int s0 = I0[b * 16];
+                bool ok = true;
+                for (int j = b * 16; j < b * 16 + 16 && ok; j++)
+                {
+                    ok = F[j] != 0 && I0[j] >= s0 && I0[j] - s0 < 16;
+                    if (ok) BlockIndex[j] = (byte)(I0[j] - s0);
+                }
+                BlockStart[b] = ok ? s0 : -1;
             }
             (_src, _canvas, _offset, _regionLen, _outLen) = (src, canvas, offset, regionLen, outLen);
         }

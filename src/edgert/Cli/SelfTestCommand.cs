@@ -100,8 +100,8 @@ public static class SelfTestCommand
         foreach (var isa in variants)
         {
             var sw3 = System.Diagnostics.Stopwatch.StartNew();
-            var failures = SimdOpsConformance.RunAll(isa, seed, opsCases).ToList();
-            Console.WriteLine($"  {KernelDispatcher.Name(isa),-12} simd ops: {(failures.Count == 0 ? "ok" : $"{failures.Count} failed")} (add, mul, float add/mul, pooling, resize, argmax, resize+argmax, quantize, requantize x {opsCases} cases) in {sw3.Elapsed.TotalSeconds:F1}s");
+            var failures = SimdOpsConformance.RunAll(isa, seed, opsCases).Concat(Segmentation.ClassMapConformance.Run(isa, seed, opsCases)).ToList();
+            Console.WriteLine($"  {KernelDispatcher.Name(isa),-12} simd ops: {(failures.Count == 0 ? "ok" : $"{failures.Count} failed")} (add, mul, float add/mul, pooling, resize, argmax, resize+argmax, quantize, requantize, float input, class map x {opsCases} cases) in {sw3.Elapsed.TotalSeconds:F1}s");
             foreach (var f in failures.Take(5)) Console.WriteLine($"    FAIL {f}");
             if (failures.Count == 0) passedTotal++;
             else failedTotal += failures.Count;

@@ -1,4 +1,7 @@
+using EdgeRuntime.Camera.Imaging;
+using EdgeRuntime.Imaging;
 using EdgeRuntime.Kernels;
+using EdgeRuntime.Runtime;
 using EdgeRuntime.Preprocessing;
 using EdgeRuntime.Segmentation;
 using EdgeRuntime.Tests.Support;
@@ -104,5 +107,57 @@ public class ClearWinnersTests
         new LogitsArgMax(isa) { AllClasses = true }.Resize(u8, 17, 13, 21, 100, 80, expected);
         new LogitsArgMax(isa).Resize(u8, 17, 13, 21, 100, 80, actual);
         Assert.Equal(expected, actual);
+    }
+
+    /// <summary>Boundary pixels of float logits interpolate in vectors on every vector variant (a scalar fallback would hide a slow path).</summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void BoundaryPixelsUseVectorsOnVectorVariants(string variant)
+    {
+        KernelIsa isa = KernelDispatcher.Parse(variant);
+        Assert.Equal(isa == KernelIsa.Reference ? 0 : isa == KernelIsa.Avx2 ? 256 : 128, LogitsArgMax.ExactVectorBits<float>(isa, 21));
+        Assert.Equal(0, LogitsArgMax.ExactVectorBits<byte>(isa, 21));
+    }
+
+    /// <summary>Noise logits: most output pixels are boundary pixels, so the vector interpolation carries the map (ties, NaN, infinities).</summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void NoiseLogitsEqualInterpolatingEveryClass(string variant)
+    {
+        KernelIsa isa = KernelDispatcher.Parse(variant);
+        var rng = new Random(34);
+        for (int i = 0; i < 40; i++)
+        {
+            int h = rng.Next(1, 20), w = rng.Next(1, 20), classes = rng.Next(1, 40), outH = rng.Next(1, 60), outW = rng.Next(1, 80);
+            float[] logits = i % 2 == 0 ? CoarseLogits(rng, h * w * classes, 0.002)
+                : Enumerable.Range(0, h * w * classes).Select(_ => (float)(rng.NextDouble() * 20 - 10)).ToArray();
+            var expected = new byte[outH * outW];
+            var actual = new byte[outH * outW];
+            new LogitsArgMax(isa) { AllClasses = true }.Resize(logits, h, w, classes, outH, outW, expected);
+            new LogitsArgMax(isa).Resize(logits, h, w, classes, outH, outW, actual);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{variant}: {h}x{w}x{classes} -> {outH}x{outW} differs");
+        }
+    }
+
+    /// <summary>Issue 15's case: the 257 model's real logits for the benchmark photo, back to 500x375, on every variant.</summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void The257ModelOnTheBenchmarkPhoto(string variant)
+    {
+        KernelIsa isa = KernelDispatcher.Parse(variant);
+        var image = new RgbImage();
+        ImageDecoder.Decode(File.ReadAllBytes(SharedData.Path("data", "voc2012_val", "JPEGImages", "2007_000123.jpg")), image);
+        var graph = EdgeRuntime.Tflite.TfliteModelReader.Load(SharedData.Model(SharedData.Float257));
+        var model = SegmentationModel.Describe(graph);
+        using var interpreter = Interpreter.Create(graph);
+        new InputPreprocessor(model.Input, model.DefaultFitMode).Process(image, interpreter.InputBytes());
+        interpreter.Invoke();
+        ReadOnlySpan<float> logits = interpreter.Output<float>();
+        var expected = new byte[image.Width * image.Height];
+        var actual = new byte[expected.Length];
+        new LogitsArgMax(isa) { AllClasses = true }.Resize(logits, model.OutputHeight, model.OutputWidth, model.ClassCount, image.Height, image.Width, expected);
+        new LogitsArgMax(isa).Resize(logits, model.OutputHeight, model.OutputWidth, model.ClassCount, image.Height, image.Width, actual);
+        Assert.True(expected.AsSpan().SequenceEqual(actual), $"{variant}: the photo's class map differs");
+        Assert.Contains(expected, b => b != 0);
     }
 }

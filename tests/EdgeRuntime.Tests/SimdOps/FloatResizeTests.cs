@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using EdgeRuntime.Camera.Imaging;
 using EdgeRuntime.Imaging;
 using EdgeRuntime.Preprocessing;
 using EdgeRuntime.Tests.Support;
@@ -77,6 +78,52 @@ public class FloatResizeTests
         var px = new byte[500 * 375 * 3];
         rng.NextBytes(px);
         var image = new RgbImage(500, 375, px);
+        var pre = new InputPreprocessor(InputSpec.Float32(257, 257), FitMode.Resize, bits);
+        var tensor = new byte[pre.Spec.TensorBytes];
+        pre.Process(image, tensor);
+        Assert.True(PerPixel(image, 257, 257, pre.FloatTable.ToArray()).AsSpan().SequenceEqual(MemoryMarshal.Cast<byte, float>(tensor)));
+    }
+
+    /// <summary>A vector width computes the pixel table with a formula; falling back to the scalar table lookup would hide a slow path.</summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void VectorWidthsComputeTheTableForCommonRanges(int bits)
+    {
+        foreach (var (lo, hi) in new[] { (-1f, 1f), (0f, 1f), (0f, 255f), (-2f, 3.5f), (-123.68f, 131.32f) })
+        {
+            var pre = new InputPreprocessor(InputSpec.Float32(8, 8, lo, hi), FitMode.Resize, bits);
+            if (bits == 0) Assert.Equal(FloatResizer.ToFloat.Table, pre.FloatConversion);
+            else Assert.NotEqual(FloatResizer.ToFloat.Table, pre.FloatConversion);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void OtherValueRangesEqualThePerPixelFormula(int bits)
+    {
+        var rng = new Random(7 + bits);
+        for (int i = 0; i < 20; i++)
+        {
+            float lo = (float)(rng.NextDouble() * 200 - 150), hi = lo + (float)(rng.NextDouble() * 300 + 0.01);
+            int w = rng.Next(1, 90), h = rng.Next(1, 40), dw = rng.Next(1, 70), dh = rng.Next(1, 40);
+            var px = new byte[w * h * 3];
+            rng.NextBytes(px);
+            var image = new RgbImage(w, h, px);
+            var pre = new InputPreprocessor(InputSpec.Float32(dw, dh, lo, hi), FitMode.Resize, bits);
+            var tensor = new byte[pre.Spec.TensorBytes];
+            pre.Process(image, tensor);
+            float[] expected = PerPixel(image, dw, dh, pre.FloatTable.ToArray());
+            Assert.True(expected.AsSpan().SequenceEqual(MemoryMarshal.Cast<byte, float>(tensor)), $"[{lo}, {hi}] {w}x{h} -> {dw}x{dh} at {bits} bits differs");
+        }
+    }
+
+    /// <summary>The issue-15 case itself: the VOC photo the benchmark uses, through the 257 model's input.</summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void TheBenchmarkPhotoAt257(int bits)
+    {
+        var image = new RgbImage();
+        ImageDecoder.Decode(File.ReadAllBytes(SharedData.Path("data", "voc2012_val", "JPEGImages", "2007_000123.jpg")), image);
         var pre = new InputPreprocessor(InputSpec.Float32(257, 257), FitMode.Resize, bits);
         var tensor = new byte[pre.Spec.TensorBytes];
         pre.Process(image, tensor);

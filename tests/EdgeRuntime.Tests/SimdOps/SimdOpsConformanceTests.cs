@@ -54,4 +54,8 @@ public class SimdOpsConformanceTests
         Assert.Empty(SimdOpsConformance.RunElementwiseConformance(KernelIsa.Reference, 1, 5));
         Assert.Equal(SimdVariant.Reference, KernelDispatcher.Select(KernelIsa.Reference, true, true));
     }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void FloatInputAndClassMap(KernelIsa isa) => Check(isa, i => EdgeRuntime.Segmentation.ClassMapConformance.Run(i, 9012, 60));
 }
