@@ -105,7 +105,7 @@ public class VariantExactnessTests(ITestOutputHelper output)
             if (op.Node.Op is not (BuiltinOperator.Conv2D or BuiltinOperator.DepthwiseConv2D)) continue;
             convs++;
             string expected = isa == KernelIsa.Reference ? "reference"
-                : op.Node.Op == BuiltinOperator.DepthwiseConv2D ? "dw3x3-" + KernelDispatcher.Name(DepthwiseConv3x3.For(isa).Isa)
+                : op.Node.Op == BuiltinOperator.DepthwiseConv2D ? DepthwiseConv.For(isa).KernelName(Graph(model).Tensors[op.Node.Inputs[1]].Shape[1], Graph(model).Tensors[op.Node.Inputs[1]].Shape[2])
                 : Graph(model).Tensors[op.Node.Inputs[1]].Shape is [_, 1, 1, _] && op.Node.Options is Conv2DOptions { StrideH: 1, StrideW: 1 } ? gemm
                 : "im2col-" + gemm;
             Assert.True(expected == op.KernelName, $"{op.Node}: runs {op.KernelName}, expected {expected}");
