@@ -340,12 +340,15 @@ internal static class KernelConformance
         return Compare(Run(QuantizedGemm.For(KernelIsa.Reference)), Run(fast), t.CStride, t.N, $"{fast.KernelName} {t}");
     }
 
-    public static string? CheckDepthwise(KernelIsa isa, DepthwiseCase t)
+    public static string? CheckDepthwise(KernelIsa isa, DepthwiseCase t) => CheckDepthwise(DepthwiseConv.For(isa), t);
+
+    /// <summary>As <see cref="CheckDepthwise(KernelIsa, DepthwiseCase)"/> for one specific kernel instance (e.g. AVX2 with VNNI off).</summary>
+    public static string? CheckDepthwise(DepthwiseConv fast, DepthwiseCase t)
     {
         var g = t.Geometry;
-        byte[] Run(KernelIsa v)
+        KernelIsa isa = fast.Isa;
+        byte[] Run(DepthwiseConv kernel)
         {
-            var kernel = DepthwiseConv.For(v);
             var packed = kernel.Pack(t.Quant, g.Channels, t.W, t.Bias, g.KernelHeight, g.KernelWidth);
             var o = new byte[g.OutputHeight * g.OutputWidth * g.Channels];
             // Two calls over disjoint row ranges, as a parallel operator would make them.
@@ -356,10 +359,10 @@ internal static class KernelConformance
         }
         // The operator's reference kernel (Kernels/Reference, TFLite's loops) is the definition; the Reference variant must match it too.
         byte[] expected = OperatorReference(t);
-        string? f = isa == KernelIsa.Reference ? null : Compare(expected, Run(KernelIsa.Reference), g.Channels, g.Channels, "reference variant " + t);
+        string? f = isa == KernelIsa.Reference ? null : Compare(expected, Run(DepthwiseConv.For(KernelIsa.Reference)), g.Channels, g.Channels, "reference variant " + t);
         if (f is not null) return f;
         long segments = AdvSimdDepthwiseSegment.Runs, pairs = Avx2DepthwiseConv.PairRuns;
-        byte[] actual = Run(isa);
+        byte[] actual = Run(fast);
         // The AdvSimd variants must have run the fused row segments wherever they apply (a silent fallback fails).
         if ((isa == KernelIsa.AdvSimd || isa == KernelIsa.AdvSimdDot) && g.Is3x3 && g.Channels >= 16 && DepthwiseRowDriver.HasInteriorColumns(g)
             && DepthwiseRowDriver.StackBytes(g) <= DepthwiseRowDriver.MaxStackBytes && AdvSimdDepthwiseSegment.Runs == segments)

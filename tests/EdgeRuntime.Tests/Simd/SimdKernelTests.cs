@@ -96,6 +96,18 @@ public class SimdKernelTests
         AssertNoFailure(rng => KernelConformance.CheckDepthwise(isa, KernelConformance.RandomKxKDepthwiseCase(rng)), 15);
     }
 
+    /// <summary>Both AVX2 tap-pair multiply-adds stay covered on a VNNI machine: vpmaddwd + vpaddd forced, vpdpwssd when present.</summary>
+    [Fact]
+    public void Avx2KxKDepthwiseWithAndWithoutVnniIsBitExact()
+    {
+        IsaSkip.Require(Avx2.IsSupported, "x86 AVX2");
+        var plain = new Avx2DepthwiseConv(useVnni: false);
+        Assert.False(plain.UsesVnni);
+        AssertNoFailure(rng => KernelConformance.CheckDepthwise(plain, KernelConformance.RandomKxKDepthwiseCase(rng)), 16);
+        if (!AvxVnni.IsSupported) return;
+        AssertNoFailure(rng => KernelConformance.CheckDepthwise(new Avx2DepthwiseConv(useVnni: true), KernelConformance.RandomKxKDepthwiseCase(rng)), 17);
+    }
+
     /// <summary>The shapes named in issue 15 on every variant: 5x5, 7x7, 3x5, 1x1; strides 1/2, dilations 1/2, SAME/VALID,
     /// channels below/at/above the vector widths, per tensor and per channel, uint8 and int8.</summary>
     [Theory]
