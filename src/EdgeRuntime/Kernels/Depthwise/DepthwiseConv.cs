@@ -462,33 +462,26 @@ internal sealed unsafe class AdvSimdDepthwiseConv : DepthwiseConv
     }
 
     private protected override int Accumulate(byte** taps, int c0, int count, DwWeights* k, int* acc)
+        => k->S8 ? Run<ArmS8>(taps, c0, count, k, acc) : Run<ArmU8>(taps, c0, count, k, acc);
+
+    // Generic over the input type so the tap loop has no type branch: per tap and 16 channels one load, two weight
+    // loads, USUBL/USUBL2 (SSUBL) and four SMLAL/SMLAL2.
+    private static int Run<TIn>(byte** taps, int c0, int count, DwWeights* k, int* acc) where TIn : struct, IArmInput
     {
         var zb = Vector128.Create((byte)k->InputZeroPoint);
-        int nt = k->Taps, cp = k->Padded;
-        bool s8 = k->S8;
-        short* w16 = k->W16 + c0;
+        int nt = k->Taps;
+        nint cp = k->Padded;
         int c = 0;
         for (; c + 16 <= count; c += 16)
         {
             Vector128<int> s0 = default, s1 = default, s2 = default, s3 = default;
-            for (int t = 0; t < nt; t++)
+            nint off = c0 + c;
+            short* wp = k->W16 + off;
+            for (int t = 0; t < nt; t++, wp += cp)
             {
-                var x = AdvSimd.LoadVector128(taps[t] + c0 + c);
-                short* wp = w16 + t * cp + c;
+                TIn.Widen(AdvSimd.LoadVector128(taps[t] + off), zb, out Vector128<short> xl, out Vector128<short> xh);
                 var wl = AdvSimd.LoadVector128(wp);
                 var wh = AdvSimd.LoadVector128(wp + 8);
-                Vector128<short> xl, xh;
-                if (s8)
-                {
-                    xl = AdvSimd.SubtractWideningLower(x.AsSByte().GetLower(), zb.AsSByte().GetLower());
-                    xh = AdvSimd.SubtractWideningUpper(x.AsSByte(), zb.AsSByte());
-                }
-                else
-                {
-                    // uint16 wrap-around of x - zp is the right int16 value (|x - zp| <= 255).
-                    xl = AdvSimd.SubtractWideningLower(x.GetLower(), zb.GetLower()).AsInt16();
-                    xh = AdvSimd.SubtractWideningUpper(x, zb).AsInt16();
-                }
                 s0 = AdvSimd.MultiplyWideningLowerAndAdd(s0, xl.GetLower(), wl.GetLower());
                 s1 = AdvSimd.MultiplyWideningUpperAndAdd(s1, xl, wl);
                 s2 = AdvSimd.MultiplyWideningLowerAndAdd(s2, xh.GetLower(), wh.GetLower());
