@@ -3,7 +3,7 @@
 # self-test under qemu-user as a Pi 4 (Cortex-A72: AdvSimd, no dot product) and a Pi 5 (Cortex-A76: + SDOT).
 # Each run must pick the expected variant (a silent fallback fails) and be bit-exact with Reference: the random kernel
 # suite (convolutions, then ADD/MUL, pooling, resize, ARG_MAX, fused resize+argmax, QUANTIZE with --cases/4; each ARM-only
-# path must report that it ran), plus the whole Coral dm05 model (real weights, 513x513) run with Reference and with the active variant (1, 2 and 4
+# path must report that it ran), plus the whole Coral dm05 and cityscapes models (real weights; cityscapes has 5x5 depthwise) run with Reference and with the active variant (1, 2 and 4
 # threads) on a deterministic input, all output bytes compared, every conv/depthwise required to run an active-variant kernel.
 # The reference data folder is ../shared (the first ancestor folder with shared/models), or $EDGERT_SHARED.
 # Usage: scripts/qemu-conformance.sh [--cases N] [--seed N] [--no-publish] [--no-model]
@@ -59,8 +59,12 @@ if [[ $MODEL == 1 ]]; then
     done
   fi
   DM05=${SHARED:-../shared}/models/coral/deeplabv3_mnv2_dm05_pascal_quant.tflite
-  [[ -f $DM05 ]] || { echo "model not found: $DM05 (set EDGERT_SHARED, or pass --no-model)" >&2; exit 2; }
-  model_args=(--model "$DM05" --threads 1,2,4)
+  # Cityscapes: its four 5x5 depthwise layers run the KxK tap loop (dwkxk-advsimd), the others the fused 3x3 kernels.
+  CITY=${SHARED:-../shared}/models/coral/deeplab_mobilenet_edgetpu_slim_cityscapes_quant.tflite
+  for m in "$DM05" "$CITY"; do
+    [[ -f $m ]] || { echo "model not found: $m (set EDGERT_SHARED, or pass --no-model)" >&2; exit 2; }
+  done
+  model_args=(--model "$DM05,$CITY" --threads 1,2,4)
 fi
 
 qemu-aarch64 --version | head -1

@@ -99,7 +99,7 @@ public class DepthwiseBenchmarks : IMacCount
         : DepthwiseGeometry.Create(65, 65, 144, stride: 2, dilation: 1, samePadding: true);
     public long Macs { get { var g = G; return 9L * g.OutputHeight * g.OutputWidth * g.Channels; } }
 
-    private DepthwiseConv3x3 _dw = null!;
+    private DepthwiseConv _dw = null!;
     private PackedDepthwiseWeights _w = null!;
     private DepthwiseGeometry _g;
     private byte[] _in = [], _out = [];
@@ -108,7 +108,7 @@ public class DepthwiseBenchmarks : IMacCount
     public void GlobalSetup()
     {
         _g = G;
-        _dw = DepthwiseConv3x3.For(KernelDispatcher.Parse(Variant));
+        _dw = DepthwiseConv.For(KernelDispatcher.Parse(Variant));
         _w = _dw.Pack(Setup.Quant(Enum.Parse<QuantType>(Type), _g.Channels), _g.Channels, Setup.Bytes(9 * _g.Channels, 3), new int[_g.Channels]);
         _in = Setup.Bytes(_g.InputHeight * _g.InputWidth * _g.Channels, 4);
         _out = new byte[_g.OutputHeight * _g.OutputWidth * _g.Channels];

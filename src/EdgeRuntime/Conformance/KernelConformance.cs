@@ -1,7 +1,9 @@
+using System.Runtime.InteropServices;
 using EdgeRuntime.Kernels.Depthwise;
 using EdgeRuntime.Kernels.Gemm;
 using EdgeRuntime.Kernels.Requantization;
 using EdgeRuntime.Kernels;
+using EdgeRuntime.Kernels.Reference;
 
 namespace EdgeRuntime.Conformance;
 
@@ -12,7 +14,7 @@ internal sealed record GemmCase(QuantParams Quant, int M, int N, int K, byte[] A
         $"gemm {Quant.Type} m={M} n={N} k={K} aStride={AStride} cStride={CStride} zp(in={Quant.InputZeroPoint},w={Quant.FilterZeroPoint},out={Quant.OutputZeroPoint}) rounding={Quant.Rounding} clamp=[{Quant.OutputMin},{Quant.OutputMax}] perChannel={Quant.Multiplier.Length > 1} shift0={Quant.Shift[0]}";
 }
 
-/// <summary>A random 3x3 depthwise problem over one image.</summary>
+/// <summary>A random depthwise problem (KH x KW from the geometry, weights [KH*KW][C]) over one image.</summary>
 internal sealed record DepthwiseCase(QuantParams Quant, DepthwiseGeometry Geometry, byte[] Input, byte[] W, int[] Bias)
 {
     public override string ToString() => $"depthwise {Quant.Type} {Geometry} zp(in={Quant.InputZeroPoint},w={Quant.FilterZeroPoint},out={Quant.OutputZeroPoint}) rounding={Quant.Rounding}";
@@ -286,6 +288,42 @@ internal static class KernelConformance
         return new DepthwiseCase(q, g, RandomBytes(rng, h * w * c), RandomBytes(rng, 9 * c), RandomBias(rng, c));
     }
 
+    /// <summary>
+    /// A case of any KH x KW (1..7 each, square or not, 1x1 included) for the generic tap loop: channels below, at and
+    /// above the vector widths (8/16/32) and across the 256-channel block, strides 1/2, dilations 1..3, SAME or explicit
+    /// padding (borders, rows partly or wholly outside the image), every rounding mode, per tensor and per channel, uint8 and int8.
+    /// </summary>
+    public static DepthwiseCase RandomKxKDepthwiseCase(Random rng)
+    {
+        var type = rng.Next(2) == 0 ? QuantType.UInt8 : QuantType.Int8;
+        int[] sizes = [1, 2, 3, 5, 5, 7];
+        int kh = sizes[rng.Next(sizes.Length)], kw = rng.Next(3) == 0 ? sizes[rng.Next(sizes.Length)] : kh;
+        int c = rng.Next(5) switch
+        {
+            0 => rng.Next(1, 16),
+            1 => 16 * rng.Next(1, 5),
+            2 => rng.Next(250, 300),
+            _ => rng.Next(16, 131),
+        };
+        int stride = rng.Next(1, 3), dilation = rng.Next(4) == 0 ? 3 : rng.Next(1, 3);
+        int effH = (kh - 1) * dilation + 1, effW = (kw - 1) * dilation + 1;
+        int h = rng.Next(1, effH + 6), w = rng.Next(1, effW + 10);
+        DepthwiseGeometry g;
+        if (rng.Next(2) == 0)
+        {
+            g = DepthwiseGeometry.Create(h, w, c, stride, dilation, samePadding: true, kh, kw);
+        }
+        else
+        {
+            int padT = rng.Next(0, effH), padL = rng.Next(0, effW);
+            int outH = Math.Max(1, (h + 2 * padT - effH) / stride + 1);
+            int outW = Math.Max(1, (w + 2 * padL - effW) / stride + 1);
+            g = new DepthwiseGeometry(h, w, c, outH, outW, stride, stride, dilation, dilation, padT, padL, kh, kw);
+        }
+        var q = rng.Next(3) switch { 0 => ConverterQuant(rng, type, c), 1 => WithWindowedRequant(rng, RandomQuant(rng, type, c)), _ => RandomQuant(rng, type, c) };
+        return new DepthwiseCase(q, g, RandomBytes(rng, h * w * c), RandomBytes(rng, kh * kw * c), RandomBias(rng, c));
+    }
+
     /// <summary>Runs the case on <paramref name="isa"/> and on Reference; null when bit-exact, else what differed.</summary>
     public static string? CheckGemm(KernelIsa isa, GemmCase t) => CheckGemm(QuantizedGemm.For(isa), t);
 
@@ -302,13 +340,16 @@ internal static class KernelConformance
         return Compare(Run(QuantizedGemm.For(KernelIsa.Reference)), Run(fast), t.CStride, t.N, $"{fast.KernelName} {t}");
     }
 
-    public static string? CheckDepthwise(KernelIsa isa, DepthwiseCase t)
+    public static string? CheckDepthwise(KernelIsa isa, DepthwiseCase t) => CheckDepthwise(DepthwiseConv.For(isa), t);
+
+    /// <summary>As <see cref="CheckDepthwise(KernelIsa, DepthwiseCase)"/> for one specific kernel instance (e.g. AVX2 with VNNI off).</summary>
+    public static string? CheckDepthwise(DepthwiseConv fast, DepthwiseCase t)
     {
         var g = t.Geometry;
-        byte[] Run(KernelIsa v)
+        KernelIsa isa = fast.Isa;
+        byte[] Run(DepthwiseConv kernel)
         {
-            var kernel = DepthwiseConv3x3.For(v);
-            var packed = kernel.Pack(t.Quant, g.Channels, t.W, t.Bias);
+            var packed = kernel.Pack(t.Quant, g.Channels, t.W, t.Bias, g.KernelHeight, g.KernelWidth);
             var o = new byte[g.OutputHeight * g.OutputWidth * g.Channels];
             // Two calls over disjoint row ranges, as a parallel operator would make them.
             int half = g.OutputHeight / 2;
@@ -316,14 +357,36 @@ internal static class KernelConformance
             kernel.Run(packed, g, t.Input, o, half, g.OutputHeight - half);
             return o;
         }
-        byte[] expected = Run(KernelIsa.Reference);
-        long segments = AdvSimdDepthwiseSegment.Runs;
-        byte[] actual = Run(isa);
+        // The operator's reference kernel (Kernels/Reference, TFLite's loops) is the definition; the Reference variant must match it too.
+        byte[] expected = OperatorReference(t);
+        string? f = isa == KernelIsa.Reference ? null : Compare(expected, Run(DepthwiseConv.For(KernelIsa.Reference)), g.Channels, g.Channels, "reference variant " + t);
+        if (f is not null) return f;
+        long segments = AdvSimdDepthwiseSegment.Runs, pairs = Avx2DepthwiseConv.PairRuns;
+        byte[] actual = Run(fast);
         // The AdvSimd variants must have run the fused row segments wherever they apply (a silent fallback fails).
-        if ((isa == KernelIsa.AdvSimd || isa == KernelIsa.AdvSimdDot) && g.Channels >= 16 && DepthwiseRowDriver.HasInteriorColumns(g)
+        if ((isa == KernelIsa.AdvSimd || isa == KernelIsa.AdvSimdDot) && g.Is3x3 && g.Channels >= 16 && DepthwiseRowDriver.HasInteriorColumns(g)
             && DepthwiseRowDriver.StackBytes(g) <= DepthwiseRowDriver.MaxStackBytes && AdvSimdDepthwiseSegment.Runs == segments)
             return $"{t}: the fused AdvSimd row segments did not run";
+        // AVX2 must have run the vpmaddwd tap pairs for every filter but the fused 3x3 one.
+        if (isa == KernelIsa.Avx2 && !g.Is3x3 && g.Channels >= 16 && Avx2DepthwiseConv.PairRuns == pairs)
+            return $"{t}: the AVX2 tap-pair path did not run";
         return Compare(expected, actual, g.Channels, g.Channels, t.ToString());
+    }
+
+    /// <summary>The case on <see cref="DepthwiseConv2DReference"/> (what the operator runs under Isa=Reference).</summary>
+    private static byte[] OperatorReference(DepthwiseCase t)
+    {
+        var g = t.Geometry;
+        QuantParams q = t.Quant;
+        var p = new QuantizedConvParams(-q.InputZeroPoint, -q.FilterZeroPoint, q.OutputZeroPoint, q.Multiplier, q.Shift, q.OutputMin, q.OutputMax, q.Rounding);
+        var cg = new ConvGeometry(g.StrideH, g.StrideW, g.DilationH, g.DilationW, g.PadTop, g.PadLeft);
+        Shape4 inS = new(1, g.InputHeight, g.InputWidth, g.Channels), fS = new(1, g.KernelHeight, g.KernelWidth, g.Channels), outS = new(1, g.OutputHeight, g.OutputWidth, g.Channels);
+        var o = new byte[g.OutputHeight * g.OutputWidth * g.Channels];
+        if (q.Type == QuantType.UInt8)
+            DepthwiseConv2DReference.Quantized(p, cg, 1, inS, t.Input, fS, t.W, t.Bias, outS, o);
+        else
+            DepthwiseConv2DReference.Quantized(p, cg, 1, inS, MemoryMarshal.Cast<byte, sbyte>(t.Input), fS, MemoryMarshal.Cast<byte, sbyte>(t.W), t.Bias, outS, MemoryMarshal.Cast<byte, sbyte>(o.AsSpan()));
+        return o;
     }
 
     /// <summary>Requantization alone on arbitrary int32 accumulators (the full range, not only what a GEMM reaches).</summary>
@@ -379,6 +442,7 @@ internal static class KernelConformance
                     () => CheckArmGemmPaths(isa, rng),
                     () => CheckDepthwise(isa, RandomDepthwiseCase(rng)),
                     () => CheckDepthwise(isa, RandomFusedDepthwiseCase(rng)),
+                    () => CheckDepthwise(isa, RandomKxKDepthwiseCase(rng)),
                     () => CheckRequantize(isa, rng),
                     () => FloatConvConformance.Check(isa, FloatConvConformance.RandomCase(rng, depthwise: false)),
                     () => FloatConvConformance.Check(isa, FloatConvConformance.RandomCase(rng, depthwise: true)),

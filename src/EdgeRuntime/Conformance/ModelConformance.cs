@@ -45,8 +45,8 @@ internal static class ModelConformance
         if (isa == KernelIsa.Reference) return "reference";
         if (node.Op == BuiltinOperator.DepthwiseConv2D)
         {
-            bool supported = filter.Shape is [1, 3, 3, var c] && c == input.Shape[3];
-            return supported ? "dw3x3-" + KernelDispatcher.Name(DepthwiseConv3x3.For(isa).Isa) : "reference";
+            bool supported = filter.Shape is [1, var kh, var kw, var c] && c == input.Shape[3] && DepthwiseConv.SupportsKernel(kh, kw);
+            return supported ? DepthwiseConv.For(isa).KernelName(filter.Shape[1], filter.Shape[2]) : "reference";
         }
         bool pointwise = filter.Shape is [_, 1, 1, _] && node.Options is Conv2DOptions { StrideH: 1, StrideW: 1 };
         return (pointwise ? "" : "im2col-") + QuantizedGemm.For(isa).KernelName;

@@ -10,8 +10,8 @@ namespace EdgeRuntime.Ops;
 /// pass of <see cref="OperatorFusion"/>: the depthwise writes straight into the chain's output and the per-channel
 /// table maps each output row right after it is written (still in cache), so the separate table pass over the whole
 /// tensor and the depthwise output tensor disappear. The same bytes go through the same table: exact by construction.
-/// A depthwise off the fused 3x3 kernels runs whole, then the chain over the output in place (the Reference kernel
-/// variant: the MUL and ADD reference kernels, as unfused).
+/// A depthwise without a fast kernel (the Reference variant, depth multiplier above 1) runs whole, then the chain over
+/// the output in place (Reference: the MUL and ADD reference kernels, as unfused).
 /// </summary>
 internal sealed class DepthwiseChannelTableOperator(DepthwiseConv2DOperator depthwise) : IFusedOperatorKernel
 {

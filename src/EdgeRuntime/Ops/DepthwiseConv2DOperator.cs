@@ -10,8 +10,8 @@ namespace EdgeRuntime.Ops;
 /// DEPTHWISE_CONV_2D versions 1-3 (v2 adds dilation, v3 int8 per-channel): float32; uint8 with a per-tensor
 /// asymmetric filter (legacy multiplier); int8 with a symmetric per-tensor or per-channel (axis 3) int8
 /// filter. Filter [1, fH, fW, inC * depthMultiplier]. Bias optional; filter need not be constant.
-/// Quantized 3x3 depthwise with depth multiplier 1 and constant weights (any stride, dilation, padding) runs on
-/// <see cref="Kernels.Depthwise.DepthwiseConv3x3"/> for <see cref="KernelContext.Isa"/>; float depthwise with constant weights on
+/// Quantized depthwise of any KH x KW (up to <see cref="Kernels.Depthwise.DepthwiseConv.MaxTaps"/> taps) with depth multiplier 1 and constant
+/// weights (any stride, dilation, padding) runs on <see cref="Kernels.Depthwise.DepthwiseConv"/> for <see cref="KernelContext.Isa"/> (3x3 on its fused rows); float depthwise with constant weights on
 /// <see cref="Kernels.FloatConv.FloatConvSimd"/> (lanes = channels, bit-identical to the reference); everything else on the reference kernel.
 /// </summary>
 internal sealed class DepthwiseConv2DOperator : IOperatorKernel
@@ -91,13 +91,13 @@ internal sealed class DepthwiseConv2DOperator : IOperatorKernel
         }
         // The fused 3x3 kernels size their stack staging from (10 + 4 x dilation) x channels: only where that stays an
         // int32 (they fall back to a heap-free generic loop above their constant stack limit).
-        if (context.Isa != KernelIsa.Reference && fShape.H == 3 && fShape.W == 3 && depthMultiplier == 1
+        if (context.Isa != KernelIsa.Reference && Kernels.Depthwise.DepthwiseConv.SupportsKernel(fShape.H, fShape.W) && depthMultiplier == 1
             && (10 + 4L * o.DilationW) * outC <= int.MaxValue / 2
             && FastConv.TryConstants(graph, filter.Index, biasIndex, out ReadOnlyMemory<byte> weights, out int[] biasValues))
         {
             QuantParams qp = FastConv.ToQuantParams(q, type);
             if (FastConv.Supported(qp, outC))
-                return new FastDepthwisePrepared(reported, context, input.Index, outputTensor, inShape, outShape, geometry, qp, weights.Span, biasValues);
+                return new FastDepthwisePrepared(reported, context, input.Index, outputTensor, inShape, outShape, fShape.H, fShape.W, geometry, qp, weights.Span, biasValues);
         }
         return new Prepared(reported, type, input.Index, filter.Index, biasIndex, outputTensor, inShape, fShape, outShape, geometry, depthMultiplier, q, 0, 0);
     }

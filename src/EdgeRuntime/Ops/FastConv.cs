@@ -224,13 +224,13 @@ internal sealed unsafe class FastConv2DPrepared : PreparedOperator, IParallelJob
     }
 }
 
-/// <summary>Quantized 3x3 DEPTHWISE_CONV_2D (depth multiplier 1, any stride/dilation/padding) on <see cref="DepthwiseConv3x3"/>, in chunks of output rows.</summary>
+/// <summary>Quantized KH x KW DEPTHWISE_CONV_2D (depth multiplier 1, any stride/dilation/padding) on <see cref="DepthwiseConv"/>, in chunks of output rows.</summary>
 internal sealed unsafe class FastDepthwisePrepared : PreparedOperator, IParallelJob
 {
     private readonly int _input, _output;
     private readonly int _batches;
     private readonly DepthwiseGeometry _g;
-    private readonly DepthwiseConv3x3 _kernel;
+    private readonly DepthwiseConv _kernel;
     private readonly PackedDepthwiseWeights _packed;
     private readonly ParallelWork _work;
     private readonly WorkerPool? _workers;
@@ -239,17 +239,17 @@ internal sealed unsafe class FastDepthwisePrepared : PreparedOperator, IParallel
     private byte* _pin, _pout;
 
     public FastDepthwisePrepared(OperatorNode node, KernelContext context, int input, int output, Shape4 inShape, Shape4 outShape,
-        ConvGeometry geometry, QuantParams q, ReadOnlySpan<byte> weights, ReadOnlySpan<int> bias) : base(node)
+        int kernelHeight, int kernelWidth, ConvGeometry geometry, QuantParams q, ReadOnlySpan<byte> weights, ReadOnlySpan<int> bias) : base(node)
     {
         (_input, _output) = (input, output);
         _batches = inShape.N;
         _g = new DepthwiseGeometry(inShape.H, inShape.W, inShape.C, outShape.H, outShape.W,
-            geometry.StrideH, geometry.StrideW, geometry.DilationH, geometry.DilationW, geometry.PadH, geometry.PadW);
-        _kernel = DepthwiseConv3x3.For(context.Isa);
-        _packed = _kernel.Pack(q, inShape.C, weights, bias);
+            geometry.StrideH, geometry.StrideW, geometry.DilationH, geometry.DilationW, geometry.PadH, geometry.PadW, kernelHeight, kernelWidth);
+        _kernel = DepthwiseConv.For(context.Isa);
+        _packed = _kernel.Pack(q, inShape.C, weights, bias, kernelHeight, kernelWidth);
         _workers = context.Workers;
         _work = ParallelWork.Plan(_workers, outShape.N * outShape.H, 1);
-        _name = "dw3x3-" + KernelDispatcher.Name(_kernel.Isa);
+        _name = _kernel.KernelName(kernelHeight, kernelWidth);
     }
 
     public override long PackedWeightBytes => _packed.Bytes + (_table?.Bytes ?? 0);

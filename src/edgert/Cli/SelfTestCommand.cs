@@ -87,7 +87,7 @@ public static class SelfTestCommand
         var sw = System.Diagnostics.Stopwatch.StartNew();
         foreach (var r in KernelConformance.Run(variants, seed, cases))
         {
-            Console.WriteLine($"  {KernelDispatcher.Name(r.Isa),-12} {r.Passed} passed, {r.Failed} failed (gemm, arm gemm paths, depthwise, fused depthwise, requantize, float conv, float depthwise, float dw 3x3 segments, float conv 6-pixel tiles x {cases} cases, seed {seed})");
+            Console.WriteLine($"  {KernelDispatcher.Name(r.Isa),-12} {r.Passed} passed, {r.Failed} failed (gemm, arm gemm paths, depthwise, fused depthwise, kxk depthwise, requantize, float conv, float depthwise, float dw 3x3 segments, float conv 6-pixel tiles x {cases} cases, seed {seed})");
             foreach (var f in r.Failures) Console.WriteLine($"    FAIL {f}");
             passedTotal += r.Passed;
             failedTotal += r.Failed;

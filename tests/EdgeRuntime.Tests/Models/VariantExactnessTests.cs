@@ -105,11 +105,12 @@ public class VariantExactnessTests(ITestOutputHelper output)
             // A depthwise fused with the batch-norm table after it (DEPTHWISE_CONV_2D+MUL+ADD) counts as a depthwise; its
             // kernel name carries the table's.
             bool withTable = op.Node.IsFused && op.Node.FusedNodes[0].Op == BuiltinOperator.DepthwiseConv2D;
+            OperatorNode dwNode = withTable ? op.Node.FusedNodes[0] : op.Node;
             BuiltinOperator kind = withTable ? BuiltinOperator.DepthwiseConv2D : op.Node.Op;
             if (kind is not (BuiltinOperator.Conv2D or BuiltinOperator.DepthwiseConv2D)) continue;
             convs++;
             string expected = isa == KernelIsa.Reference ? "reference"
-                : kind == BuiltinOperator.DepthwiseConv2D ? "dw3x3-" + KernelDispatcher.Name(DepthwiseConv3x3.For(isa).Isa)
+                : kind == BuiltinOperator.DepthwiseConv2D ? DepthwiseConv.For(isa).KernelName(Graph(model).Tensors[dwNode.Inputs[1]].Shape[1], Graph(model).Tensors[dwNode.Inputs[1]].Shape[2])
                 : Graph(model).Tensors[op.Node.Inputs[1]].Shape is [_, 1, 1, _] && op.Node.Options is Conv2DOptions { StrideH: 1, StrideW: 1 } ? gemm
                 : "im2col-" + gemm;
             if (withTable) expected += isa == KernelIsa.Reference ? "+reference" : "+" + EdgeRuntime.Ops.ChannelTablePrepared.Name;

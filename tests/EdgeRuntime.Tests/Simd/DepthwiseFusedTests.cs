@@ -66,7 +66,7 @@ public unsafe class DepthwiseFusedTests
     }
 
     /// <summary>Runs rows in up to three calls; bytes after the output and rows outside the calls must stay untouched.</summary>
-    private static byte[] Run(DepthwiseConv3x3 kernel, DepthwiseCase t, int[] cuts)
+    private static byte[] Run(DepthwiseConv kernel, DepthwiseCase t, int[] cuts)
     {
         var g = t.Geometry;
         var packed = kernel.Pack(t.Quant, g.Channels, t.W, t.Bias);
@@ -79,12 +79,12 @@ public unsafe class DepthwiseFusedTests
         return o;
     }
 
-    private static void AssertSame(DepthwiseConv3x3 fast, DepthwiseCase t, Random rng)
+    private static void AssertSame(DepthwiseConv fast, DepthwiseCase t, Random rng)
     {
         var g = t.Geometry;
         int a = rng.Next(0, g.OutputHeight + 1), b = rng.Next(a, g.OutputHeight + 1);
         int[] cuts = [0, a, b, g.OutputHeight];
-        byte[] expected = Run(DepthwiseConv3x3.For(KernelIsa.Reference), t, [0, g.OutputHeight]);
+        byte[] expected = Run(DepthwiseConv.For(KernelIsa.Reference), t, [0, g.OutputHeight]);
         byte[] actual = Run(fast, t, cuts);
         for (int i = 0; i < expected.Length; i++)
             if (expected[i] != actual[i])
@@ -98,7 +98,7 @@ public unsafe class DepthwiseFusedTests
     [MemberData(nameof(MacVariants))]
     public void FusedKernelIsBitExactWithReference(bool vnni)
     {
-        var kernel = new Avx2DepthwiseConv3x3(vnni);
+        var kernel = new Avx2DepthwiseConv(vnni);
         var rng = new Random(vnni ? 71 : 70);
         for (int i = 0; i < 400; i++) AssertSame(kernel, RandomCase(rng), rng);
     }
@@ -108,7 +108,7 @@ public unsafe class DepthwiseFusedTests
     [MemberData(nameof(MacVariants))]
     public void SixteenChannelsAtStrideOne(bool vnni)
     {
-        var kernel = new Avx2DepthwiseConv3x3(vnni);
+        var kernel = new Avx2DepthwiseConv(vnni);
         var rng = new Random(16);
         for (int w = 1; w <= 14; w++)
             for (int dilation = 1; dilation <= 3; dilation++)
@@ -129,7 +129,7 @@ public unsafe class DepthwiseFusedTests
     [MemberData(nameof(MacVariants))]
     public void WideChannelsAndRowRanges(bool vnni)
     {
-        var kernel = new Avx2DepthwiseConv3x3(vnni);
+        var kernel = new Avx2DepthwiseConv(vnni);
         var rng = new Random(5);
         int c = 5000;
         var g = DepthwiseGeometry.Create(3, 4, c, 1, 1, samePadding: true);

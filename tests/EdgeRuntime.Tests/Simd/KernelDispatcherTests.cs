@@ -33,7 +33,7 @@ public class KernelDispatcherTests
         var e = Assert.Throws<PlatformNotSupportedException>(() => KernelDispatcher.ChooseVnni("1"));
         Assert.Contains("AVX-VNNI", e.Message);
         Assert.Throws<PlatformNotSupportedException>(() => new Avx2QuantizedGemm(useVnni: true));
-        Assert.Throws<PlatformNotSupportedException>(() => new Avx2DepthwiseConv3x3(useVnni: true));
+        Assert.Throws<PlatformNotSupportedException>(() => new Avx2DepthwiseConv(useVnni: true));
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public class KernelDispatcherTests
         IsaSkip.Require(KernelIsa.Avx2);
         bool vnni = KernelDispatcher.ChooseVnni("0");
         Assert.Equal("gemm-avx2", new Avx2QuantizedGemm(vnni).KernelName);
-        Assert.False(new Avx2DepthwiseConv3x3(vnni).UsesVnni);
+        Assert.False(new Avx2DepthwiseConv(vnni).UsesVnni);
     }
 
     [Fact]

@@ -87,6 +87,54 @@ public class SimdKernelTests
         AssertNoFailure(rng => KernelConformance.CheckDepthwise(isa, KernelConformance.RandomFusedDepthwiseCase(rng)), 13);
     }
 
+    /// <summary>Any KH x KW (1x1 .. 7x7, non-square): the generic tap loop (AVX2: vpmaddwd tap pairs) against the operator's reference kernel.</summary>
+    [Theory]
+    [MemberData(nameof(FastVariants))]
+    public void KxKDepthwiseIsBitExactWithReference(string variant)
+    {
+        var isa = KernelDispatcher.Parse(variant);
+        AssertNoFailure(rng => KernelConformance.CheckDepthwise(isa, KernelConformance.RandomKxKDepthwiseCase(rng)), 15);
+    }
+
+    /// <summary>Both AVX2 tap-pair multiply-adds stay covered on a VNNI machine: vpmaddwd + vpaddd forced, vpdpwssd when present.</summary>
+    [Fact]
+    public void Avx2KxKDepthwiseWithAndWithoutVnniIsBitExact()
+    {
+        IsaSkip.Require(Avx2.IsSupported, "x86 AVX2");
+        var plain = new Avx2DepthwiseConv(useVnni: false);
+        Assert.False(plain.UsesVnni);
+        AssertNoFailure(rng => KernelConformance.CheckDepthwise(plain, KernelConformance.RandomKxKDepthwiseCase(rng)), 16);
+        if (!AvxVnni.IsSupported) return;
+        AssertNoFailure(rng => KernelConformance.CheckDepthwise(new Avx2DepthwiseConv(useVnni: true), KernelConformance.RandomKxKDepthwiseCase(rng)), 17);
+    }
+
+    /// <summary>The shapes named in issue 15 on every variant: 5x5, 7x7, 3x5, 1x1; strides 1/2, dilations 1/2, SAME/VALID,
+    /// channels below/at/above the vector widths, per tensor and per channel, uint8 and int8.</summary>
+    [Theory]
+    [MemberData(nameof(FastVariants))]
+    public void KxKDepthwiseGridIsBitExact(string variant)
+    {
+        var isa = KernelDispatcher.Parse(variant);
+        var rng = new Random(4321);
+        foreach ((int kh, int kw) in new[] { (5, 5), (7, 7), (3, 5), (1, 1) })
+            foreach (int c in new[] { 7, 16, 32, 40, 576 })
+                foreach (int stride in new[] { 1, 2 })
+                    foreach (int dilation in new[] { 1, 2 })
+                        foreach (var type in new[] { QuantType.UInt8, QuantType.Int8 })
+                        {
+                            bool same = rng.Next(2) == 0;
+                            int h = rng.Next(kh * dilation, kh * dilation + 6), w = rng.Next(kw * dilation, kw * dilation + 8);
+                            var g = DepthwiseGeometry.Create(h, w, c, stride, dilation, same, kh, kw);
+                            var input = new byte[h * w * c]; rng.NextBytes(input);
+                            var wts = new byte[kh * kw * c]; rng.NextBytes(wts);
+                            var bias = new int[c];
+                            for (int i = 0; i < c; i++) bias[i] = rng.Next(-50000, 50000);
+                            var q = rng.Next(2) == 0 ? KernelConformance.ConverterQuant(rng, type, c) : KernelConformance.RandomQuant(rng, type, c);
+                            string? f = KernelConformance.CheckDepthwise(isa, new DepthwiseCase(q, g, input, wts, bias));
+                            Assert.True(f is null, $"{kh}x{kw} c={c} stride={stride} dilation={dilation} same={same} {type}: {f}");
+                        }
+    }
+
     /// <summary>Channel counts that are multiples of 16 (the interior-row fast path), incl. one crossing the 256 block.</summary>
     [Theory]
     [MemberData(nameof(FastVariants))]
@@ -154,7 +202,7 @@ public class SimdKernelTests
         byte[] w = [100, 100, 100, 100, 4, 100, 100, 100, 100];
         foreach (var isa in KernelDispatcher.Supported())
         {
-            var dw = DepthwiseConv3x3.For(isa);
+            var dw = DepthwiseConv.For(isa);
             var o = new byte[1];
             dw.Run(dw.Pack(q, 1, w, []), g, [9], o, 0, 1);
             Assert.Equal(16, (sbyte)o[0]);
@@ -184,7 +232,7 @@ public class SimdKernelTests
         var e = Assert.Throws<PlatformNotSupportedException>(() => KernelDispatcher.Choose(KernelDispatcher.Name(missing)));
         Assert.Contains(missing == KernelIsa.AdvSimd ? "AdvSimd" : "AVX2", e.Message);
         Assert.Throws<PlatformNotSupportedException>(() => QuantizedGemm.For(missing));
-        Assert.Throws<PlatformNotSupportedException>(() => DepthwiseConv3x3.For(missing));
+        Assert.Throws<PlatformNotSupportedException>(() => DepthwiseConv.For(missing));
         if (AdvSimd.Arm64.IsSupported && !Dp.IsSupported)
             Assert.Contains("dot product", Assert.Throws<PlatformNotSupportedException>(() => KernelDispatcher.Require(KernelIsa.AdvSimdDot)).Message);
         Assert.Throws<ArgumentException>(() => KernelDispatcher.Choose("sse9"));

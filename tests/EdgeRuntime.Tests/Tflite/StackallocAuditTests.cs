@@ -12,10 +12,9 @@ public class StackallocAuditTests
     private static readonly Dictionary<(string File, string Expression), string> Reviewed = new()
     {
         [("EdgeRuntime/Runtime/ParallelWork.cs", "stackalloc long[64]")] = "constant; more threads use the heap",
-        [("EdgeRuntime/Kernels/Depthwise/DepthwiseConv3x3.cs", "stackalloc byte*[9]")] = "constant",
-        [("EdgeRuntime/Kernels/Depthwise/DepthwiseConv3x3.cs", "stackalloc int[9]")] = "constant",
-        [("EdgeRuntime/Kernels/Depthwise/DepthwiseConv3x3.cs", "stackalloc int[CB]")] = "constant",
-        [("EdgeRuntime/Kernels/Depthwise/DepthwiseConv3x3.cs", "stackalloc long[9]")] = "constant",
+        [("EdgeRuntime/Kernels/Depthwise/DepthwiseConv.cs", "stackalloc byte*[MaxTaps + 1]")] = "constant (Pack and the operator refuse more taps)",
+        [("EdgeRuntime/Kernels/Depthwise/DepthwiseConv.cs", "stackalloc long[MaxTaps]")] = "constant",
+        [("EdgeRuntime/Kernels/Depthwise/DepthwiseConv.cs", "stackalloc int[CB]")] = "constant",
         [("EdgeRuntime/Kernels/Depthwise/DepthwiseRowDriver.cs", "stackalloc byte[9 * C]")] =
             "callers run the driver only when StackBytes <= MaxStackBytes (48 KiB); DepthwiseConv2DOperator picks the kernel only where (10 + 4 dilation) x C is an int32 and the reader caps dilation",
         [("EdgeRuntime/Kernels/Depthwise/DepthwiseRowDriver.cs", "stackalloc byte[padBytes]")] = "as above: part of StackBytes",
