@@ -1,5 +1,6 @@
 using EdgeRuntime.Graph;
 using EdgeRuntime.Kernels;
+using EdgeRuntime.Kernels.Depthwise;
 using EdgeRuntime.Kernels.Elementwise;
 using EdgeRuntime.Ops;
 using EdgeRuntime.Runtime;
@@ -90,10 +91,9 @@ public class DepthwiseChannelTableTests
                 PreparedOperator op = Assert.Single(fused.Operators);
                 Assert.Equal("DEPTHWISE_CONV_2D+MUL+ADD", op.Node.DisplayName);
                 Assert.Equal([BuiltinOperator.DepthwiseConv2D, BuiltinOperator.Mul, BuiltinOperator.Add], op.Node.FusedNodes.Select(n => n.Op));
-                // 3x3: the table inside the fused kernel's row loop; other sizes (whatever kernel runs them): the table pass after it.
+                // Every kernel size the fast depthwise runs applies the table row by row inside the fused operator.
                 if (isa == KernelIsa.Reference) Assert.Equal("reference+reference", op.KernelName);
-                else if (k == 3) Assert.Equal($"dw3x3-{KernelDispatcher.Name(DepthwiseKernelIsa(isa))}+{ChannelTablePrepared.Name}", op.KernelName);
-                else Assert.EndsWith("+" + ChannelTablePrepared.Name, op.KernelName);
+                else Assert.Equal($"{DepthwiseConv.For(isa).KernelName(k, k)}+{ChannelTablePrepared.Name}", op.KernelName);
                 // Neither the depthwise output nor the MUL's is planned.
                 Assert.Equal(-1, fused.Layout.TensorOffsets[graph.Operators[0].Outputs[0]]);
                 Assert.Equal(-1, fused.Layout.TensorOffsets[graph.Operators[1].Outputs[0]]);
@@ -101,9 +101,6 @@ public class DepthwiseChannelTableTests
             }
         }
     }
-
-    /// <summary>The kernel variant the 3x3 depthwise runs under <paramref name="isa"/> (AdvSimdDot uses the AdvSimd kernel).</summary>
-    private static KernelIsa DepthwiseKernelIsa(KernelIsa isa) => EdgeRuntime.Kernels.Depthwise.DepthwiseConv3x3.For(isa).Isa;
 
     [Fact]
     public void TableLoopEqualsItsLookups()
