@@ -19,6 +19,9 @@ namespace EdgeRuntime.Segmentation;
 /// </remarks>
 internal sealed class LogitsArgMax
 {
+    /// <summary>Class maps are bytes: at most 256 classes.</summary>
+    private const int MaxClasses = 256;
+
     private readonly Axis _xAxis = new(), _yAxis = new();
     private readonly KernelIsa _isa;
     private double[] _row0 = [], _row1 = [];
@@ -128,7 +131,7 @@ internal sealed class LogitsArgMax
         where T : unmanaged, INumberBase<T>
     {
         if (height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(height), "logit size must be positive");
-        if (classes <= 0 || classes > 256) throw new ArgumentOutOfRangeException(nameof(classes), "class count must be 1..256");
+        if (classes <= 0 || classes > MaxClasses) throw new ArgumentOutOfRangeException(nameof(classes), "class count must be 1..256");
         if (outHeight <= 0 || outWidth <= 0) throw new ArgumentOutOfRangeException(nameof(outHeight), "output size must be positive");
         CheckRegion(region, canvasHeight, canvasWidth);
         if (logits.Length < (long)height * width * classes)
@@ -156,7 +159,8 @@ internal sealed class LogitsArgMax
         ClearWinners.Compute(_isa, logits, pixels, classes, _winners);
         int exactBits = ExactVectorBits<T>(_isa, classes);
         // The mixed logits of one boundary pixel (a whole vector more, for the overlapping last vector's store).
-        Span<double> mix = exactBits == 0 ? default : stackalloc double[classes + 8];
+        // Sized by the constant class limit (Run refuses more than 256 classes): a model never sizes a stackalloc.
+        Span<double> mix = exactBits == 0 ? default : stackalloc double[MaxClasses + 8];
         byte[] h0 = _h0, h1 = _h1;
         int h0Src = -1, h1Src = -1;
         for (int y = 0; y < outHeight; y++)
