@@ -8,7 +8,8 @@
 #   ratios come from one run on this shared, noisy box.
 #   --arm: the same models on the ARM cycle model instead (scripts/arm-model.sh --cpu both --peer for each: the
 #   linux-arm64 edgert and the arm64 TFLite 2.14 + XNNPACK under qemu -cpu cortex-a72 / cortex-a76, G cycles per
-#   frame and their ratio; a few minutes per model; 1 thread: the peer's multi-thread cycles are summed over threads).
+#   frame and their ratio; a few minutes per model; 1 thread: the peer's multi-thread cycles are summed over threads;
+#   the peer's figures are reused from artifacts/peer-bench/arm when newer than the model file).
 # Usage: scripts/peer-bench.sh [--rounds R] [--runs N] [--threads "1 2"] [--models REGEX] [--no-publish] [--no-quantize] [--baseline BIN] [--arm]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     --no-quantize) quantize=0; shift ;;
     --baseline) baseline="$2"; shift 2 ;;
     --arm) arm=1; shift ;;
-    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -75,7 +76,10 @@ if [[ $arm == 1 ]]; then
     [[ $name =~ $filter ]] || continue
     for t in $threads; do
       log=$out/$(basename "$m" .tflite)-t$t.log
-      scripts/arm-model.sh "$m" --cpu both --peer --threads "$t" --out "$out" "${pub[@]}" >"$log" 2>&1 || echo "  (arm-model failed for $name: $log)" >&2
+      # The peer's figures do not change between runs of the same model file: kept from an earlier run when both are there.
+      run=$out/$(basename "$m" .tflite)-t$t peer_arg=(--peer)
+      [[ -f $run/tflite-xnnpack-true-a72.json && -f $run/tflite-xnnpack-true-a76.json && $run/tflite-xnnpack-true-a72.json -nt $m ]] && peer_arg=()
+      scripts/arm-model.sh "$m" --cpu both "${peer_arg[@]}" --threads "$t" --out "$out" "${pub[@]}" >"$log" 2>&1 || echo "  (arm-model failed for $name: $log)" >&2
       pub=()
       python3 - "$out/$(basename "$m" .tflite)-t$t" "$name" "$t" <<'PY'
 import json, os, sys
