@@ -50,14 +50,6 @@ public class ChannelTableTests
         return g.Build([x], intermediateIsOutput ? [y, t] : [y]);
     }
 
-    private static byte[] Run(ModelGraph graph, InterpreterOptions options, int seed, out Interpreter interpreter)
-    {
-        interpreter = Interpreter.Create(graph, options);
-        new Random(seed).NextBytes(interpreter.InputBytes());
-        interpreter.Invoke();
-        return interpreter.OutputBytes().ToArray();
-    }
-
     [Theory, MemberData(nameof(Isas))]
     public void SingleOpTableEqualsReference(KernelIsa isa)
     {
@@ -71,8 +63,8 @@ public class ChannelTableTests
             int[] constShape = (round / 4 % 3) switch { 0 => [c], 1 => [1, 1, 1, c], _ => [1] };
             var act = new[] { FusedActivation.None, FusedActivation.Relu, FusedActivation.Relu6 }[rng.Next(3)];
             ModelGraph graph = Single(op, type, shape, constShape, constantFirst: round % 3 == 0, act, rng);
-            byte[] expected = Run(graph, new InterpreterOptions { Isa = KernelIsa.Reference }, round, out Interpreter reference);
-            byte[] actual = Run(graph, new InterpreterOptions { Isa = isa, Threads = 1 + round % 2 }, round, out Interpreter fast);
+            byte[] expected = GraphRun.Once(graph, new InterpreterOptions { Isa = KernelIsa.Reference }, round, out Interpreter reference);
+            byte[] actual = GraphRun.Once(graph, new InterpreterOptions { Isa = isa, Threads = 1 + round % 2 }, round, out Interpreter fast);
             using (reference)
             using (fast)
             {
@@ -95,9 +87,9 @@ public class ChannelTableTests
             int[] mulShape = round % 5 == 4 ? [1] : [c], addShape = round % 7 == 6 ? [1, 1, 1, 1] : [1, 1, 1, c];
             var act = new[] { FusedActivation.None, FusedActivation.Relu, FusedActivation.Relu6 }[round % 3];
             ModelGraph graph = Chain(type, shape, mulShape, addShape, swap: round % 4 >= 2, act, rng);
-            byte[] expected = Run(graph, new InterpreterOptions { Isa = KernelIsa.Reference, FuseOperators = false }, round, out Interpreter plain);
-            byte[] actual = Run(graph, new InterpreterOptions { Isa = isa, FuseOperators = true, Threads = 1 + round % 2 }, round, out Interpreter fused);
-            byte[] fusedReference = Run(graph, new InterpreterOptions { Isa = KernelIsa.Reference, FuseOperators = true }, round, out Interpreter fusedRef);
+            byte[] expected = GraphRun.Once(graph, new InterpreterOptions { Isa = KernelIsa.Reference, FuseOperators = false }, round, out Interpreter plain);
+            byte[] actual = GraphRun.Once(graph, new InterpreterOptions { Isa = isa, FuseOperators = true, Threads = 1 + round % 2 }, round, out Interpreter fused);
+            byte[] fusedReference = GraphRun.Once(graph, new InterpreterOptions { Isa = KernelIsa.Reference, FuseOperators = true }, round, out Interpreter fusedRef);
             using (plain)
             using (fused)
             using (fusedRef)

@@ -13,8 +13,7 @@ namespace EdgeRuntime.Tests.Ops;
 /// </summary>
 public class DilatedConvolutionRewriteTests
 {
-    public static TheoryData<KernelIsa> Isas => new(KernelDispatcher.AllVariants.ToArray()
-        .Select(isa => new TheoryDataRow<KernelIsa>(isa).WithSkip(IsaSkip.Reason(isa))));
+    public static TheoryData<KernelIsa> Isas => IsaSkip.AllVariantRows;
 
     /// <summary>x -> S2B(block, paddings) -> DW k x k VALID -> B2S(block, crops) -> y, as TF's converter writes a dilated convolution.</summary>
     private static ModelGraph Pattern(TensorType type, int h, int w, int c, int k, int block, int[] pads, int[] crops, Random rng, FusedActivation act = FusedActivation.Relu6)
@@ -58,14 +57,6 @@ public class DilatedConvolutionRewriteTests
         return ([top, PadEnd(h), top, PadEnd(w)], [0, CropEnd(h), 0, CropEnd(w)]);
     }
 
-    private static byte[] Run(ModelGraph graph, InterpreterOptions options, int seed, out Interpreter interpreter)
-    {
-        interpreter = Interpreter.Create(graph, options);
-        new Random(seed).NextBytes(interpreter.InputBytes());
-        interpreter.Invoke();
-        return interpreter.OutputBytes().ToArray();
-    }
-
     [Theory, MemberData(nameof(Isas))]
     public void RewrittenEqualsTheThreeReferenceKernels(KernelIsa isa)
     {
@@ -77,8 +68,8 @@ public class DilatedConvolutionRewriteTests
             int k = round % 4 == 3 ? 5 : 3, block = round % 3 == 2 ? 4 : 2;
             var (pads, crops) = SamePadding(h, w, k, block);
             ModelGraph graph = Pattern(type, h, w, c, k, block, pads, crops, rng);
-            byte[] expected = Run(graph, new InterpreterOptions { Isa = KernelIsa.Reference, FuseOperators = false }, round, out Interpreter plain);
-            byte[] actual = Run(graph, new InterpreterOptions { Isa = isa, FuseOperators = true, Threads = 1 + round % 2 }, round, out Interpreter rewritten);
+            byte[] expected = GraphRun.Once(graph, new InterpreterOptions { Isa = KernelIsa.Reference, FuseOperators = false }, round, out Interpreter plain);
+            byte[] actual = GraphRun.Once(graph, new InterpreterOptions { Isa = isa, FuseOperators = true, Threads = 1 + round % 2 }, round, out Interpreter rewritten);
             using (plain)
             using (rewritten)
             {

@@ -13,6 +13,10 @@ public static class IsaSkip
     /// <summary>Every variant but Reference, the ones this CPU lacks included.</summary>
     public static KernelIsa[] FastVariants => [.. KernelDispatcher.AllVariants.ToArray().Where(isa => isa != KernelIsa.Reference)];
 
+    /// <summary>A theory row per kernel variant, Reference included; those this CPU lacks carry their skip reason.</summary>
+    public static TheoryData<KernelIsa> AllVariantRows => new(KernelDispatcher.AllVariants.ToArray()
+        .Select(isa => new TheoryDataRow<KernelIsa>(isa).WithSkip(Reason(isa))));
+
     /// <summary>Null when this CPU runs <paramref name="isa"/>, else why a test of it is skipped.</summary>
     public static string? Reason(KernelIsa isa) => KernelDispatcher.MissingFeature(isa) is { } missing
         ? $"kernel variant '{KernelDispatcher.Name(isa)}' needs {missing}, which this CPU ({RuntimeInformation.ProcessArchitecture}) lacks"
