@@ -99,15 +99,20 @@ public class OperatorFusionTests
     public void InvokeOfTheFusedOperatorAllocatesNothing()
     {
         var (graph, _) = ResizeArgMax(TensorType.UInt8, [1, 9, 9, 21], 129, 129, true, false);
+        // Nothing per frame: any allocation per invoke is at least one 24-byte object, so 20 invokes would allocate at
+        // least 480 bytes. A one-time runtime allocation that lands inside the window (seen once in ~6 runs under a loaded
+        // box, 136 bytes on the calling thread, not reproducible without load) stays below that.
+        const int Invokes = 20, MinObjectBytes = 24;
         foreach (int threads in new[] { 1, 2 })
         {
             using var interpreter = Interpreter.Create(graph, new InterpreterOptions { Threads = threads, FuseOperators = true });
             new Random(1).NextBytes(interpreter.InputBytes());
             for (int i = 0; i < 3; i++) interpreter.Invoke();
             long before = GC.GetAllocatedBytesForCurrentThread(), workers = interpreter.WorkerAllocatedBytes;
-            for (int i = 0; i < 5; i++) interpreter.Invoke();
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-            Assert.Equal(0, interpreter.WorkerAllocatedBytes - workers);
+            for (int i = 0; i < Invokes; i++) interpreter.Invoke();
+            long caller = GC.GetAllocatedBytesForCurrentThread() - before, pool = interpreter.WorkerAllocatedBytes - workers;
+            Assert.True(caller < Invokes * MinObjectBytes, $"{threads} thread(s): the caller allocated {caller} bytes in {Invokes} invokes");
+            Assert.True(pool < Invokes * MinObjectBytes, $"{threads} thread(s): the workers allocated {pool} bytes in {Invokes} invokes");
         }
     }
 
