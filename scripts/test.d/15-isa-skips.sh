@@ -19,7 +19,7 @@ check() { # check DESCRIPTION CONDITION...
 check "kernel tests without AVX2: dotnet test exit code 0 (got $rc)" [ "$rc" -eq 0 ]
 for t in Avx2LanesEqualTheScalarForm VnniGemmRunsEveryPackingAndRequantizationPathExactly RequantizationOperatorsMatchRequantizeApply \
          Avx2GemmTilesWithAndWithoutVnniAreBitExactWithReference 'GemmIsBitExactWithReference(variant: "avx2")' \
-         'FusedKernelIsBitExactWithReference(vnni: False)'; do
+         'FusedKernelIsBitExactWithReference(vnni: False)' Avx2KxKDepthwiseWithAndWithoutVnniIsBitExact VnniOffKeepsThePlainAvx2Kernels; do
   check "without AVX2, $t is Skipped" skipped "$t"
 done
 check "the skip names the missing feature" grep -q "needs x86 AVX2, which this CPU" "$log"
